@@ -1,0 +1,127 @@
+"""Typed, frozen values for CloudTrail event selectors, as ``GetEventSelectors`` returns them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# The six operators of an AdvancedFieldSelector, in the order the API documents them.
+SELECT_OPERATORS: tuple[str, ...] = ("Equals", "StartsWith", "EndsWith")
+DESELECT_OPERATORS: tuple[str, ...] = ("NotEquals", "NotStartsWith", "NotEndsWith")
+OPERATORS: tuple[str, ...] = SELECT_OPERATORS + DESELECT_OPERATORS
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSelector:
+    """One condition on one event field. Each operator holds its values (empty = absent)."""
+
+    field: str
+    equals: tuple[str, ...] = ()
+    starts_with: tuple[str, ...] = ()
+    ends_with: tuple[str, ...] = ()
+    not_equals: tuple[str, ...] = ()
+    not_starts_with: tuple[str, ...] = ()
+    not_ends_with: tuple[str, ...] = ()
+
+    def operators(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(API operator name, values) for every operator present, in API order."""
+        pairs = (
+            ("Equals", self.equals),
+            ("StartsWith", self.starts_with),
+            ("EndsWith", self.ends_with),
+            ("NotEquals", self.not_equals),
+            ("NotStartsWith", self.not_starts_with),
+            ("NotEndsWith", self.not_ends_with),
+        )
+        return tuple((name, values) for name, values in pairs if values)
+
+    @property
+    def has_select(self) -> bool:
+        return bool(self.equals or self.starts_with or self.ends_with)
+
+    def value_count(self) -> int:
+        return sum(len(values) for _, values in self.operators())
+
+    def accepts(self, value: str | None) -> bool:
+        """Whether an event whose field holds ``value`` satisfies this condition.
+
+        SELECT operators are OR'd (none present means no restriction); any matching
+        DESELECT value excludes. An event without the field satisfies no condition on it.
+        """
+        if value is None:
+            return False
+        if self.has_select and not (
+            value in self.equals
+            or any(value.startswith(p) for p in self.starts_with)
+            or any(value.endswith(s) for s in self.ends_with)
+        ):
+            return False
+        return not (
+            value in self.not_equals
+            or any(value.startswith(p) for p in self.not_starts_with)
+            or any(value.endswith(s) for s in self.not_ends_with)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AdvancedSelector:
+    """An advanced event selector: an event matches when every field selector accepts it."""
+
+    field_selectors: tuple[FieldSelector, ...]
+    name: str | None = None
+
+    def fields(self, name: str) -> tuple[FieldSelector, ...]:
+        return tuple(fs for fs in self.field_selectors if fs.field == name)
+
+    def equals_values(self, name: str) -> tuple[str, ...]:
+        """The Equals values of field ``name`` (all field selectors on it), in order."""
+        return tuple(v for fs in self.fields(name) for v in fs.equals)
+
+    @property
+    def category(self) -> str | None:
+        """The eventCategory this selector is for (its first Equals value), if any."""
+        values = self.equals_values("eventCategory")
+        return values[0] if values else None
+
+    def value_count(self) -> int:
+        return sum(fs.value_count() for fs in self.field_selectors)
+
+    def matches(self, event: dict[str, str]) -> bool:
+        return all(fs.accepts(event.get(fs.field)) for fs in self.field_selectors)
+
+
+ReadWriteType = Literal["ReadOnly", "WriteOnly", "All"]
+
+
+@dataclass(frozen=True, slots=True)
+class DataResource:
+    type: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BasicSelector:
+    """A basic (legacy) event selector."""
+
+    read_write_type: ReadWriteType = "All"
+    include_management_events: bool = True
+    data_resources: tuple[DataResource, ...] = ()
+    exclude_management_event_sources: tuple[str, ...] = ()
+
+
+SelectorKind = Literal["advanced", "basic", "default"]
+
+
+@dataclass(frozen=True, slots=True)
+class SelectorConfig:
+    """What a trail is configured with, as read from ``GetEventSelectors``.
+
+    ``kind`` is ``advanced`` or ``basic`` for the list the trail holds, and ``default`` when the
+    response holds neither (or an empty list): a trail with nothing configured logs all
+    management events and no data events.
+    """
+
+    kind: SelectorKind
+    advanced: tuple[AdvancedSelector, ...] = ()
+    basic: tuple[BasicSelector, ...] = ()
+    trail_arn: str | None = None

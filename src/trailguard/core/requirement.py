@@ -1,0 +1,122 @@
+"""A requirement: which data events a trail must log, described as data.
+
+Each required event is one (resource type, event name) with the event fields that are fixed for
+it (``eventCategory``, ``resources.type``, ``eventName``, ``eventSource``, ``eventType``, and
+``readOnly`` where known) and the fields that range over a domain (``resources.ARN``,
+``userIdentity.arn``, ``sessionCredentialFromConsole``, ...). Covered means: every event with
+the fixed values, for every combination of values of the free fields, is logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trailguard.core.catalog import DATA_EVENT_TYPES
+from trailguard.core.errors import SelectorError
+
+DEFAULT_RESOURCE_TYPES: tuple[str, ...] = ("AWS::SNS::Topic",)
+BOOLEAN_VALUES: tuple[str, ...] = ("false", "true")
+
+
+@dataclass(frozen=True, slots=True)
+class FreeField:
+    """A field whose value ranges over a domain.
+
+    With ``choices`` the domain is exactly those values; otherwise it is every string that
+    starts with ``prefix`` and is longer than it.
+    """
+
+    field: str
+    prefix: str = ""
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredEvent:
+    resource_type: str
+    event_name: str
+    fixed: tuple[tuple[str, str], ...]
+    free: tuple[FreeField, ...]
+    example_arn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    events: tuple[RequiredEvent, ...]
+    partition: str = "aws"
+
+    @property
+    def resource_types(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e.resource_type for e in self.events))
+
+    def event_names(self, resource_type: str) -> tuple[str, ...]:
+        return tuple(e.event_name for e in self.events if e.resource_type == resource_type)
+
+
+def _required_event(resource_type: str, event_name: str, partition: str) -> RequiredEvent:
+    info = DATA_EVENT_TYPES.get(resource_type)
+    fixed: dict[str, str] = {
+        "eventCategory": "Data",
+        "resources.type": resource_type,
+        "eventName": event_name,
+        "eventType": "AwsApiCall",
+    }
+    free: list[FreeField] = []
+    if info is None:
+        arn_prefix = f"arn:{partition}:"
+        free.append(FreeField("eventSource"))
+        read_only = None
+        example = None
+    else:
+        arn_prefix = f"arn:{partition}:{info.arn_service}:"
+        fixed["eventSource"] = info.event_source
+        read_only = info.read_only(event_name)
+        example = info.example_arn.format(partition=partition)
+    if read_only is None:
+        free.append(FreeField("readOnly", choices=BOOLEAN_VALUES))
+    else:
+        fixed["readOnly"] = read_only
+    free[:0] = [
+        FreeField("resources.ARN", prefix=arn_prefix),
+        FreeField("userIdentity.arn", prefix=f"arn:{partition}:"),
+        FreeField("sessionCredentialFromConsole", choices=BOOLEAN_VALUES),
+    ]
+    return RequiredEvent(resource_type, event_name, tuple(fixed.items()), tuple(free), example)
+
+
+def build_requirement(
+    resource_types: tuple[str, ...] | list[str] | None = None,
+    event_names: tuple[str, ...] | list[str] | None = None,
+    partition: str = "aws",
+) -> Requirement:
+    """The requirement for ``resource_types`` (default: SNS topics).
+
+    ``event_names`` narrows every type to those names; by default each type requires every
+    data event the catalog knows for it. A type the catalog does not know needs explicit
+    ``event_names``; a name the catalog does not list for a known type is an error.
+    """
+    types = tuple(dict.fromkeys(resource_types or DEFAULT_RESOURCE_TYPES))
+    events: list[RequiredEvent] = []
+    for resource_type in types:
+        info = DATA_EVENT_TYPES.get(resource_type)
+        if event_names:
+            names = tuple(dict.fromkeys(event_names))
+            if info is not None:
+                unknown = [n for n in names if n not in info.event_names()]
+                if unknown:
+                    raise SelectorError(
+                        "--event-names",
+                        f"{', '.join(unknown)} is not a data event of {resource_type} "
+                        f"(known: {', '.join(info.event_names())})",
+                    )
+        elif info is None:
+            known = ", ".join(DATA_EVENT_TYPES)
+            raise SelectorError(
+                "--resource-types",
+                f"unknown resource type {resource_type} (known: {known}); "
+                "name its event names with --event-names to check it anyway",
+            )
+        else:
+            names = info.event_names()
+        events.extend(_required_event(resource_type, name, partition) for name in names)
+    return Requirement(tuple(events), partition)

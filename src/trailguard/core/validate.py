@@ -1,0 +1,224 @@
+"""CloudTrail's documented rules for a trail's event selectors.
+
+One validator guards every read we evaluate and every write we make: a selector list that
+passes here is one CloudTrail's ``PutEventSelectors`` accepts for a trail, as far as the API
+reference and the CloudTrail user guide document it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from trailguard.core.catalog import BASIC_RESOURCE_TYPES
+from trailguard.core.errors import SelectorError
+from trailguard.core.model import AdvancedSelector, BasicSelector, FieldSelector, SelectorConfig
+from trailguard.core.parse import selector_label
+
+MAX_ADVANCED_VALUES = 500  # condition values across all advanced selectors of a trail
+MAX_VALUE_LENGTH = 2048
+MAX_NAME_LENGTH = 1000
+MAX_BASIC_SELECTORS = 5
+MAX_BASIC_DATA_VALUES = 250
+
+CATEGORIES = ("Management", "Data", "NetworkActivity")
+ALL_OPERATORS = frozenset(
+    ("Equals", "StartsWith", "EndsWith", "NotEquals", "NotStartsWith", "NotEndsWith")
+)
+_EQUALS = frozenset(("Equals",))
+_EQUALS_NOT_EQUALS = frozenset(("Equals", "NotEquals"))
+
+# Fields a trail accepts per eventCategory, with the operators each field allows.
+ALLOWED_FIELDS: dict[str, dict[str, frozenset[str]]] = {
+    "Management": {
+        "eventCategory": _EQUALS,
+        "readOnly": _EQUALS,
+        "eventSource": frozenset(("NotEquals",)),
+    },
+    "Data": {
+        "eventCategory": _EQUALS,
+        "resources.type": _EQUALS,
+        "readOnly": _EQUALS,
+        "eventName": ALL_OPERATORS,
+        "resources.ARN": ALL_OPERATORS,
+        "eventSource": ALL_OPERATORS,
+        "eventType": ALL_OPERATORS,
+        "userIdentity.arn": ALL_OPERATORS,
+        "sessionCredentialFromConsole": _EQUALS_NOT_EQUALS,
+    },
+    "NetworkActivity": {
+        "eventCategory": _EQUALS,
+        "eventSource": _EQUALS,
+        "eventName": ALL_OPERATORS,
+        "errorCode": ALL_OPERATORS,
+        "vpcEndpointId": ALL_OPERATORS,
+    },
+}
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "Management": ("eventCategory",),
+    "Data": ("eventCategory", "resources.type"),
+    "NetworkActivity": ("eventCategory", "eventSource"),
+}
+# Fields whose values are restricted to a fixed set, per category.
+ALLOWED_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("Management", "eventSource"): ("kms.amazonaws.com", "rdsdata.amazonaws.com"),
+    ("Management", "readOnly"): ("true", "false"),
+    ("Data", "readOnly"): ("true", "false"),
+    ("Data", "sessionCredentialFromConsole"): ("true", "false"),
+}
+# Fields that may appear only once in a selector (their value classifies the selector).
+SINGLE_FIELDS = ("eventCategory", "resources.type")
+_ARN = re.compile(r"^arn:[a-z0-9-]+:[a-z0-9-]+:")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def _check_field(category: str, fs: FieldSelector, path: str) -> list[Problem]:
+    allowed = ALLOWED_FIELDS[category]
+    if fs.field not in allowed:
+        return [
+            Problem(
+                path,
+                f"field {fs.field!r} is not allowed in a {category} selector on a trail "
+                f"(allowed: {', '.join(allowed)})",
+            )
+        ]
+    problems: list[Problem] = []
+    for operator, values in fs.operators():
+        opath = f"{path}.{operator}"
+        if operator not in allowed[fs.field]:
+            permitted = " or ".join(sorted(allowed[fs.field]))
+            problems.append(
+                Problem(opath, f"operator {operator} is not allowed for {fs.field}; use {permitted}")
+            )
+            continue
+        choices = ALLOWED_VALUES.get((category, fs.field))
+        for i, value in enumerate(values):
+            if not value or len(value) > MAX_VALUE_LENGTH:
+                problems.append(
+                    Problem(
+                        f"{opath}[{i}]",
+                        f"value must be 1 to {MAX_VALUE_LENGTH} characters, got {len(value)}",
+                    )
+                )
+            elif choices is not None and value not in choices:
+                problems.append(
+                    Problem(f"{opath}[{i}]", f"{value!r} is not one of {', '.join(choices)}")
+                )
+            elif (
+                fs.field == "resources.ARN"
+                and operator in _EQUALS_NOT_EQUALS
+                and not _ARN.match(value)
+            ):
+                problems.append(
+                    Problem(
+                        f"{opath}[{i}]",
+                        f"{operator} on resources.ARN needs a full ARN, got {value!r}",
+                    )
+                )
+    return problems
+
+
+def _check_advanced(selector: AdvancedSelector, index: int) -> list[Problem]:
+    path = selector_label(index, selector.name)
+    problems: list[Problem] = []
+    if selector.name is not None and len(selector.name) > MAX_NAME_LENGTH:
+        problems.append(Problem(f"{path}.Name", f"longer than {MAX_NAME_LENGTH} characters"))
+    for field in SINGLE_FIELDS:
+        if len(selector.fields(field)) > 1:
+            problems.append(Problem(path, f"field {field} appears more than once"))
+    category_fields = selector.fields("eventCategory")
+    if not category_fields:
+        return [*problems, Problem(path, "eventCategory is required (Equals Management, Data or NetworkActivity)")]
+    categories = category_fields[0].equals
+    if len(categories) != 1 or categories[0] not in CATEGORIES:
+        shown = ", ".join(categories) or "no Equals value"
+        return [
+            *problems,
+            Problem(
+                f"{path}.FieldSelectors (eventCategory)",
+                f"eventCategory must be Equals exactly one of {', '.join(CATEGORIES)}, got {shown}",
+            ),
+        ]
+    category = categories[0]
+    for required in REQUIRED_FIELDS[category]:
+        if not selector.fields(required):
+            problems.append(Problem(path, f"{required} is required in a {category} selector"))
+    for i, fs in enumerate(selector.field_selectors):
+        problems.extend(_check_field(category, fs, f"{path}.FieldSelectors[{i}] ({fs.field})"))
+    return problems
+
+
+def _check_basic(selectors: tuple[BasicSelector, ...]) -> list[Problem]:
+    problems: list[Problem] = []
+    if len(selectors) > MAX_BASIC_SELECTORS:
+        problems.append(
+            Problem("EventSelectors", f"at most {MAX_BASIC_SELECTORS} basic selectors, got {len(selectors)}")
+        )
+    total = 0
+    for i, selector in enumerate(selectors):
+        for j, resource in enumerate(selector.data_resources):
+            rpath = f"EventSelectors[{i}].DataResources[{j}]"
+            total += len(resource.values)
+            if resource.type not in BASIC_RESOURCE_TYPES:
+                problems.append(
+                    Problem(
+                        f"{rpath}.Type",
+                        f"{resource.type} cannot be logged with basic selectors "
+                        f"(only {', '.join(BASIC_RESOURCE_TYPES)}); use advanced event selectors",
+                    )
+                )
+            if not resource.values:
+                problems.append(Problem(f"{rpath}.Values", "at least one value is required"))
+            for k, value in enumerate(resource.values):
+                if not value.startswith("arn:") or value.endswith("*"):
+                    problems.append(
+                        Problem(f"{rpath}.Values[{k}]", f"{value!r} is not a resource ARN or ARN prefix")
+                    )
+        for k, source in enumerate(selector.exclude_management_event_sources):
+            if source not in ALLOWED_VALUES[("Management", "eventSource")]:
+                problems.append(
+                    Problem(
+                        f"EventSelectors[{i}].ExcludeManagementEventSources[{k}]",
+                        f"{source!r} cannot be excluded (only kms.amazonaws.com, rdsdata.amazonaws.com)",
+                    )
+                )
+    if total > MAX_BASIC_DATA_VALUES:
+        problems.append(
+            Problem("EventSelectors", f"at most {MAX_BASIC_DATA_VALUES} data resource values, got {total}")
+        )
+    return problems
+
+
+def validate_selectors(config: SelectorConfig) -> list[Problem]:
+    """Every rule ``config`` breaks, in input order (empty when CloudTrail would accept it)."""
+    if config.kind == "basic":
+        return _check_basic(config.basic)
+    problems: list[Problem] = []
+    for index, selector in enumerate(config.advanced):
+        problems.extend(_check_advanced(selector, index))
+    total = sum(selector.value_count() for selector in config.advanced)
+    if total > MAX_ADVANCED_VALUES:
+        problems.append(
+            Problem(
+                "AdvancedEventSelectors",
+                f"{total} condition values in total; a trail allows at most {MAX_ADVANCED_VALUES}",
+            )
+        )
+    return problems
+
+
+def check_valid(config: SelectorConfig) -> None:
+    """Raise :class:`SelectorError` for the first problem, counting the others."""
+    problems = validate_selectors(config)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise SelectorError(first.path, first.message + more)

@@ -1,0 +1,352 @@
+"""Hypothesis strategies for trail advanced event selectors, plus a brute-force event set.
+
+Values come from SMALL pools on purpose so that overlaps (prefix of another value, suffix of
+another value, exact collisions) happen often.  See /work/shared/domain.md section 2.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Any
+
+from hypothesis import strategies as st
+
+TOPIC = "AWS::SNS::Topic"
+PLATFORM_ENDPOINT = "AWS::SNS::PlatformEndpoint"
+S3_OBJECT = "AWS::S3::Object"
+
+ALL_OPERATORS: tuple[str, ...] = (
+    "Equals",
+    "StartsWith",
+    "EndsWith",
+    "NotEquals",
+    "NotStartsWith",
+    "NotEndsWith",
+)
+EXACT_OPERATORS: tuple[str, ...] = ("Equals", "NotEquals")
+
+EVENT_NAMES: tuple[str, ...] = ("Publish", "PublishBatch", "Pub", "Batch", "lish", "PutObject")
+EVENT_SOURCES: tuple[str, ...] = ("sns.amazonaws.com", "sns.", ".amazonaws.com", "s3.amazonaws.com")
+EVENT_TYPES: tuple[str, ...] = ("AwsApiCall", "AwsServiceEvent", "Aws")
+RESOURCE_ARNS: tuple[str, ...] = (
+    "arn:aws:sns:",
+    "arn:aws:sns:us-east-1:",
+    "arn:aws:sns:us-east-1:111122223333:",
+    "arn:aws:sns:us-east-1:111122223333:orders",
+    "arn:aws:sns:us-east-1:111122223333:orders-dlq",
+    "orders",
+    "-dlq",
+    ":orders",
+    "arn:aws",
+    "arn:aws:s3:::bucket/",
+    "s",
+    "1:",
+)
+# domain.md: "ARN Equals/NotEquals must be exact ARNs" -> Equals/NotEquals on the ARN fields
+# draw only from these full ARNs (the other operators use the whole pool).
+RESOURCE_ARNS_EXACT: tuple[str, ...] = (
+    "arn:aws:sns:us-east-1:111122223333:orders",
+    "arn:aws:sns:us-east-1:111122223333:orders-dlq",
+)
+CALLER_ARNS: tuple[str, ...] = (
+    "arn:aws:iam::111122223333:role/ci",
+    "arn:aws:iam::111122223333:",
+    "arn:aws:sts::111122223333:assumed-role/",
+    "/ci",
+    "arn:aws:",
+    "role/ci",
+    "ci",
+)
+CALLER_ARNS_EXACT: tuple[str, ...] = ("arn:aws:iam::111122223333:role/ci",)
+MANAGEMENT_EXCLUDABLE_SOURCES: tuple[str, ...] = ("kms.amazonaws.com", "rdsdata.amazonaws.com")
+SELECTOR_NAMES: tuple[str, ...] = ("sns-publish", "Log SNS data events", "mgmt", "sel-1")
+
+# Free string fields of candidate_events and their pools (for callers that want them).
+STRING_FIELD_POOLS: dict[str, tuple[str, ...]] = {
+    "eventName": EVENT_NAMES,
+    "resources.ARN": RESOURCE_ARNS,
+    "userIdentity.arn": CALLER_ARNS,
+    "eventSource": EVENT_SOURCES,
+    "eventType": EVENT_TYPES,
+}
+_EXACT_POOLS: dict[str, tuple[str, ...]] = {
+    "resources.ARN": RESOURCE_ARNS_EXACT,
+    "userIdentity.arn": CALLER_ARNS_EXACT,
+}
+_OPTIONAL_DATA_FIELDS: tuple[str, ...] = (
+    "readOnly",
+    "eventName",
+    "resources.ARN",
+    "userIdentity.arn",
+    "eventSource",
+    "eventType",
+    "sessionCredentialFromConsole",
+)
+
+
+def _names() -> st.SearchStrategy[str | None]:
+    return st.one_of(st.none(), st.sampled_from(SELECTOR_NAMES))
+
+
+def _selector(name: str | None, field_selectors: list[dict[str, Any]]) -> dict[str, Any]:
+    selector: dict[str, Any] = {}
+    if name is not None:
+        selector["Name"] = name
+    selector["FieldSelectors"] = field_selectors
+    return selector
+
+
+def resource_types() -> st.SearchStrategy[str]:
+    """Mostly AWS::SNS::Topic."""
+    return st.one_of(
+        st.just(TOPIC),
+        st.just(TOPIC),
+        st.just(TOPIC),
+        st.sampled_from((PLATFORM_ENDPOINT, S3_OBJECT)),
+    )
+
+
+@st.composite
+def string_field_selector(draw: st.DrawFn, field: str) -> dict[str, Any]:
+    """1-3 of the six operators, each with 1-3 distinct values from the field's small pool."""
+    pool = STRING_FIELD_POOLS[field]
+    exact_pool = _EXACT_POOLS.get(field, pool)
+    chosen = draw(st.lists(st.sampled_from(ALL_OPERATORS), min_size=1, max_size=3, unique=True))
+    field_selector: dict[str, Any] = {"Field": field}
+    for operator in ALL_OPERATORS:  # canonical key order
+        if operator not in chosen:
+            continue
+        values_pool = exact_pool if operator in EXACT_OPERATORS else pool
+        field_selector[operator] = draw(
+            st.lists(
+                st.sampled_from(values_pool),
+                min_size=1,
+                max_size=min(3, len(values_pool)),
+                unique=True,
+            )
+        )
+    return field_selector
+
+
+def read_only_field_selector() -> st.SearchStrategy[dict[str, Any]]:
+    return st.sampled_from((["true"], ["false"], ["true", "false"])).map(
+        lambda values: {"Field": "readOnly", "Equals": list(values)}
+    )
+
+
+@st.composite
+def console_field_selector(draw: st.DrawFn) -> dict[str, Any]:
+    """sessionCredentialFromConsole with Equals and/or NotEquals of "true"/"false"."""
+    chosen = draw(st.lists(st.sampled_from(EXACT_OPERATORS), min_size=1, max_size=2, unique=True))
+    field_selector: dict[str, Any] = {"Field": "sessionCredentialFromConsole"}
+    for operator in EXACT_OPERATORS:
+        if operator in chosen:
+            field_selector[operator] = draw(
+                st.lists(st.sampled_from(("true", "false")), min_size=1, max_size=2, unique=True)
+            )
+    return field_selector
+
+
+def _optional_field_selector(field: str) -> st.SearchStrategy[dict[str, Any]]:
+    if field == "readOnly":
+        return read_only_field_selector()
+    if field == "sessionCredentialFromConsole":
+        return console_field_selector()
+    return string_field_selector(field)
+
+
+@st.composite
+def management_selectors(draw: st.DrawFn) -> dict[str, Any]:
+    """{eventCategory Equals [Management]} + optional readOnly + optional eventSource NotEquals."""
+    field_selectors: list[dict[str, Any]] = [{"Field": "eventCategory", "Equals": ["Management"]}]
+    if draw(st.booleans()):
+        field_selectors.append(draw(read_only_field_selector()))
+    if draw(st.booleans()):
+        field_selectors.append(
+            {"Field": "eventSource", "NotEquals": [draw(st.sampled_from(MANAGEMENT_EXCLUDABLE_SOURCES))]}
+        )
+    return _selector(draw(_names()), field_selectors)
+
+
+@st.composite
+def data_selectors(
+    draw: st.DrawFn,
+    resource_type: st.SearchStrategy[str] | None = None,
+    exclude_fields: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """eventCategory=Data, resources.type Equals [one type], plus optional other fields (each once)."""
+    rtype = draw(resource_type if resource_type is not None else resource_types())
+    optional = [f for f in _OPTIONAL_DATA_FIELDS if f not in exclude_fields]
+    chosen = draw(st.lists(st.sampled_from(optional), max_size=len(optional), unique=True)) if optional else []
+    field_selectors: list[dict[str, Any]] = [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": [rtype]},
+    ]
+    for field in chosen:  # order of optional fields is random (lists of unique draws)
+        field_selectors.append(draw(_optional_field_selector(field)))
+    return _selector(draw(_names()), field_selectors)
+
+
+def _any_selector() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(data_selectors(), data_selectors(), management_selectors())
+
+
+# The complementary splits used by covering_selector_sets: (field, half A, half B).
+_COVERING_SPLITS: tuple[tuple[str, dict[str, list[str]], dict[str, list[str]]], ...] = (
+    ("eventName", {"Equals": ["Publish"]}, {"Equals": ["PublishBatch"]}),
+    ("eventName", {"StartsWith": ["Pub"]}, {"NotStartsWith": ["Pub"]}),
+    ("eventName", {"EndsWith": ["Batch"]}, {"NotEndsWith": ["Batch"]}),
+    ("readOnly", {"Equals": ["true"]}, {"Equals": ["false"]}),
+    ("sessionCredentialFromConsole", {"Equals": ["true"]}, {"Equals": ["false"]}),
+    ("sessionCredentialFromConsole", {"Equals": ["true"]}, {"NotEquals": ["true"]}),
+    ("resources.ARN", {"StartsWith": ["arn:aws:sns:us-east-1:"]}, {"NotStartsWith": ["arn:aws:sns:us-east-1:"]}),
+    ("resources.ARN", {"EndsWith": ["-dlq"]}, {"NotEndsWith": ["-dlq"]}),
+    (
+        "resources.ARN",
+        {"Equals": ["arn:aws:sns:us-east-1:111122223333:orders"]},
+        {"NotEquals": ["arn:aws:sns:us-east-1:111122223333:orders"]},
+    ),
+    ("userIdentity.arn", {"StartsWith": ["arn:aws:iam::"]}, {"NotStartsWith": ["arn:aws:iam::"]}),
+    ("eventSource", {"Equals": ["sns.amazonaws.com"]}, {"NotEquals": ["sns.amazonaws.com"]}),
+    ("eventType", {"Equals": ["AwsApiCall"]}, {"NotEquals": ["AwsApiCall"]}),
+)
+
+
+@st.composite
+def covering_selector_sets(draw: st.DrawFn, max_size: int = 5) -> list[dict[str, Any]]:
+    """Two SNS Topic selectors identical except for one field, split into complementary halves,
+    so together they cover what neither covers alone; padded with 0..max_size-2 random
+    selectors and shuffled."""
+    field, half_a, half_b = draw(st.sampled_from(_COVERING_SPLITS))
+    base = draw(data_selectors(resource_type=st.just(TOPIC), exclude_fields=(field,)))
+    pair: list[dict[str, Any]] = []
+    for half in (half_a, half_b):
+        copy = {k: v for k, v in base.items() if k != "FieldSelectors"}
+        field_selectors = [dict(fs) for fs in base["FieldSelectors"]]
+        extra: dict[str, Any] = {"Field": field}
+        extra.update({op: list(values) for op, values in half.items()})
+        position = draw(st.integers(min_value=2, max_value=len(field_selectors)))
+        field_selectors.insert(position, extra)
+        copy["FieldSelectors"] = field_selectors
+        pair.append(copy)
+    others = draw(st.lists(_any_selector(), max_size=max(0, max_size - 2)))
+    selectors = pair + others
+    return draw(st.permutations(selectors))
+
+
+def advanced_selector_sets(max_size: int = 5) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """1..max_size valid trail advanced selectors (Management and Data mixed); sometimes a
+    covering pair (see covering_selector_sets)."""
+    plain = st.lists(_any_selector(), min_size=1, max_size=max_size)
+    if max_size < 2:
+        return plain
+    return st.one_of(plain, plain, covering_selector_sets(max_size=max_size))
+
+
+def _field_constants(selectors: list[dict[str, Any]], field: str) -> list[str]:
+    """Every condition value used for `field` in any selector, first-seen order, no duplicates."""
+    constants: list[str] = []
+    for selector in selectors:
+        for field_selector in selector.get("FieldSelectors", []):
+            if field_selector.get("Field") != field:
+                continue
+            for operator in ALL_OPERATORS:
+                for value in field_selector.get(operator) or []:
+                    if value not in constants:
+                        constants.append(value)
+    return constants
+
+
+def _with_prefix(value: str, prefix: str) -> str:
+    return value if value.startswith(prefix) else prefix + value
+
+
+def _free_values(constants: list[str], prefix: str) -> tuple[list[str], list[str]]:
+    """(core, all) candidate values for a free string field whose domain is `prefix`+something.
+
+    core: the constants themselves (prefixed) plus prefix+"zzz-other";
+    all:  core plus constant+"x", "x"+constant and constant1+constant2 (ordered pairs)."""
+    core_raw = [*constants, "zzz-other"]
+    extra_raw: list[str] = []
+    for c in constants:
+        extra_raw.append(c + "x")
+        extra_raw.append("x" + c)
+    for c1 in constants:
+        for c2 in constants:
+            extra_raw.append(c1 + c2)
+
+    def finish(raw: list[str], seen: list[str]) -> list[str]:
+        out: list[str] = []
+        for v in raw:
+            v = _with_prefix(v, prefix)
+            if v.startswith(prefix) and len(v) > len(prefix) and v not in seen and v not in out:
+                out.append(v)
+        return out
+
+    core = finish(core_raw, [])
+    return core, core + finish(extra_raw, core)
+
+
+def candidate_events(
+    selectors: list[dict[str, Any]],
+    resource_type: str,
+    event_name: str,
+    fixed: dict[str, str],
+    arn_prefix: str,
+    caller_prefix: str,
+    cap: int = 3000,
+) -> list[dict[str, str]]:
+    """Brute-force event set for the free fields resources.ARN (domain: starts with arn_prefix),
+    userIdentity.arn (domain: starts with caller_prefix) and sessionCredentialFromConsole
+    ("true"/"false"), built from the selectors' own constants; `fixed` (eventCategory,
+    resources.type, eventName, readOnly, eventSource, eventType) is merged into every event,
+    with resources.type/eventName set from the explicit arguments (a conflicting value in
+    `fixed` raises ValueError).
+
+    If the full cartesian product exceeds `cap`, the "core" product (constants only, plus the
+    prefix+"zzz-other" value) is kept first (itself sampled if above cap) and the rest is filled
+    by a deterministic sample (random.Random(0)) of the full product."""
+    for key, value in (("resources.type", resource_type), ("eventName", event_name)):
+        if key in fixed and fixed[key] != value:
+            raise ValueError(f"fixed[{key!r}]={fixed[key]!r} conflicts with {value!r}")
+    base: dict[str, str] = dict(fixed)
+    base["resources.type"] = resource_type
+    base["eventName"] = event_name
+
+    arn_core, arn_all = _free_values(_field_constants(selectors, "resources.ARN"), arn_prefix)
+    caller_core, caller_all = _free_values(_field_constants(selectors, "userIdentity.arn"), caller_prefix)
+    console = ["true", "false"]
+
+    def build(arn: str, caller: str, con: str) -> dict[str, str]:
+        event = dict(base)
+        event["resources.ARN"] = arn
+        event["userIdentity.arn"] = caller
+        event["sessionCredentialFromConsole"] = con
+        return event
+
+    full_dims = (arn_all, caller_all, console)
+    total = len(arn_all) * len(caller_all) * len(console)
+    if total <= cap:
+        return [build(a, c, s) for a, c, s in itertools.product(*full_dims)]
+
+    rng = random.Random(0)
+    core = list(itertools.product(arn_core, caller_core, console))
+    if len(core) >= cap:
+        picked = [core[i] for i in sorted(rng.sample(range(len(core)), cap))]
+        return [build(*t) for t in picked]
+
+    chosen: list[tuple[str, str, str]] = list(core)
+    chosen_set = set(core)
+    # Sample indices of the full product (mixed radix) until `cap` tuples are chosen.
+    n_caller, n_console = len(caller_all), len(console)
+    for index in rng.sample(range(total), min(total, cap * 2)):
+        if len(chosen) >= cap:
+            break
+        a, rest = divmod(index, n_caller * n_console)
+        c, s = divmod(rest, n_console)
+        t = (arn_all[a], caller_all[c], console[s])
+        if t not in chosen_set:
+            chosen_set.add(t)
+            chosen.append(t)
+    return [build(*t) for t in chosen]

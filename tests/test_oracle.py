@@ -1,0 +1,303 @@
+"""Hand-worked cases for the reference matcher (tests/oracle.py), from domain.md section 2,
+plus smoke tests of tests/strategies.py."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from hypothesis import given, settings  # noqa: E402
+
+from oracle import is_logged  # noqa: E402
+from strategies import (  # noqa: E402
+    ALL_OPERATORS,
+    advanced_selector_sets,
+    candidate_events,
+    covering_selector_sets,
+)
+
+TOPIC_ARN = "arn:aws:sns:us-east-1:111122223333:orders"
+DLQ_ARN = "arn:aws:sns:us-east-1:111122223333:orders-dlq"
+
+
+def ev(**overrides: str) -> dict[str, str]:
+    """An SNS Publish data event; keyword names use _ for '.' (resources_ARN -> resources.ARN)."""
+    event = {
+        "eventCategory": "Data",
+        "resources.type": "AWS::SNS::Topic",
+        "eventName": "Publish",
+        "readOnly": "false",
+        "eventSource": "sns.amazonaws.com",
+        "eventType": "AwsApiCall",
+        "resources.ARN": TOPIC_ARN,
+        "userIdentity.arn": "arn:aws:iam::111122223333:role/ci",
+        "sessionCredentialFromConsole": "false",
+    }
+    for key, value in overrides.items():
+        event[key.replace("_", ".")] = value
+    return event
+
+
+def sns(*extra: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+            *extra,
+        ]
+    }
+
+
+MGMT = {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
+
+
+# --- basics -----------------------------------------------------------------------------
+
+def test_empty_selector_list_logs_nothing() -> None:
+    assert is_logged([], ev()) is False
+
+
+def test_type_only_selector_logs_publish_and_publish_batch() -> None:
+    assert is_logged([sns()], ev()) is True
+    assert is_logged([sns()], ev(eventName="PublishBatch")) is True
+
+
+def test_wrong_resource_type_or_category_not_logged() -> None:
+    assert is_logged([sns()], ev(resources_type="AWS::SNS::PlatformEndpoint")) is False
+    assert is_logged([sns()], ev(eventCategory="Management")) is False
+    assert is_logged([MGMT], ev()) is False  # management selector does not log data events
+
+
+def test_case_sensitive() -> None:
+    sel = sns({"Field": "eventName", "Equals": ["publish"]})
+    assert is_logged([sel], ev()) is False
+    sel = sns({"Field": "eventName", "StartsWith": ["PUB"]})
+    assert is_logged([sel], ev()) is False
+
+
+# --- OR across selectors ------------------------------------------------------------------
+
+def test_or_across_selectors() -> None:
+    only_publish = sns({"Field": "eventName", "Equals": ["Publish"]})
+    only_batch = sns({"Field": "eventName", "Equals": ["PublishBatch"]})
+    # AWS CLI pitfall: Equals [Publish] alone misses PublishBatch.
+    assert is_logged([only_publish], ev(eventName="PublishBatch")) is False
+    assert is_logged([only_batch], ev(eventName="Publish")) is False
+    # Together they cover both.
+    assert is_logged([only_publish, only_batch], ev(eventName="Publish")) is True
+    assert is_logged([only_publish, only_batch], ev(eventName="PublishBatch")) is True
+    assert is_logged([MGMT, only_batch], ev(eventName="PublishBatch")) is True
+    assert is_logged([MGMT, only_batch], ev(eventName="Publish")) is False
+
+
+# --- AND across fields ---------------------------------------------------------------------
+
+def test_and_across_fields() -> None:
+    sel = sns(
+        {"Field": "eventName", "Equals": ["Publish"]},
+        {"Field": "resources.ARN", "Equals": [TOPIC_ARN]},
+    )
+    assert is_logged([sel], ev()) is True
+    assert is_logged([sel], ev(eventName="PublishBatch")) is False  # name fails
+    assert is_logged([sel], ev(resources_ARN=DLQ_ARN)) is False  # ARN fails
+    assert is_logged([sel], ev(eventName="PublishBatch", resources_ARN=DLQ_ARN)) is False
+
+
+# --- SELECT operators OR'd -----------------------------------------------------------------
+
+def test_select_operators_ored_within_field() -> None:
+    sel = sns({"Field": "resources.ARN", "Equals": [DLQ_ARN], "EndsWith": ["-audit"]})
+    assert is_logged([sel], ev(resources_ARN=DLQ_ARN)) is True  # Equals hit
+    assert is_logged([sel], ev(resources_ARN="arn:aws:sns:us-east-1:1:x-audit")) is True  # EndsWith hit
+    assert is_logged([sel], ev(resources_ARN=TOPIC_ARN)) is False  # neither
+
+
+def test_select_values_ored_within_operator() -> None:
+    sel = sns({"Field": "eventName", "Equals": ["Publish", "PublishBatch"]})
+    assert is_logged([sel], ev()) is True
+    assert is_logged([sel], ev(eventName="PublishBatch")) is True
+    assert is_logged([sel], ev(eventName="Pub")) is False
+
+
+def test_startswith_and_endswith_are_not_substring() -> None:
+    sel = sns({"Field": "eventName", "StartsWith": ["lish"]})
+    assert is_logged([sel], ev()) is False  # "Publish" contains but does not start with "lish"
+    sel = sns({"Field": "eventName", "EndsWith": ["lish"]})
+    assert is_logged([sel], ev()) is True
+    assert is_logged([sel], ev(eventName="PublishBatch")) is False
+
+
+# --- DESELECT excludes ---------------------------------------------------------------------
+
+def test_deselect_only_field_selector() -> None:
+    sel = sns({"Field": "resources.ARN", "NotEndsWith": ["-dlq"]})
+    assert is_logged([sel], ev()) is True  # no SELECT operator: everything not deselected
+    assert is_logged([sel], ev(resources_ARN=DLQ_ARN)) is False
+
+
+def test_any_deselect_value_excludes() -> None:
+    sel = sns({"Field": "eventName", "NotEquals": ["Pub", "PublishBatch"]})
+    assert is_logged([sel], ev()) is True
+    assert is_logged([sel], ev(eventName="PublishBatch")) is False
+    sel = sns({"Field": "resources.ARN", "NotStartsWith": ["arn:aws:s3", "arn:aws:sns:us-east-1:"]})
+    assert is_logged([sel], ev()) is False
+    assert is_logged([sel], ev(resources_ARN="arn:aws:sns:eu-west-1:1:orders")) is True
+
+
+# --- both groups AND'd ---------------------------------------------------------------------
+
+def test_select_and_deselect_anded() -> None:
+    sel = sns({"Field": "resources.ARN", "StartsWith": [TOPIC_ARN], "NotEndsWith": ["-dlq"]})
+    assert is_logged([sel], ev()) is True  # select hit, no deselect hit
+    assert is_logged([sel], ev(resources_ARN=DLQ_ARN)) is False  # select hit, deselect hit
+    assert is_logged([sel], ev(resources_ARN="arn:aws:sns:us-east-1:111122223333:other")) is False
+
+
+def test_deselect_wins_over_select_on_same_value() -> None:
+    sel = sns({"Field": "eventName", "Equals": ["Publish"], "NotEquals": ["Publish"]})
+    assert is_logged([sel], ev()) is False
+
+
+# --- self-contradicting selector logs nothing ----------------------------------------------
+
+def test_self_contradicting_selector_logs_nothing() -> None:
+    contradiction = sns({"Field": "resources.ARN", "StartsWith": ["arn:aws:sns:"], "NotStartsWith": ["arn:aws"]})
+    for arn in (TOPIC_ARN, DLQ_ARN, "arn:aws:sns:x", "arn:aws-cn:sns:x", "zzz"):
+        assert is_logged([contradiction], ev(resources_ARN=arn)) is False
+    # ...but a second, sane selector still logs.
+    assert is_logged([contradiction, sns()], ev()) is True
+
+
+def test_contradicting_readonly_across_fields_impossible() -> None:
+    sel = sns({"Field": "readOnly", "Equals": ["true"]}, {"Field": "readOnly", "Equals": ["false"]})
+    assert is_logged([sel], ev(readOnly="true")) is False
+    assert is_logged([sel], ev(readOnly="false")) is False
+
+
+# --- readOnly ------------------------------------------------------------------------------
+
+def test_absent_readonly_means_both() -> None:
+    assert is_logged([sns()], ev(readOnly="true")) is True
+    assert is_logged([sns()], ev(readOnly="false")) is True
+
+
+def test_readonly_true_misses_publish_but_split_pair_covers() -> None:
+    ro_true = sns({"Field": "readOnly", "Equals": ["true"]})
+    ro_false = sns({"Field": "readOnly", "Equals": ["false"]})
+    assert is_logged([ro_true], ev(readOnly="false")) is False
+    assert is_logged([ro_false], ev(readOnly="false")) is True
+    assert is_logged([ro_true, ro_false], ev(readOnly="true")) is True
+    assert is_logged([ro_true, ro_false], ev(readOnly="false")) is True
+
+
+def test_management_selector_readonly_and_kms_exclusion() -> None:
+    sel = {
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Management"]},
+            {"Field": "readOnly", "Equals": ["false"]},
+            {"Field": "eventSource", "NotEquals": ["kms.amazonaws.com"]},
+        ]
+    }
+    mgmt = {"eventCategory": "Management", "readOnly": "false", "eventSource": "sns.amazonaws.com"}
+    assert is_logged([sel], mgmt) is True
+    assert is_logged([sel], {**mgmt, "readOnly": "true"}) is False
+    assert is_logged([sel], {**mgmt, "eventSource": "kms.amazonaws.com"}) is False
+
+
+# --- console / missing fields --------------------------------------------------------------
+
+def test_console_split_pair_covers() -> None:
+    yes = sns({"Field": "sessionCredentialFromConsole", "Equals": ["true"]})
+    not_yes = sns({"Field": "sessionCredentialFromConsole", "NotEquals": ["true"]})
+    assert is_logged([yes], ev(sessionCredentialFromConsole="false")) is False
+    assert is_logged([not_yes], ev(sessionCredentialFromConsole="true")) is False
+    for value in ("true", "false"):
+        assert is_logged([yes, not_yes], ev(sessionCredentialFromConsole=value)) is True
+
+
+def test_missing_field_not_satisfied_even_for_deselect() -> None:
+    event = ev()
+    del event["userIdentity.arn"]
+    assert is_logged([sns({"Field": "userIdentity.arn", "NotEquals": ["arn:aws:iam::1:role/x"]})], event) is False
+    assert is_logged([sns()], event) is True  # a selector not naming the field is unaffected
+
+
+# --- strategies smoke tests ----------------------------------------------------------------
+
+def _check_shape(selectors: list[dict[str, Any]]) -> None:
+    assert 1 <= len(selectors) <= 5
+    total_values = 0
+    for selector in selectors:
+        fields = [fs["Field"] for fs in selector["FieldSelectors"]]
+        assert len(fields) == len(set(fields)), fields
+        assert fields.count("eventCategory") == 1
+        category = selector["FieldSelectors"][fields.index("eventCategory")]["Equals"]
+        assert category in (["Data"], ["Management"])
+        if category == ["Data"]:
+            assert fields.count("resources.type") == 1
+        for fs in selector["FieldSelectors"]:
+            ops = [k for k in fs if k != "Field"]
+            assert ops and all(op in ALL_OPERATORS for op in ops)
+            for op in ops:
+                assert fs[op] and len(fs[op]) == len(set(fs[op]))
+                assert all(1 <= len(v) <= 2048 for v in fs[op])
+                total_values += len(fs[op])
+    assert total_values <= 500
+
+
+@settings(max_examples=200, deadline=None)
+@given(advanced_selector_sets())
+def test_strategy_shapes(selectors: list[dict[str, Any]]) -> None:
+    _check_shape(selectors)
+
+
+@settings(max_examples=100, deadline=None)
+@given(covering_selector_sets())
+def test_covering_sets_shape_and_candidates(selectors: list[dict[str, Any]]) -> None:
+    _check_shape(selectors)
+    fixed = {
+        "eventCategory": "Data",
+        "resources.type": "AWS::SNS::Topic",
+        "eventName": "Publish",
+        "readOnly": "false",
+        "eventSource": "sns.amazonaws.com",
+        "eventType": "AwsApiCall",
+    }
+    events = candidate_events(selectors, "AWS::SNS::Topic", "Publish", fixed, "arn:aws:sns:", "arn:aws:")
+    assert 1 <= len(events) <= 3000
+    for event in events:
+        assert event["resources.ARN"].startswith("arn:aws:sns:") and len(event["resources.ARN"]) > 12
+        assert event["userIdentity.arn"].startswith("arn:aws:")
+        assert event["sessionCredentialFromConsole"] in ("true", "false")
+        assert {k: event[k] for k in fixed} == fixed
+    keys = [tuple(sorted(e.items())) for e in events]
+    assert len(keys) == len(set(keys))
+    # Each ARN constant (prefixed) appears among the candidates.
+    for selector in selectors:
+        for fs in selector["FieldSelectors"]:
+            if fs["Field"] == "resources.ARN":
+                for op in ALL_OPERATORS:
+                    for c in fs.get(op, []):
+                        expect = c if c.startswith("arn:aws:sns:") else "arn:aws:sns:" + c
+                        if expect == "arn:aws:sns:":
+                            continue  # the bare prefix is not in the domain (must be longer)
+                        assert any(e["resources.ARN"] == expect for e in events), expect
+
+
+def test_candidate_events_cap_and_determinism() -> None:
+    arns = ["arn:aws:sns:us-east-1:111122223333:orders", "-dlq", "orders", ":orders", "s", "1:",
+            "arn:aws:sns:", "arn:aws:sns:us-east-1:", "arn:aws", "arn:aws:s3:::bucket/"]
+    callers = ["arn:aws:iam::111122223333:role/ci", "/ci", "ci", "role/ci", "arn:aws:"]
+    selectors = [sns({"Field": "resources.ARN", "StartsWith": arns},
+                     {"Field": "userIdentity.arn", "EndsWith": callers})]
+    fixed = {"eventCategory": "Data", "readOnly": "false", "eventSource": "sns.amazonaws.com",
+             "eventType": "AwsApiCall"}
+    a = candidate_events(selectors, "AWS::SNS::Topic", "Publish", fixed, "arn:aws:sns:", "arn:aws:")
+    b = candidate_events(selectors, "AWS::SNS::Topic", "Publish", fixed, "arn:aws:sns:", "arn:aws:")
+    assert a == b
+    assert len(a) == 3000
+    assert any(e["resources.ARN"] == "arn:aws:sns:zzz-other" for e in a)
+    assert any(e["resources.ARN"] == "arn:aws:sns:-dlq" for e in a)
