@@ -72,7 +72,7 @@ def selector_matches(selector: dict[str, Any], event: dict[str, str]) -> bool:
 
 def is_logged(advanced_selectors: list[dict[str, Any]], event: dict[str, str]) -> bool:
     """Is the event logged by a trail with these advanced selectors (raw AWS API shape)?"""
-    for selector in advanced_selectors:
+    for selector in advanced_selectors:  # noqa: SIM110 - kept as a plain loop on purpose
         if selector_matches(selector, event):
             return True
     return False

@@ -164,7 +164,10 @@ def management_selectors(draw: st.DrawFn) -> dict[str, Any]:
         field_selectors.append(draw(read_only_field_selector()))
     if draw(st.booleans()):
         field_selectors.append(
-            {"Field": "eventSource", "NotEquals": [draw(st.sampled_from(MANAGEMENT_EXCLUDABLE_SOURCES))]}
+            {
+                "Field": "eventSource",
+                "NotEquals": [draw(st.sampled_from(MANAGEMENT_EXCLUDABLE_SOURCES))],
+            }
         )
     return _selector(draw(_names()), field_selectors)
 
@@ -175,10 +178,15 @@ def data_selectors(
     resource_type: st.SearchStrategy[str] | None = None,
     exclude_fields: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """eventCategory=Data, resources.type Equals [one type], plus optional other fields (each once)."""
+    """eventCategory=Data, resources.type Equals [one type], plus optional other fields
+    (each at most once)."""
     rtype = draw(resource_type if resource_type is not None else resource_types())
     optional = [f for f in _OPTIONAL_DATA_FIELDS if f not in exclude_fields]
-    chosen = draw(st.lists(st.sampled_from(optional), max_size=len(optional), unique=True)) if optional else []
+    chosen = (
+        draw(st.lists(st.sampled_from(optional), max_size=len(optional), unique=True))
+        if optional
+        else []
+    )
     field_selectors: list[dict[str, Any]] = [
         {"Field": "eventCategory", "Equals": ["Data"]},
         {"Field": "resources.type", "Equals": [rtype]},
@@ -200,7 +208,11 @@ _COVERING_SPLITS: tuple[tuple[str, dict[str, list[str]], dict[str, list[str]]], 
     ("readOnly", {"Equals": ["true"]}, {"Equals": ["false"]}),
     ("sessionCredentialFromConsole", {"Equals": ["true"]}, {"Equals": ["false"]}),
     ("sessionCredentialFromConsole", {"Equals": ["true"]}, {"NotEquals": ["true"]}),
-    ("resources.ARN", {"StartsWith": ["arn:aws:sns:us-east-1:"]}, {"NotStartsWith": ["arn:aws:sns:us-east-1:"]}),
+    (
+        "resources.ARN",
+        {"StartsWith": ["arn:aws:sns:us-east-1:"]},
+        {"NotStartsWith": ["arn:aws:sns:us-east-1:"]},
+    ),
     ("resources.ARN", {"EndsWith": ["-dlq"]}, {"NotEndsWith": ["-dlq"]}),
     (
         "resources.ARN",
@@ -315,7 +327,9 @@ def candidate_events(
     base["eventName"] = event_name
 
     arn_core, arn_all = _free_values(_field_constants(selectors, "resources.ARN"), arn_prefix)
-    caller_core, caller_all = _free_values(_field_constants(selectors, "userIdentity.arn"), caller_prefix)
+    caller_core, caller_all = _free_values(
+        _field_constants(selectors, "userIdentity.arn"), caller_prefix
+    )
     console = ["true", "false"]
 
     def build(arn: str, caller: str, con: str) -> dict[str, str]:

@@ -9,10 +9,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hypothesis import given, settings  # noqa: E402
-
-from oracle import is_logged  # noqa: E402
-from strategies import (  # noqa: E402
+from hypothesis import given, settings
+from oracle import is_logged
+from strategies import (
     ALL_OPERATORS,
     advanced_selector_sets,
     candidate_events,
@@ -56,6 +55,7 @@ MGMT = {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]
 
 # --- basics -----------------------------------------------------------------------------
 
+
 def test_empty_selector_list_logs_nothing() -> None:
     assert is_logged([], ev()) is False
 
@@ -80,6 +80,7 @@ def test_case_sensitive() -> None:
 
 # --- OR across selectors ------------------------------------------------------------------
 
+
 def test_or_across_selectors() -> None:
     only_publish = sns({"Field": "eventName", "Equals": ["Publish"]})
     only_batch = sns({"Field": "eventName", "Equals": ["PublishBatch"]})
@@ -95,6 +96,7 @@ def test_or_across_selectors() -> None:
 
 # --- AND across fields ---------------------------------------------------------------------
 
+
 def test_and_across_fields() -> None:
     sel = sns(
         {"Field": "eventName", "Equals": ["Publish"]},
@@ -108,10 +110,13 @@ def test_and_across_fields() -> None:
 
 # --- SELECT operators OR'd -----------------------------------------------------------------
 
+
 def test_select_operators_ored_within_field() -> None:
     sel = sns({"Field": "resources.ARN", "Equals": [DLQ_ARN], "EndsWith": ["-audit"]})
     assert is_logged([sel], ev(resources_ARN=DLQ_ARN)) is True  # Equals hit
-    assert is_logged([sel], ev(resources_ARN="arn:aws:sns:us-east-1:1:x-audit")) is True  # EndsWith hit
+    assert (
+        is_logged([sel], ev(resources_ARN="arn:aws:sns:us-east-1:1:x-audit")) is True
+    )  # EndsWith hit
     assert is_logged([sel], ev(resources_ARN=TOPIC_ARN)) is False  # neither
 
 
@@ -132,6 +137,7 @@ def test_startswith_and_endswith_are_not_substring() -> None:
 
 # --- DESELECT excludes ---------------------------------------------------------------------
 
+
 def test_deselect_only_field_selector() -> None:
     sel = sns({"Field": "resources.ARN", "NotEndsWith": ["-dlq"]})
     assert is_logged([sel], ev()) is True  # no SELECT operator: everything not deselected
@@ -149,6 +155,7 @@ def test_any_deselect_value_excludes() -> None:
 
 # --- both groups AND'd ---------------------------------------------------------------------
 
+
 def test_select_and_deselect_anded() -> None:
     sel = sns({"Field": "resources.ARN", "StartsWith": [TOPIC_ARN], "NotEndsWith": ["-dlq"]})
     assert is_logged([sel], ev()) is True  # select hit, no deselect hit
@@ -163,8 +170,11 @@ def test_deselect_wins_over_select_on_same_value() -> None:
 
 # --- self-contradicting selector logs nothing ----------------------------------------------
 
+
 def test_self_contradicting_selector_logs_nothing() -> None:
-    contradiction = sns({"Field": "resources.ARN", "StartsWith": ["arn:aws:sns:"], "NotStartsWith": ["arn:aws"]})
+    contradiction = sns(
+        {"Field": "resources.ARN", "StartsWith": ["arn:aws:sns:"], "NotStartsWith": ["arn:aws"]}
+    )
     for arn in (TOPIC_ARN, DLQ_ARN, "arn:aws:sns:x", "arn:aws-cn:sns:x", "zzz"):
         assert is_logged([contradiction], ev(resources_ARN=arn)) is False
     # ...but a second, sane selector still logs.
@@ -178,6 +188,7 @@ def test_contradicting_readonly_across_fields_impossible() -> None:
 
 
 # --- readOnly ------------------------------------------------------------------------------
+
 
 def test_absent_readonly_means_both() -> None:
     assert is_logged([sns()], ev(readOnly="true")) is True
@@ -209,6 +220,7 @@ def test_management_selector_readonly_and_kms_exclusion() -> None:
 
 # --- console / missing fields --------------------------------------------------------------
 
+
 def test_console_split_pair_covers() -> None:
     yes = sns({"Field": "sessionCredentialFromConsole", "Equals": ["true"]})
     not_yes = sns({"Field": "sessionCredentialFromConsole", "NotEquals": ["true"]})
@@ -221,11 +233,17 @@ def test_console_split_pair_covers() -> None:
 def test_missing_field_not_satisfied_even_for_deselect() -> None:
     event = ev()
     del event["userIdentity.arn"]
-    assert is_logged([sns({"Field": "userIdentity.arn", "NotEquals": ["arn:aws:iam::1:role/x"]})], event) is False
+    assert (
+        is_logged(
+            [sns({"Field": "userIdentity.arn", "NotEquals": ["arn:aws:iam::1:role/x"]})], event
+        )
+        is False
+    )
     assert is_logged([sns()], event) is True  # a selector not naming the field is unaffected
 
 
 # --- strategies smoke tests ----------------------------------------------------------------
+
 
 def _check_shape(selectors: list[dict[str, Any]]) -> None:
     assert 1 <= len(selectors) <= 5
@@ -266,10 +284,14 @@ def test_covering_sets_shape_and_candidates(selectors: list[dict[str, Any]]) -> 
         "eventSource": "sns.amazonaws.com",
         "eventType": "AwsApiCall",
     }
-    events = candidate_events(selectors, "AWS::SNS::Topic", "Publish", fixed, "arn:aws:sns:", "arn:aws:")
+    events = candidate_events(
+        selectors, "AWS::SNS::Topic", "Publish", fixed, "arn:aws:sns:", "arn:aws:"
+    )
     assert 1 <= len(events) <= 3000
     for event in events:
-        assert event["resources.ARN"].startswith("arn:aws:sns:") and len(event["resources.ARN"]) > 12
+        assert (
+            event["resources.ARN"].startswith("arn:aws:sns:") and len(event["resources.ARN"]) > 12
+        )
         assert event["userIdentity.arn"].startswith("arn:aws:")
         assert event["sessionCredentialFromConsole"] in ("true", "false")
         assert {k: event[k] for k in fixed} == fixed
@@ -288,13 +310,31 @@ def test_covering_sets_shape_and_candidates(selectors: list[dict[str, Any]]) -> 
 
 
 def test_candidate_events_cap_and_determinism() -> None:
-    arns = ["arn:aws:sns:us-east-1:111122223333:orders", "-dlq", "orders", ":orders", "s", "1:",
-            "arn:aws:sns:", "arn:aws:sns:us-east-1:", "arn:aws", "arn:aws:s3:::bucket/"]
+    arns = [
+        "arn:aws:sns:us-east-1:111122223333:orders",
+        "-dlq",
+        "orders",
+        ":orders",
+        "s",
+        "1:",
+        "arn:aws:sns:",
+        "arn:aws:sns:us-east-1:",
+        "arn:aws",
+        "arn:aws:s3:::bucket/",
+    ]
     callers = ["arn:aws:iam::111122223333:role/ci", "/ci", "ci", "role/ci", "arn:aws:"]
-    selectors = [sns({"Field": "resources.ARN", "StartsWith": arns},
-                     {"Field": "userIdentity.arn", "EndsWith": callers})]
-    fixed = {"eventCategory": "Data", "readOnly": "false", "eventSource": "sns.amazonaws.com",
-             "eventType": "AwsApiCall"}
+    selectors = [
+        sns(
+            {"Field": "resources.ARN", "StartsWith": arns},
+            {"Field": "userIdentity.arn", "EndsWith": callers},
+        )
+    ]
+    fixed = {
+        "eventCategory": "Data",
+        "readOnly": "false",
+        "eventSource": "sns.amazonaws.com",
+        "eventType": "AwsApiCall",
+    }
     a = candidate_events(selectors, "AWS::SNS::Topic", "Publish", fixed, "arn:aws:sns:", "arn:aws:")
     b = candidate_events(selectors, "AWS::SNS::Topic", "Publish", fixed, "arn:aws:sns:", "arn:aws:")
     assert a == b

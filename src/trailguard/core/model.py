@@ -25,22 +25,35 @@ class FieldSelector:
 
     def operators(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(API operator name, values) for every operator present, in API order."""
-        pairs = (
-            ("Equals", self.equals),
-            ("StartsWith", self.starts_with),
-            ("EndsWith", self.ends_with),
-            ("NotEquals", self.not_equals),
-            ("NotStartsWith", self.not_starts_with),
-            ("NotEndsWith", self.not_ends_with),
-        )
-        return tuple((name, values) for name, values in pairs if values)
+        # Written out, not looped: validation calls this for every field of every trail.
+        out: list[tuple[str, tuple[str, ...]]] = []
+        if self.equals:
+            out.append(("Equals", self.equals))
+        if self.starts_with:
+            out.append(("StartsWith", self.starts_with))
+        if self.ends_with:
+            out.append(("EndsWith", self.ends_with))
+        if self.not_equals:
+            out.append(("NotEquals", self.not_equals))
+        if self.not_starts_with:
+            out.append(("NotStartsWith", self.not_starts_with))
+        if self.not_ends_with:
+            out.append(("NotEndsWith", self.not_ends_with))
+        return tuple(out)
 
     @property
     def has_select(self) -> bool:
         return bool(self.equals or self.starts_with or self.ends_with)
 
     def value_count(self) -> int:
-        return sum(len(values) for _, values in self.operators())
+        return (
+            len(self.equals)
+            + len(self.starts_with)
+            + len(self.ends_with)
+            + len(self.not_equals)
+            + len(self.not_starts_with)
+            + len(self.not_ends_with)
+        )
 
     def accepts(self, value: str | None) -> bool:
         """Whether an event whose field holds ``value`` satisfies this condition.
@@ -50,16 +63,17 @@ class FieldSelector:
         """
         if value is None:
             return False
-        if self.has_select and not (
+        # str.startswith/endswith take a tuple (an empty one matches nothing).
+        if (self.equals or self.starts_with or self.ends_with) and not (
             value in self.equals
-            or any(value.startswith(p) for p in self.starts_with)
-            or any(value.endswith(s) for s in self.ends_with)
+            or value.startswith(self.starts_with)
+            or value.endswith(self.ends_with)
         ):
             return False
         return not (
             value in self.not_equals
-            or any(value.startswith(p) for p in self.not_starts_with)
-            or any(value.endswith(s) for s in self.not_ends_with)
+            or value.startswith(self.not_starts_with)
+            or value.endswith(self.not_ends_with)
         )
 
 

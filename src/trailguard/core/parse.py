@@ -21,14 +21,6 @@ from trailguard.core.model import (
     SelectorConfig,
 )
 
-_ATTRS = {
-    "Equals": "equals",
-    "StartsWith": "starts_with",
-    "EndsWith": "ends_with",
-    "NotEquals": "not_equals",
-    "NotStartsWith": "not_starts_with",
-    "NotEndsWith": "not_ends_with",
-}
 _READ_WRITE_TYPES = ("ReadOnly", "WriteOnly", "All")
 
 
@@ -39,12 +31,13 @@ def _type_name(value: object) -> str:
     return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
 
 
-def _expect_object(value: object, path: str, keys: tuple[str, ...]) -> dict[str, Any]:
+def _expect_object(value: object, path: str, keys: frozenset[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise SelectorError(path, f"expected an object, got {_type_name(value)}")
-    for key in value:
-        if key not in keys:
-            raise SelectorError(path, f"unknown key {key!r} (expected one of {', '.join(keys)})")
+    if not keys.issuperset(value):
+        key = next(k for k in value if k not in keys)
+        expected = ", ".join(sorted(keys))
+        raise SelectorError(path, f"unknown key {key!r} (expected one of {expected})")
     return cast(dict[str, Any], value)
 
 
@@ -57,7 +50,7 @@ def _expect_list(value: object, path: str) -> list[Any]:
 def _strings(value: object, path: str) -> tuple[str, ...]:
     items = _expect_list(value, path)
     for i, item in enumerate(items):
-        if not isinstance(item, str):
+        if type(item) is not str:
             raise SelectorError(f"{path}[{i}]", f"expected a string, got {_type_name(item)}")
     return tuple(items)
 
@@ -67,49 +60,90 @@ def selector_label(index: int, name: str | None) -> str:
     return f"AdvancedEventSelectors[{index}]" + (f" {name!r}" if name else "")
 
 
-def _field_selector(raw: object, path: str) -> FieldSelector:
-    obj = _expect_object(raw, path, ("Field", *OPERATORS))
+_FIELD_KEYS = frozenset(("Field", *OPERATORS))
+_SELECTOR_KEYS = frozenset(("Name", "FieldSelectors"))
+
+
+def _all_strings(items: list[Any]) -> bool:
+    for item in items:
+        if type(item) is not str:
+            return False
+    return True
+
+
+def _field_selector(raw: object, where: str, i: int) -> FieldSelector:
+    # Fast path for well-formed input (this runs for every field of every trail evaluated);
+    # anything unusual goes to the slow path, which finds and names the problem.
+    if type(raw) is dict and len(raw) > 1 and _FIELD_KEYS.issuperset(raw):
+        field = raw["Field"] if "Field" in raw else None
+        values: dict[str, tuple[str, ...]] = {}
+        for key, items in raw.items():
+            if key == "Field" or items is None:
+                continue
+            if type(items) is not list or not items or not _all_strings(items):
+                break
+            values[key] = tuple(items)
+        else:
+            if type(field) is str and values:
+                get = values.get
+                return FieldSelector(
+                    field,
+                    get("Equals", ()),
+                    get("StartsWith", ()),
+                    get("EndsWith", ()),
+                    get("NotEquals", ()),
+                    get("NotStartsWith", ()),
+                    get("NotEndsWith", ()),
+                )
+    return _diagnose_field_selector(raw, f"{where}.FieldSelectors[{i}]")
+
+
+def _diagnose_field_selector(raw: object, path: str) -> FieldSelector:
+    obj = _expect_object(raw, path, _FIELD_KEYS)
     field = obj.get("Field")
-    if not isinstance(field, str):
+    if type(field) is not str:
         raise SelectorError(path, "'Field' is required and must be a string")
-    path = f"{path} ({field})"
-    values: dict[str, tuple[str, ...]] = {}
+    values: list[tuple[str, ...]] = []
     for operator in OPERATORS:
-        if operator in obj and obj[operator] is not None:
-            items = _strings(obj[operator], f"{path}.{operator}")
-            if not items:
-                raise SelectorError(f"{path}.{operator}", "operator has no values")
-            values[_ATTRS[operator]] = items
-    if not values:
-        raise SelectorError(path, "field selector has no operator")
-    return FieldSelector(field=field, **values)
+        raw_values = obj.get(operator)
+        if raw_values is None:
+            values.append(())
+            continue
+        items = _strings(raw_values, f"{path} ({field}).{operator}")
+        if not items:
+            raise SelectorError(f"{path} ({field}).{operator}", "operator has no values")
+        values.append(items)
+    if not any(values):
+        raise SelectorError(f"{path} ({field})", "field selector has no operator")
+    return FieldSelector(field, *values)
 
 
 def _advanced(raw: object, index: int) -> AdvancedSelector:
-    path = f"AdvancedEventSelectors[{index}]"
-    obj = _expect_object(raw, path, ("Name", "FieldSelectors"))
+    obj = _expect_object(raw, f"AdvancedEventSelectors[{index}]", _SELECTOR_KEYS)
     name = obj.get("Name")
-    if name is not None and not isinstance(name, str):
-        raise SelectorError(f"{path}.Name", f"expected a string, got {_type_name(name)}")
-    path = selector_label(index, name)
-    raw_fields = _expect_list(obj.get("FieldSelectors"), f"{path}.FieldSelectors")
-    if not raw_fields:
-        raise SelectorError(f"{path}.FieldSelectors", "a selector needs at least one field")
-    fields = tuple(
-        _field_selector(item, f"{path}.FieldSelectors[{i}]") for i, item in enumerate(raw_fields)
-    )
+    if name is not None and type(name) is not str:
+        raise SelectorError(
+            f"AdvancedEventSelectors[{index}].Name", f"expected a string, got {_type_name(name)}"
+        )
+    where = selector_label(index, name)
+    raw_fields = obj.get("FieldSelectors")
+    if type(raw_fields) is not list or not raw_fields:
+        if type(raw_fields) is list:
+            raise SelectorError(f"{where}.FieldSelectors", "a selector needs at least one field")
+        _expect_list(raw_fields, f"{where}.FieldSelectors")
+    fields = tuple(_field_selector(item, where, i) for i, item in enumerate(raw_fields))
     return AdvancedSelector(fields, name or None)
+
+
+_BASIC_KEYS = frozenset(
+    ("ReadWriteType", "IncludeManagementEvents", "DataResources", "ExcludeManagementEventSources")
+)
+_RESOURCE_KEYS = frozenset(("Type", "Values"))
 
 
 def _basic(raw: object, index: int) -> BasicSelector:
     path = f"EventSelectors[{index}]"
-    keys = (
-        "ReadWriteType",
-        "IncludeManagementEvents",
-        "DataResources",
-        "ExcludeManagementEventSources",
-    )
-    obj = _expect_object(raw, path, keys)
+    obj = _expect_object(raw, path, _BASIC_KEYS)
     rw = obj.get("ReadWriteType", "All")
     if rw not in _READ_WRITE_TYPES:
         raise SelectorError(
@@ -123,7 +157,7 @@ def _basic(raw: object, index: int) -> BasicSelector:
     resources: list[DataResource] = []
     for i, item in enumerate(_expect_list(obj.get("DataResources") or [], f"{path}.DataResources")):
         rpath = f"{path}.DataResources[{i}]"
-        res = _expect_object(item, rpath, ("Type", "Values"))
+        res = _expect_object(item, rpath, _RESOURCE_KEYS)
         rtype = res.get("Type")
         if not isinstance(rtype, str):
             raise SelectorError(f"{rpath}.Type", "'Type' is required and must be a string")
@@ -151,7 +185,9 @@ def parse_response(response: object) -> SelectorConfig:
     adv_items = [] if raw_advanced is None else _expect_list(raw_advanced, "AdvancedEventSelectors")
     if basic_items and adv_items:
         raise SelectorError(
-            "", "both EventSelectors and AdvancedEventSelectors are set; a trail holds one or the other"
+            "",
+            "both EventSelectors and AdvancedEventSelectors are set; "
+            "a trail holds one or the other",
         )
     if adv_items:
         advanced = tuple(_advanced(item, i) for i, item in enumerate(adv_items))

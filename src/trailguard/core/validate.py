@@ -80,87 +80,107 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-def _check_field(category: str, fs: FieldSelector, path: str) -> list[Problem]:
+def _field_path(selector: AdvancedSelector, index: int, i: int, operator: str = "") -> str:
+    fs = selector.field_selectors[i]
+    path = f"{selector_label(index, selector.name)}.FieldSelectors[{i}] ({fs.field})"
+    return f"{path}.{operator}" if operator else path
+
+
+def _check_field(
+    category: str, selector: AdvancedSelector, index: int, i: int, problems: list[Problem]
+) -> None:
+    # Paths are formatted only when there is a problem: this runs on every trail evaluated.
+    fs = selector.field_selectors[i]
     allowed = ALLOWED_FIELDS[category]
-    if fs.field not in allowed:
-        return [
+    operators = allowed.get(fs.field)
+    if operators is None:
+        problems.append(
             Problem(
-                path,
+                _field_path(selector, index, i),
                 f"field {fs.field!r} is not allowed in a {category} selector on a trail "
                 f"(allowed: {', '.join(allowed)})",
             )
-        ]
-    problems: list[Problem] = []
+        )
+        return
+    choices = ALLOWED_VALUES.get((category, fs.field))
     for operator, values in fs.operators():
-        opath = f"{path}.{operator}"
-        if operator not in allowed[fs.field]:
-            permitted = " or ".join(sorted(allowed[fs.field]))
+        if operator not in operators:
+            permitted = " or ".join(sorted(operators))
             problems.append(
-                Problem(opath, f"operator {operator} is not allowed for {fs.field}; use {permitted}")
+                Problem(
+                    _field_path(selector, index, i, operator),
+                    f"operator {operator} is not allowed for {fs.field}; use {permitted}",
+                )
             )
             continue
-        choices = ALLOWED_VALUES.get((category, fs.field))
-        for i, value in enumerate(values):
+        for k, value in enumerate(values):
+            message = None
             if not value or len(value) > MAX_VALUE_LENGTH:
-                problems.append(
-                    Problem(
-                        f"{opath}[{i}]",
-                        f"value must be 1 to {MAX_VALUE_LENGTH} characters, got {len(value)}",
-                    )
-                )
+                message = f"value must be 1 to {MAX_VALUE_LENGTH} characters, got {len(value)}"
             elif choices is not None and value not in choices:
-                problems.append(
-                    Problem(f"{opath}[{i}]", f"{value!r} is not one of {', '.join(choices)}")
-                )
+                message = f"{value!r} is not one of {', '.join(choices)}"
             elif (
                 fs.field == "resources.ARN"
                 and operator in _EQUALS_NOT_EQUALS
                 and not _ARN.match(value)
             ):
+                message = f"{operator} on resources.ARN needs a full ARN, got {value!r}"
+            if message:
                 problems.append(
-                    Problem(
-                        f"{opath}[{i}]",
-                        f"{operator} on resources.ARN needs a full ARN, got {value!r}",
-                    )
+                    Problem(f"{_field_path(selector, index, i, operator)}[{k}]", message)
                 )
-    return problems
 
 
-def _check_advanced(selector: AdvancedSelector, index: int) -> list[Problem]:
-    path = selector_label(index, selector.name)
-    problems: list[Problem] = []
+def _check_advanced(selector: AdvancedSelector, index: int, problems: list[Problem]) -> None:
+    def here() -> str:
+        return selector_label(index, selector.name)
+
     if selector.name is not None and len(selector.name) > MAX_NAME_LENGTH:
-        problems.append(Problem(f"{path}.Name", f"longer than {MAX_NAME_LENGTH} characters"))
-    for field in SINGLE_FIELDS:
-        if len(selector.fields(field)) > 1:
-            problems.append(Problem(path, f"field {field} appears more than once"))
-    category_fields = selector.fields("eventCategory")
-    if not category_fields:
-        return [*problems, Problem(path, "eventCategory is required (Equals Management, Data or NetworkActivity)")]
-    categories = category_fields[0].equals
+        problems.append(Problem(f"{here()}.Name", f"longer than {MAX_NAME_LENGTH} characters"))
+    counts = {field: 0 for field in SINGLE_FIELDS}
+    category_field: FieldSelector | None = None
+    for fs in selector.field_selectors:
+        if fs.field in counts:
+            counts[fs.field] += 1
+            if category_field is None and fs.field == "eventCategory":
+                category_field = fs
+    for field, count in counts.items():
+        if count > 1:
+            problems.append(Problem(here(), f"field {field} appears more than once"))
+    if category_field is None:
+        problems.append(
+            Problem(
+                here(), "eventCategory is required (Equals Management, Data or NetworkActivity)"
+            )
+        )
+        return
+    categories = category_field.equals
     if len(categories) != 1 or categories[0] not in CATEGORIES:
         shown = ", ".join(categories) or "no Equals value"
-        return [
-            *problems,
+        problems.append(
             Problem(
-                f"{path}.FieldSelectors (eventCategory)",
+                f"{here()}.FieldSelectors (eventCategory)",
                 f"eventCategory must be Equals exactly one of {', '.join(CATEGORIES)}, got {shown}",
-            ),
-        ]
+            )
+        )
+        return
     category = categories[0]
+    present = {fs.field for fs in selector.field_selectors}
     for required in REQUIRED_FIELDS[category]:
-        if not selector.fields(required):
-            problems.append(Problem(path, f"{required} is required in a {category} selector"))
-    for i, fs in enumerate(selector.field_selectors):
-        problems.extend(_check_field(category, fs, f"{path}.FieldSelectors[{i}] ({fs.field})"))
-    return problems
+        if required not in present:
+            problems.append(Problem(here(), f"{required} is required in a {category} selector"))
+    for i in range(len(selector.field_selectors)):
+        _check_field(category, selector, index, i, problems)
 
 
 def _check_basic(selectors: tuple[BasicSelector, ...]) -> list[Problem]:
     problems: list[Problem] = []
     if len(selectors) > MAX_BASIC_SELECTORS:
         problems.append(
-            Problem("EventSelectors", f"at most {MAX_BASIC_SELECTORS} basic selectors, got {len(selectors)}")
+            Problem(
+                "EventSelectors",
+                f"at most {MAX_BASIC_SELECTORS} basic selectors, got {len(selectors)}",
+            )
         )
     total = 0
     for i, selector in enumerate(selectors):
@@ -180,19 +200,25 @@ def _check_basic(selectors: tuple[BasicSelector, ...]) -> list[Problem]:
             for k, value in enumerate(resource.values):
                 if not value.startswith("arn:") or value.endswith("*"):
                     problems.append(
-                        Problem(f"{rpath}.Values[{k}]", f"{value!r} is not a resource ARN or ARN prefix")
+                        Problem(
+                            f"{rpath}.Values[{k}]", f"{value!r} is not a resource ARN or ARN prefix"
+                        )
                     )
         for k, source in enumerate(selector.exclude_management_event_sources):
             if source not in ALLOWED_VALUES[("Management", "eventSource")]:
                 problems.append(
                     Problem(
                         f"EventSelectors[{i}].ExcludeManagementEventSources[{k}]",
-                        f"{source!r} cannot be excluded (only kms.amazonaws.com, rdsdata.amazonaws.com)",
+                        f"{source!r} cannot be excluded "
+                        "(only kms.amazonaws.com, rdsdata.amazonaws.com)",
                     )
                 )
     if total > MAX_BASIC_DATA_VALUES:
         problems.append(
-            Problem("EventSelectors", f"at most {MAX_BASIC_DATA_VALUES} data resource values, got {total}")
+            Problem(
+                "EventSelectors",
+                f"at most {MAX_BASIC_DATA_VALUES} data resource values, got {total}",
+            )
         )
     return problems
 
@@ -203,7 +229,7 @@ def validate_selectors(config: SelectorConfig) -> list[Problem]:
         return _check_basic(config.basic)
     problems: list[Problem] = []
     for index, selector in enumerate(config.advanced):
-        problems.extend(_check_advanced(selector, index))
+        _check_advanced(selector, index, problems)
     total = sum(selector.value_count() for selector in config.advanced)
     if total > MAX_ADVANCED_VALUES:
         problems.append(

@@ -157,11 +157,11 @@ def _find_unlogged(
 
     def search(level: int, active: tuple[int, ...]) -> list[str] | None:
         if not active:  # nothing logs it whatever the remaining fields hold
-            rest = []
+            anything: list[str] = []
             for lv in range(level, depth):
                 values, fills[lv] = _witnesses(free[lv], [])
-                rest.append(values[0])
-            return rest
+                anything.append(values[0])
+            return anything
         if level == depth or any(
             not any(boxes[b][lv] for lv in range(level, depth)) for b in active
         ):
@@ -172,9 +172,7 @@ def _find_unlogged(
         conditions = [fs for b in active for fs in boxes[b][level]]
         values, fills[level] = _witnesses(free[level], conditions)
         for value in values:
-            remaining = tuple(
-                b for b in active if all(fs.accepts(value) for fs in boxes[b][level])
-            )
+            remaining = tuple(b for b in active if all(fs.accepts(value) for fs in boxes[b][level]))
             rest = search(level + 1, remaining)
             if rest is not None:
                 return [value, *rest]
@@ -246,9 +244,7 @@ def _why_condition_fails(fs: FieldSelector, value: str | None) -> str:
             )
             if hits:
                 return f"excludes {fs.field} {operator} {_values(hits)}"
-    selects = [
-        (op, vals) for op, vals in fs.operators() if not op.startswith("Not")
-    ]
+    selects = [(op, vals) for op, vals in fs.operators() if not op.startswith("Not")]
     described = " or ".join(
         _values(vals) if op == "Equals" else f"{op} {_values(vals)}" for op, vals in selects
     )
@@ -277,13 +273,11 @@ def _cause(
             continue
         for fs in selector.field_selectors:
             if not fs.accepts(example.get(fs.field)):
-                reasons.append(f"{_selector_name(selector, index)} {_why_condition_fails(fs, example.get(fs.field))}")
+                why = _why_condition_fails(fs, example.get(fs.field))
+                reasons.append(f"{_selector_name(selector, index)} {why}")
                 break
     if not reasons:
-        return (
-            f"no advanced selector has resources.type {resource_type}; "
-            f"add one (trailguard plan)"
-        )
+        return f"no advanced selector has resources.type {resource_type}; add one (trailguard plan)"
     more = f"; +{len(reasons) - 2} more selectors" if len(reasons) > 2 else ""
     return "; ".join(reasons[:2]) + more
 

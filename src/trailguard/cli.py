@@ -1,0 +1,185 @@
+"""The ``trailguard`` command line.
+
+Exit codes: 0 compliant (or nothing to do), 1 non-compliant, 2 bad input or usage, 3 refused.
+Every expected failure is one line on stderr naming what is wrong and where; a traceback is
+never shown to a user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from trailguard import __version__
+from trailguard.core import (
+    Requirement,
+    SelectorConfig,
+    SelectorError,
+    Verdict,
+    build_requirement,
+    check_valid,
+    evaluate,
+    parse_response,
+)
+
+EXIT_OK = 0
+EXIT_NON_COMPLIANT = 1
+EXIT_BAD_INPUT = 2
+EXIT_REFUSED = 3
+
+
+class UsageError(Exception):
+    """A problem with what the user gave us; printed as one line, exit 2."""
+
+
+def _comma_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _partition_of(arn: str | None) -> str | None:
+    parts = (arn or "").split(":")
+    return parts[1] if len(parts) > 2 and parts[0] == "arn" and parts[1] else None
+
+
+def read_json(source: str, stdin: TextIO) -> object:
+    """The JSON document in file ``source`` (``-`` for standard input)."""
+    name = "standard input" if source == "-" else source
+    try:
+        if source == "-":
+            text = stdin.read()
+        else:
+            with open(source, encoding="utf-8") as handle:
+                text = handle.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{name}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
+    except (ValueError, RecursionError) as exc:  # e.g. an integer too long, nesting too deep
+        raise UsageError(f"{name}: invalid JSON: {exc}") from exc
+
+
+def load_selectors(source: str, stdin: TextIO) -> SelectorConfig:
+    """Read, parse and validate a ``get-event-selectors`` response."""
+    name = "standard input" if source == "-" else source
+    try:
+        config = parse_response(read_json(source, stdin))
+        check_valid(config)
+    except SelectorError as exc:
+        raise UsageError(f"{name}: {exc}") from exc
+    return config
+
+
+def requirement_from_args(args: argparse.Namespace, config: SelectorConfig) -> Requirement:
+    partition = args.partition or _partition_of(config.trail_arn) or "aws"
+    try:
+        return build_requirement(args.resource_types, args.event_names, partition)
+    except SelectorError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _format_example(example: dict[str, str]) -> str:
+    keys = ("eventName", "resources.ARN", "userIdentity.arn", "sessionCredentialFromConsole")
+    return " ".join(f"{key}={example[key]}" for key in keys if key in example)
+
+
+def render_verdict_text(verdict: Verdict, source: str, trail_arn: str | None) -> str:
+    lines = [f"{verdict.compliance}  {trail_arn or source}  ({verdict.selector_kind} selectors)"]
+    lines.append(f"  {verdict.annotation}")
+    for gap in verdict.gaps:
+        lines.append(f"  - {gap.event_name} on {gap.resource_type}: {gap.cause}")
+        lines.append(f"    not logged, e.g. {_format_example(gap.example)}")
+    if verdict.gaps:
+        lines.append(f"  fix: trailguard plan {source}   (prints the selectors to put)")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    config = load_selectors(args.file, stdin)
+    requirement = requirement_from_args(args, config)
+    verdict = evaluate(config, requirement)
+    if args.output == "json":
+        payload: dict[str, Any] = {"trailARN": config.trail_arn, **verdict.to_dict()}
+        payload["requirement"] = [
+            {"resourceType": t, "eventNames": list(requirement.event_names(t))}
+            for t in requirement.resource_types
+        ]
+        stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        stdout.write(render_verdict_text(verdict, args.file, config.trail_arn))
+    return EXIT_OK if verdict.compliant else EXIT_NON_COMPLIANT
+
+
+def _add_requirement_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--resource-types",
+        type=_comma_list,
+        metavar="TYPES",
+        help="comma-separated resource types that must be logged (default: AWS::SNS::Topic; "
+        "add AWS::SNS::PlatformEndpoint for mobile push)",
+    )
+    parser.add_argument(
+        "--event-names",
+        type=_comma_list,
+        metavar="NAMES",
+        help="comma-separated event names required for each type "
+        "(default: every data event of each type)",
+    )
+    parser.add_argument(
+        "--partition",
+        help="AWS partition of the ARNs to cover (default: from TrailARN, else aws)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trailguard",
+        description="Check and fix CloudTrail recording of Amazon SNS data events.",
+    )
+    parser.add_argument("--version", action="version", version=f"trailguard {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = commands.add_parser(
+        "check",
+        help="check the output of 'aws cloudtrail get-event-selectors' (offline)",
+        description="Decide whether a trail's event selectors log every required data event. "
+        "Exit 0 compliant, 1 non-compliant, 2 bad input.",
+    )
+    check.add_argument("file", nargs="?", default="-", metavar="FILE|-")
+    _add_requirement_options(check)
+    check.add_argument("--output", choices=("text", "json"), default="text")
+    check.set_defaults(handler=cmd_check)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed usage or help already
+        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    try:
+        result: int = args.handler(args, stdin, stdout)
+    except UsageError as exc:
+        stderr.write(f"trailguard: error: {exc}\n")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        stderr.write("trailguard: interrupted\n")
+        return 130
+    return result

@@ -1,0 +1,907 @@
+"""Tests of ``trailguard check``: exit codes, whole JSON and text results, and bad input.
+
+Most tests call :func:`trailguard.cli.main` in-process with injected streams; a few run the
+installed console script and ``python -m trailguard`` to check real exit codes and that no
+traceback reaches the user. Expected results are written out by hand from the selectors and
+the catalog (SNS topics: Publish and PublishBatch, readOnly false, sns.amazonaws.com).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from trailguard.cli import main
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "selectors"
+COMPLIANT_DIR = FIXTURES / "compliant"
+NON_COMPLIANT_DIR = FIXTURES / "non_compliant"
+
+TOPIC = "AWS::SNS::Topic"
+ENDPOINT = "AWS::SNS::PlatformEndpoint"
+EXAMPLE_TOPIC_ARN = "arn:aws:sns:us-east-1:111122223333:example-topic"
+EXAMPLE_CALLER = "arn:aws:sts::111122223333:assumed-role/ExampleRole/example-session"
+ERROR = "trailguard: error: "
+STDIN = ERROR + "standard input: "
+BOTH_TOPIC_EVENTS = [{"resourceType": TOPIC, "eventNames": ["Publish", "PublishBatch"]}]
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def run(*argv: str, stdin: str = "") -> Result:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["check", *argv], stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def fixture(name: str) -> str:
+    """The path of a fixture given as ``compliant/x`` or ``non_compliant/x`` (no .json)."""
+    path = FIXTURES / f"{name}.json"
+    assert path.is_file(), path
+    return str(path)
+
+
+def trail_arn(name: str) -> str:
+    return f"arn:aws:cloudtrail:us-east-1:111122223333:trail/{name}"
+
+
+def example(
+    event_name: str,
+    resource_arn: str = EXAMPLE_TOPIC_ARN,
+    resource_type: str = TOPIC,
+    caller: str = EXAMPLE_CALLER,
+    console: str = "false",
+) -> dict[str, str]:
+    """The unlogged SNS event the checker is expected to show."""
+    return {
+        "eventCategory": "Data",
+        "resources.type": resource_type,
+        "eventName": event_name,
+        "eventType": "AwsApiCall",
+        "eventSource": "sns.amazonaws.com",
+        "readOnly": "false",
+        "resources.ARN": resource_arn,
+        "userIdentity.arn": caller,
+        "sessionCredentialFromConsole": console,
+    }
+
+
+def sns_selector(*extra: dict[str, Any], name: str | None = "x") -> dict[str, Any]:
+    """An advanced selector for SNS topic data events, with ``extra`` field selectors."""
+    selector: dict[str, Any] = {"Name": name} if name is not None else {}
+    selector["FieldSelectors"] = [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": [TOPIC]},
+        *extra,
+    ]
+    return selector
+
+
+def advanced(*selectors: dict[str, Any], **top: Any) -> str:
+    return json.dumps({"AdvancedEventSelectors": list(selectors), **top})
+
+
+def assert_one_error_line(result: Result, line: str) -> None:
+    assert (result.code, result.out, result.err) == (2, "", line + "\n")
+
+
+# --- every fixture: exit code agrees with its folder and with the JSON verdict -----------------
+
+
+@pytest.mark.parametrize(
+    "path", sorted(COMPLIANT_DIR.glob("*.json")), ids=lambda p: f"compliant/{p.stem}"
+)
+def test_compliant_fixture_exits_0(path: Path) -> None:
+    result = run(str(path), "--output", "json")
+    assert (result.code, result.err) == (0, "")
+    verdict = result.json()
+    assert (verdict["compliance"], verdict["gaps"]) == ("COMPLIANT", [])
+
+
+@pytest.mark.parametrize(
+    "path", sorted(NON_COMPLIANT_DIR.glob("*.json")), ids=lambda p: f"non_compliant/{p.stem}"
+)
+def test_non_compliant_fixture_exits_1(path: Path) -> None:
+    result = run(str(path), "--output", "json")
+    assert (result.code, result.err) == (1, "")
+    verdict = result.json()
+    assert verdict["compliance"] == "NON_COMPLIANT"
+    assert verdict["gaps"], "a non-compliant verdict must name at least one gap"
+
+
+def test_fixture_folders_are_not_empty() -> None:
+    assert len(list(COMPLIANT_DIR.glob("*.json"))) >= 30
+    assert len(list(NON_COMPLIANT_DIR.glob("*.json"))) >= 30
+
+
+# --- whole JSON results, reviewed by hand ---------------------------------------------------
+
+
+def test_eventname_equals_publish_only_misses_publishbatch() -> None:
+    name = "sns-eventname-equals-publish-only"
+    result = run(fixture(f"non_compliant/{name}"), "--output", "json")
+    cause = "selector 'Log SNS Publish' limits eventName to [Publish]"
+    assert (result.code, result.err) == (1, "")
+    assert result.json() == {
+        "trailARN": trail_arn(name),
+        "compliance": "NON_COMPLIANT",
+        "annotation": f"PublishBatch on {TOPIC} is not logged: {cause}",
+        "selectorKind": "advanced",
+        "gaps": [
+            {
+                "resourceType": TOPIC,
+                "eventName": "PublishBatch",
+                "cause": cause,
+                "example": example("PublishBatch"),
+            }
+        ],
+        "requirement": BOTH_TOPIC_EVENTS,
+    }
+
+
+def test_publish_and_publishbatch_in_two_selectors_is_compliant() -> None:
+    name = "sns-publish-and-publishbatch-split-selectors"
+    result = run(fixture(f"compliant/{name}"), "--output", "json")
+    assert (result.code, result.err) == (0, "")
+    assert result.json() == {
+        "trailARN": trail_arn(name),
+        "compliance": "COMPLIANT",
+        "annotation": (
+            f"Logged for every resource, caller and session: Publish and PublishBatch on {TOPIC}"
+        ),
+        "selectorKind": "advanced",
+        "gaps": [],
+        "requirement": BOTH_TOPIC_EVENTS,
+    }
+
+
+def test_readonly_equals_true_misses_both_publish_events() -> None:
+    name = "sns-readonly-equals-true"
+    result = run(fixture(f"non_compliant/{name}"), "--output", "json")
+    cause = "selector 'SNS read-only data events' limits readOnly to [true]"
+    assert (result.code, result.err) == (1, "")
+    assert result.json() == {
+        "trailARN": trail_arn(name),
+        "compliance": "NON_COMPLIANT",
+        "annotation": f"Publish and PublishBatch on {TOPIC} are not logged: {cause}",
+        "selectorKind": "advanced",
+        "gaps": [
+            {
+                "resourceType": TOPIC,
+                "eventName": event,
+                "cause": cause,
+                "example": example(event),
+            }
+            for event in ("Publish", "PublishBatch")
+        ],
+        "requirement": BOTH_TOPIC_EVENTS,
+    }
+
+
+def test_arn_startswith_one_prefix_shows_a_topic_outside_it() -> None:
+    name = "sns-arn-startswith-account-region-prefix"
+    prefix = "arn:aws:sns:us-east-1:111122223333:"
+    result = run(fixture(f"non_compliant/{name}"), "--output", "json")
+    assert (result.code, result.err) == (1, "")
+    verdict = result.json()
+    outside = "arn:aws:sns:eu-west-1:111122223333:example-topic"
+    cause = f"selector 'SNS topics in us-east-1' limits resources.ARN to StartsWith [{prefix}]"
+    assert verdict == {
+        "trailARN": trail_arn(name),
+        "compliance": "NON_COMPLIANT",
+        "annotation": f"Publish and PublishBatch on {TOPIC} are not logged: {cause}",
+        "selectorKind": "advanced",
+        "gaps": [
+            {
+                "resourceType": TOPIC,
+                "eventName": event,
+                "cause": cause,
+                "example": example(event, resource_arn=outside),
+            }
+            for event in ("Publish", "PublishBatch")
+        ],
+        "requirement": BOTH_TOPIC_EVENTS,
+    }
+    for gap in verdict["gaps"]:
+        arn = gap["example"]["resources.ARN"]
+        assert arn.startswith("arn:aws:sns:") and not arn.startswith(prefix)
+
+
+def test_basic_selectors_only_names_basic_selectors() -> None:
+    name = "basic-management-only"
+    result = run(fixture(f"non_compliant/{name}"), "--output", "json")
+    cause = (
+        f"the trail uses basic event selectors, which cannot log {TOPIC}; "
+        f"switch to advanced selectors with resources.type {TOPIC} (trailguard plan)"
+    )
+    assert (result.code, result.err) == (1, "")
+    verdict = result.json()
+    assert verdict == {
+        "trailARN": trail_arn(name),
+        "compliance": "NON_COMPLIANT",
+        "annotation": f"Publish and PublishBatch on {TOPIC} are not logged: {cause}",
+        "selectorKind": "basic",
+        "gaps": [
+            {
+                "resourceType": TOPIC,
+                "eventName": event,
+                "cause": cause,
+                "example": example(event),
+            }
+            for event in ("Publish", "PublishBatch")
+        ],
+        "requirement": BOTH_TOPIC_EVENTS,
+    }
+    assert "basic event selectors" in verdict["annotation"]
+    assert len(verdict["annotation"]) <= 256
+
+
+@pytest.mark.parametrize(
+    "name", ["basic-management-s3-lambda", "basic-writeonly-dynamodb-exclude-kms"]
+)
+def test_other_basic_fixtures_name_basic_selectors(name: str) -> None:
+    result = run(fixture(f"non_compliant/{name}"), "--output", "json")
+    verdict = result.json()
+    assert (result.code, verdict["selectorKind"]) == (1, "basic")
+    assert verdict["annotation"].startswith(
+        f"Publish and PublishBatch on {TOPIC} are not logged: the trail uses basic event "
+        f"selectors, which cannot log {TOPIC}"
+    )
+
+
+def test_no_selectors_key_is_default_kind() -> None:
+    result = run(fixture("non_compliant/no-selectors-key"), "--output", "json")
+    verdict = result.json()
+    cause = f"no advanced selector has resources.type {TOPIC}; add one (trailguard plan)"
+    assert (result.code, verdict["selectorKind"]) == (1, "default")
+    assert [(g["eventName"], g["cause"]) for g in verdict["gaps"]] == [
+        ("Publish", cause),
+        ("PublishBatch", cause),
+    ]
+
+
+def test_long_annotation_is_cut_to_256_characters() -> None:
+    names = [letter * 90 for letter in "ABC"]
+    selectors = [
+        sns_selector({"Field": "eventName", "Equals": ["Publish"]}, name=name) for name in names
+    ]
+    result = run("--output", "json", stdin=advanced(*selectors))
+    verdict = result.json()
+    cause = (
+        f"selector '{names[0]}' limits eventName to [Publish]; "
+        f"selector '{names[1]}' limits eventName to [Publish]; +1 more selectors"
+    )
+    full = f"PublishBatch on {TOPIC} is not logged: {cause}"
+    assert result.code == 1
+    assert [(g["eventName"], g["cause"]) for g in verdict["gaps"]] == [("PublishBatch", cause)]
+    assert len(full) > 256
+    assert verdict["annotation"] == full[:255] + "…"
+
+
+# --- requirement options --------------------------------------------------------------------
+
+
+def test_platform_endpoint_required_on_topic_only_trail() -> None:
+    name = "sns-topic-plain-selector"
+    result = run(
+        fixture(f"compliant/{name}"),
+        "--resource-types",
+        f"{TOPIC},{ENDPOINT}",
+        "--output",
+        "json",
+    )
+    cause = f"no advanced selector has resources.type {ENDPOINT}; add one (trailguard plan)"
+    endpoint_arn = (
+        "arn:aws:sns:us-east-1:111122223333:endpoint/GCM/example-app/"
+        "00000000-0000-0000-0000-000000000000"
+    )
+    assert (result.code, result.err) == (1, "")
+    assert result.json() == {
+        "trailARN": trail_arn(name),
+        "compliance": "NON_COMPLIANT",
+        "annotation": f"Publish on {ENDPOINT} is not logged: {cause}",
+        "selectorKind": "advanced",
+        "gaps": [
+            {
+                "resourceType": ENDPOINT,
+                "eventName": "Publish",
+                "cause": cause,
+                "example": example("Publish", endpoint_arn, resource_type=ENDPOINT),
+            }
+        ],
+        "requirement": [
+            {"resourceType": TOPIC, "eventNames": ["Publish", "PublishBatch"]},
+            {"resourceType": ENDPOINT, "eventNames": ["Publish"]},
+        ],
+    }
+
+
+def test_platform_endpoint_plus_topic_selectors_cover_both_types() -> None:
+    result = run(
+        fixture("compliant/sns-platform-endpoint-plus-topic"),
+        "--resource-types",
+        f"{TOPIC}, {ENDPOINT}",  # spaces around items are allowed
+        "--output",
+        "json",
+    )
+    verdict = result.json()
+    assert (result.code, verdict["compliance"], verdict["gaps"]) == (0, "COMPLIANT", [])
+    assert verdict["annotation"] == (
+        "Logged for every resource, caller and session: "
+        f"Publish and PublishBatch on {TOPIC}; Publish on {ENDPOINT}"
+    )
+
+
+def test_event_names_publish_on_publish_only_trail_is_compliant() -> None:
+    name = "sns-eventname-equals-publish-only"
+    result = run(fixture(f"non_compliant/{name}"), "--event-names", "Publish", "--output", "json")
+    assert (result.code, result.err) == (0, "")
+    assert result.json() == {
+        "trailARN": trail_arn(name),
+        "compliance": "COMPLIANT",
+        "annotation": f"Logged for every resource, caller and session: Publish on {TOPIC}",
+        "selectorKind": "advanced",
+        "gaps": [],
+        "requirement": [{"resourceType": TOPIC, "eventNames": ["Publish"]}],
+    }
+
+
+def test_event_names_publishbatch_on_publish_only_trail_is_non_compliant() -> None:
+    result = run(
+        fixture("non_compliant/sns-eventname-equals-publish-only"),
+        "--event-names",
+        "PublishBatch",
+        "--output",
+        "json",
+    )
+    verdict = result.json()
+    assert result.code == 1
+    assert [g["eventName"] for g in verdict["gaps"]] == ["PublishBatch"]
+    assert verdict["requirement"] == [{"resourceType": TOPIC, "eventNames": ["PublishBatch"]}]
+
+
+def test_unknown_resource_type_without_event_names_is_bad_input() -> None:
+    result = run(fixture("compliant/sns-topic-plain-selector"), "--resource-types", "AWS::X::Y")
+    assert_one_error_line(
+        result,
+        ERROR + "--resource-types: unknown resource type AWS::X::Y (known: AWS::SNS::Topic, "
+        "AWS::SNS::PlatformEndpoint, AWS::S3::Object, AWS::Lambda::Function, "
+        "AWS::DynamoDB::Table); name its event names with --event-names to check it anyway",
+    )
+
+
+def test_unknown_resource_type_with_event_names_is_checked() -> None:
+    result = run(
+        fixture("compliant/sns-topic-plain-selector"),
+        "--resource-types",
+        "AWS::X::Y",
+        "--event-names",
+        "DoThing",
+        "--output",
+        "json",
+    )
+    verdict = result.json()
+    assert (result.code, result.err) == (1, "")
+    assert verdict["requirement"] == [{"resourceType": "AWS::X::Y", "eventNames": ["DoThing"]}]
+    assert [(g["resourceType"], g["eventName"]) for g in verdict["gaps"]] == [
+        ("AWS::X::Y", "DoThing")
+    ]
+
+
+def test_event_name_not_in_catalog_is_bad_input() -> None:
+    path = fixture("compliant/sns-topic-plain-selector")
+    result = run(path, "--event-names", "Publish,Subscribe")
+    assert_one_error_line(
+        result,
+        ERROR + f"--event-names: Subscribe is not a data event of {TOPIC} "
+        "(known: Publish, PublishBatch)",
+    )
+
+
+def test_partition_option_moves_the_required_arns() -> None:
+    result = run(
+        fixture("non_compliant/sns-eventname-equals-publish-only"),
+        "--partition",
+        "aws-cn",
+        "--output",
+        "json",
+    )
+    gaps = result.json()["gaps"]
+    assert result.code == 1
+    assert [g["example"] for g in gaps] == [
+        example(
+            "PublishBatch",
+            "arn:aws-cn:sns:us-east-1:111122223333:example-topic",
+            caller="arn:aws-cn:sts::111122223333:assumed-role/ExampleRole/example-session",
+        )
+    ]
+
+
+def test_partition_defaults_to_the_trail_arn_partition() -> None:
+    # resources.ARN StartsWith arn:aws:sns: covers every aws topic but no aws-us-gov topic.
+    arn_selector = sns_selector({"Field": "resources.ARN", "StartsWith": ["arn:aws:sns:"]})
+    aws = advanced(arn_selector, TrailARN="arn:aws:cloudtrail:us-east-1:111122223333:trail/t")
+    gov = advanced(
+        arn_selector, TrailARN="arn:aws-us-gov:cloudtrail:us-gov-west-1:111122223333:trail/t"
+    )
+    assert run(stdin=aws).code == 0
+    gov_result = run("--output", "json", stdin=gov)
+    assert gov_result.code == 1
+    for gap in gov_result.json()["gaps"]:
+        assert gap["example"]["resources.ARN"].startswith("arn:aws-us-gov:sns:")
+    assert run("--partition", "aws", stdin=gov).code == 0
+
+
+# --- standard input -------------------------------------------------------------------------
+
+
+def test_stdin_dash_and_default_give_the_same_result() -> None:
+    text = Path(fixture("non_compliant/sns-eventname-equals-publish-only")).read_text()
+    from_file = run(fixture("non_compliant/sns-eventname-equals-publish-only"), "--output", "json")
+    dash = run("-", "--output", "json", stdin=text)
+    default = run("--output", "json", stdin=text)
+    assert dash == default == Result(1, from_file.out, "")
+
+
+def test_stdin_compliant_without_trail_arn() -> None:
+    result = run("-", "--output", "json", stdin=advanced(sns_selector()))
+    assert (result.code, result.err) == (0, "")
+    assert result.json()["trailARN"] is None
+
+
+def test_unknown_top_level_keys_are_ignored() -> None:
+    metadata = {"RequestId": "0e8f7b6a", "HTTPStatusCode": 200}
+    compliant = advanced(sns_selector(), ResponseMetadata=metadata, SomethingNew=[1, 2])
+    publish_only = advanced(
+        sns_selector({"Field": "eventName", "Equals": ["Publish"]}), ResponseMetadata=metadata
+    )
+    assert run(stdin=compliant) == run(stdin=advanced(sns_selector()))
+    assert run(stdin=compliant).code == 0
+    result = run("--output", "json", stdin=publish_only)
+    assert (result.code, result.err) == (1, "")
+    assert [g["eventName"] for g in result.json()["gaps"]] == ["PublishBatch"]
+
+
+def test_exactly_500_values_is_accepted() -> None:
+    names = ["Publish", "PublishBatch", *(f"Other{i:03}" for i in range(496))]
+    result = run(stdin=advanced(sns_selector({"Field": "eventName", "Equals": names})))
+    assert (result.code, result.err) == (0, "")
+
+
+def test_value_of_2048_characters_is_accepted() -> None:
+    arn = "arn:aws:sns:" + "a" * (2048 - len("arn:aws:sns:"))
+    result = run(stdin=advanced(sns_selector({"Field": "resources.ARN", "StartsWith": [arn]})))
+    assert (result.code, result.err) == (1, "")
+
+
+# --- text output ----------------------------------------------------------------------------
+
+
+def test_text_output_compliant() -> None:
+    result = run(fixture("compliant/sns-topic-plain-selector"))
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (
+        f"COMPLIANT  {trail_arn('sns-topic-plain-selector')}  (advanced selectors)\n"
+        f"  Logged for every resource, caller and session: Publish and PublishBatch on {TOPIC}\n"
+    )
+
+
+def test_text_output_non_compliant() -> None:
+    name = "sns-eventname-equals-publish-only"
+    path = fixture(f"non_compliant/{name}")
+    result = run(path, "--output", "text")
+    cause = "selector 'Log SNS Publish' limits eventName to [Publish]"
+    assert (result.code, result.err) == (1, "")
+    assert result.out == (
+        f"NON_COMPLIANT  {trail_arn(name)}  (advanced selectors)\n"
+        f"  PublishBatch on {TOPIC} is not logged: {cause}\n"
+        f"  - PublishBatch on {TOPIC}: {cause}\n"
+        f"    not logged, e.g. eventName=PublishBatch resources.ARN={EXAMPLE_TOPIC_ARN} "
+        f"userIdentity.arn={EXAMPLE_CALLER} sessionCredentialFromConsole=false\n"
+        f"  fix: trailguard plan {path}   (prints the selectors to put)\n"
+    )
+
+
+def test_text_output_from_stdin_without_trail_arn_names_the_source() -> None:
+    result = run(stdin=advanced(sns_selector()))
+    assert result.out.splitlines()[0] == "COMPLIANT  -  (advanced selectors)"
+
+
+# --- bad input: one line on stderr, exit 2 --------------------------------------------------
+
+_SEL = "AdvancedEventSelectors[0] 'x'"
+
+BAD_STDIN: list[tuple[str, str, str]] = [
+    (
+        "invalid-json",
+        '{\n  "AdvancedEventSelectors": [\n    {"Name": "x",}\n  ]\n}\n',
+        "invalid JSON at line 3 column 18: Expecting property name enclosed in double quotes",
+    ),
+    (
+        "top-level-array",
+        "[]",
+        "expected a JSON object as printed by 'aws cloudtrail get-event-selectors', got a list",
+    ),
+    (
+        "top-level-string",
+        '"AdvancedEventSelectors"',
+        "expected a JSON object as printed by 'aws cloudtrail get-event-selectors', got a string",
+    ),
+    (
+        "advanced-not-a-list",
+        '{"AdvancedEventSelectors": {"Name": "x"}}',
+        "AdvancedEventSelectors: expected a list, got an object",
+    ),
+    (
+        "trail-arn-not-a-string",
+        '{"TrailARN": 5, "AdvancedEventSelectors": []}',
+        "TrailARN: expected a string, got a number",
+    ),
+    (
+        "field-selectors-missing",
+        advanced({"Name": "x"}),
+        f"{_SEL}.FieldSelectors: expected a list, got null",
+    ),
+    (
+        "field-selectors-empty",
+        advanced({"Name": "x", "FieldSelectors": []}),
+        f"{_SEL}.FieldSelectors: a selector needs at least one field",
+    ),
+    (
+        "unknown-selector-key",
+        advanced({**sns_selector(), "Fieldselectors": []}),
+        "AdvancedEventSelectors[0]: unknown key 'Fieldselectors' (expected one of "
+        "FieldSelectors, Name)",
+    ),
+    (
+        "unknown-operator-key-Equal",
+        advanced(sns_selector({"Field": "eventName", "Equal": ["Publish"]})),
+        f"{_SEL}.FieldSelectors[2]: unknown key 'Equal' (expected one of EndsWith, Equals, "
+        "Field, NotEndsWith, NotEquals, NotStartsWith, StartsWith)",
+    ),
+    (
+        "field-selector-without-operator",
+        advanced(sns_selector({"Field": "eventName"})),
+        f"{_SEL}.FieldSelectors[2] (eventName): field selector has no operator",
+    ),
+    (
+        "operator-with-no-values",
+        advanced(sns_selector({"Field": "eventName", "Equals": []})),
+        f"{_SEL}.FieldSelectors[2] (eventName).Equals: operator has no values",
+    ),
+    (
+        "non-string-value",
+        advanced(sns_selector({"Field": "eventName", "Equals": ["Publish", 3]})),
+        f"{_SEL}.FieldSelectors[2] (eventName).Equals[1]: expected a string, got a number",
+    ),
+    (
+        "unknown-field-eventNames",
+        advanced(sns_selector({"Field": "eventNames", "Equals": ["Publish"]})),
+        f"{_SEL}.FieldSelectors[2] (eventNames): field 'eventNames' is not allowed in a Data "
+        "selector on a trail (allowed: eventCategory, resources.type, readOnly, eventName, "
+        "resources.ARN, eventSource, eventType, userIdentity.arn, sessionCredentialFromConsole)",
+    ),
+    (
+        "resources-type-startswith",
+        advanced(
+            {
+                "Name": "x",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "StartsWith": ["AWS::SNS::"]},
+                ],
+            }
+        ),
+        f"{_SEL}.FieldSelectors[1] (resources.type).StartsWith: operator StartsWith is not "
+        "allowed for resources.type; use Equals",
+    ),
+    (
+        "readonly-notequals",
+        advanced(sns_selector({"Field": "readOnly", "NotEquals": ["true"]})),
+        f"{_SEL}.FieldSelectors[2] (readOnly).NotEquals: operator NotEquals is not allowed for "
+        "readOnly; use Equals",
+    ),
+    (
+        "console-startswith",
+        advanced(sns_selector({"Field": "sessionCredentialFromConsole", "StartsWith": ["t"]})),
+        f"{_SEL}.FieldSelectors[2] (sessionCredentialFromConsole).StartsWith: operator "
+        "StartsWith is not allowed for sessionCredentialFromConsole; use Equals or NotEquals",
+    ),
+    (
+        "readonly-yes",
+        advanced(sns_selector({"Field": "readOnly", "Equals": ["yes"]})),
+        f"{_SEL}.FieldSelectors[2] (readOnly).Equals[0]: 'yes' is not one of true, false",
+    ),
+    (
+        "event-category-missing",
+        advanced({"Name": "x", "FieldSelectors": [{"Field": "resources.type", "Equals": [TOPIC]}]}),
+        f"{_SEL}: eventCategory is required (Equals Management, Data or NetworkActivity)",
+    ),
+    (
+        "event-category-unknown-unnamed",
+        advanced(
+            {
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["DataEvents"]},
+                    {"Field": "resources.type", "Equals": [TOPIC]},
+                ]
+            }
+        ),
+        "AdvancedEventSelectors[0].FieldSelectors (eventCategory): eventCategory must be "
+        "Equals exactly one of Management, Data, NetworkActivity, got DataEvents",
+    ),
+    (
+        "resources-type-missing",
+        advanced(
+            {
+                "Name": "x",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "eventName", "Equals": ["Publish"]},
+                ],
+            }
+        ),
+        f"{_SEL}: resources.type is required in a Data selector",
+    ),
+    (
+        "value-2049-characters",
+        advanced(
+            sns_selector(
+                {"Field": "resources.ARN", "StartsWith": ["arn:aws:sns:" + "a" * (2049 - 12)]}
+            )
+        ),
+        f"{_SEL}.FieldSelectors[2] (resources.ARN).StartsWith[0]: value must be 1 to 2048 "
+        "characters, got 2049",
+    ),
+    (
+        "501-values-in-total",
+        advanced(
+            sns_selector(name="a"),
+            sns_selector(
+                {"Field": "eventName", "Equals": [f"Name{i:03}" for i in range(497)]}, name="b"
+            ),
+        ),
+        "AdvancedEventSelectors: 501 condition values in total; a trail allows at most 500",
+    ),
+    (
+        "shape-error-before-rule-error",
+        advanced(
+            sns_selector(
+                {"Field": "readOnly", "Equals": ["yes"]},
+                {"Field": "eventName", "Equal": ["Publish"]},
+            )
+        ),
+        f"{_SEL}.FieldSelectors[3]: unknown key 'Equal' (expected one of EndsWith, Equals, "
+        "Field, NotEndsWith, NotEquals, NotStartsWith, StartsWith)",
+    ),
+    (
+        "two-rule-problems-counted",
+        advanced(
+            sns_selector(
+                {"Field": "readOnly", "Equals": ["yes"]},
+                {"Field": "readOnly", "NotEquals": ["true"]},
+            )
+        ),
+        f"{_SEL}.FieldSelectors[2] (readOnly).Equals[0]: 'yes' is not one of true, false "
+        "(and 1 more problems)",
+    ),
+    (
+        "both-selector-kinds",
+        json.dumps(
+            {
+                "EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": True}],
+                "AdvancedEventSelectors": [sns_selector()],
+            }
+        ),
+        "both EventSelectors and AdvancedEventSelectors are set; a trail holds one or the other",
+    ),
+    (
+        "basic-sns-topic-data-resource",
+        json.dumps(
+            {
+                "EventSelectors": [
+                    {
+                        "ReadWriteType": "All",
+                        "IncludeManagementEvents": True,
+                        "DataResources": [{"Type": TOPIC, "Values": ["arn:aws:sns"]}],
+                        "ExcludeManagementEventSources": [],
+                    }
+                ]
+            }
+        ),
+        f"EventSelectors[0].DataResources[0].Type: {TOPIC} cannot be logged with basic "
+        "selectors (only AWS::S3::Object, AWS::Lambda::Function, AWS::DynamoDB::Table); "
+        "use advanced event selectors",
+    ),
+    (
+        "basic-read-write-type",
+        json.dumps({"EventSelectors": [{"ReadWriteType": "Write"}]}),
+        "EventSelectors[0].ReadWriteType: 'Write' is not one of ReadOnly, WriteOnly, All",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [pytest.param(doc, msg, id=case) for case, doc, msg in BAD_STDIN],
+)
+def test_bad_input_on_stdin(document: str, message: str) -> None:
+    assert_one_error_line(run("--output", "json", stdin=document), STDIN + message)
+
+
+def test_both_selector_kinds_empty_lists_are_allowed() -> None:
+    # Only a NON-EMPTY pair is contradictory; empty lists mean "nothing configured".
+    document = json.dumps({"EventSelectors": [], "AdvancedEventSelectors": []})
+    result = run("--output", "json", stdin=document)
+    assert (result.code, result.json()["selectorKind"]) == (1, "default")
+
+
+def test_invalid_json_in_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "selectors.json"
+    path.write_text('{"AdvancedEventSelectors": [}')
+    assert_one_error_line(
+        run(str(path)),
+        ERROR + f"{path}: invalid JSON at line 1 column 29: Expecting value",
+    )
+
+
+def test_validation_error_in_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "selectors.json"
+    path.write_text(advanced(sns_selector({"Field": "readOnly", "Equals": ["yes"]})))
+    assert_one_error_line(
+        run(str(path)),
+        ERROR + f"{path}: {_SEL}.FieldSelectors[2] (readOnly).Equals[0]: "
+        "'yes' is not one of true, false",
+    )
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.json"
+    assert_one_error_line(run(str(path)), ERROR + f"cannot read {path}: No such file or directory")
+
+
+def test_directory_instead_of_file(tmp_path: Path) -> None:
+    assert_one_error_line(run(str(tmp_path)), ERROR + f"cannot read {tmp_path}: Is a directory")
+
+
+def test_non_utf8_file(tmp_path: Path) -> None:
+    path = tmp_path / "utf16.json"
+    path.write_bytes('{"AdvancedEventSelectors": []}'.encode("utf-16"))  # starts FF FE
+    assert_one_error_line(
+        run(str(path)), ERROR + f"{path}: not UTF-8 text (invalid start byte at byte 0)"
+    )
+
+
+def test_non_utf8_byte_in_the_middle_of_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes(b'{"TrailARN": "caf\xe9"}')
+    assert_one_error_line(
+        run(str(path)),
+        ERROR + f"{path}: not UTF-8 text (invalid continuation byte at byte 17)",
+    )
+
+
+# --- known problems (see the report): a traceback instead of one line ------------------------
+
+
+@pytest.mark.xfail(
+    strict=True, raises=RecursionError, reason="deeply nested JSON escapes read_json"
+)
+def test_deeply_nested_json_is_bad_input() -> None:
+    result = run(stdin="[" * 100_000)
+    assert result.code == 2
+    assert result.err.startswith(STDIN) and result.err.count("\n") == 1
+
+
+@pytest.mark.xfail(
+    strict=True, raises=ValueError, reason="int digit limit ValueError escapes read_json"
+)
+def test_huge_integer_is_bad_input() -> None:
+    result = run(stdin='{"x": ' + "1" * 5000 + "}")
+    assert result.code == 2
+    assert result.err.startswith(STDIN) and result.err.count("\n") == 1
+
+
+# --- usage errors (argparse) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "--output", "xml"],
+        ["check", "a.json", "b.json"],
+        ["check", "--no-such-option"],
+        ["check", "--resource-types"],
+        [],
+        ["lint"],
+    ],
+    ids=["bad-output", "two-files", "unknown-option", "missing-value", "no-command", "bad-command"],
+)
+def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(argv, stdin=io.StringIO(""), stdout=out, stderr=err) == 2
+    assert out.getvalue() == ""
+    # argparse writes its usage message to sys.stderr, not to the injected stream.
+    assert "error:" in capsys.readouterr().err
+
+
+def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--help"], stdin=io.StringIO(""), stdout=io.StringIO()) == 0
+    assert "--resource-types" in capsys.readouterr().out
+
+
+# --- the real executables -------------------------------------------------------------------
+
+
+def _console_script() -> Path:
+    script = Path(sys.executable).with_name("trailguard")
+    if not script.is_file():
+        pytest.skip(f"console script not installed next to {sys.executable}")
+    return script
+
+
+def test_console_script_exit_codes() -> None:
+    script = str(_console_script())
+    for name, code in [
+        ("compliant/sns-publish-and-publishbatch-split-selectors", 0),
+        ("non_compliant/sns-eventname-equals-publish-only", 1),
+    ]:
+        proc = subprocess.run(
+            [script, "check", fixture(name)], capture_output=True, text=True, timeout=60
+        )
+        assert (proc.returncode, proc.stderr) == (code, ""), name
+    proc = subprocess.run(
+        [script, "check", "--output", "json", "-"],
+        input=advanced(sns_selector({"Field": "readOnly", "Equals": ["yes"]})),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (
+        STDIN + f"{_SEL}.FieldSelectors[2] (readOnly).Equals[0]: 'yes' is not one of true, false\n"
+    )
+
+
+def test_python_m_bad_json_on_stdin() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "trailguard", "check"],
+        input="[1, 2",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr == (STDIN + "invalid JSON at line 1 column 6: Expecting ',' delimiter\n")
+
+
+def test_python_m_usage_error() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "trailguard", "check", "--output", "yaml"],
+        input="{}",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[-1] == (
+        "trailguard check: error: argument --output: invalid choice: 'yaml' "
+        "(choose from 'text', 'json')"
+    )
