@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from trailguard import __version__
 from trailguard.core import (
@@ -36,7 +36,27 @@ class UsageError(Exception):
 
 
 def _comma_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("expected a comma-separated list, got nothing")
+    return items
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, writing to the streams ``main`` was given, with one-line errors."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.out: TextIO = sys.stdout
+        self.err: TextIO = sys.stderr
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            (self.err if file is sys.stderr else self.out).write(message)
+
+    def error(self, message: str) -> NoReturn:
+        self.err.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise SystemExit(EXIT_BAD_INPUT)
 
 
 def _partition_of(arn: str | None) -> str | None:
@@ -49,10 +69,13 @@ def read_json(source: str, stdin: TextIO) -> object:
     name = "standard input" if source == "-" else source
     try:
         if source == "-":
-            text = stdin.read()
+            # Decode the bytes ourselves: the text layer of stdin would let bad bytes through.
+            buffer = getattr(stdin, "buffer", None)
+            data = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
         else:
-            with open(source, encoding="utf-8") as handle:
-                text = handle.read()
+            with open(source, "rb") as handle:
+                data = handle.read()
+        text = data.decode("utf-8-sig")  # a byte-order mark, as some editors write, is fine
     except OSError as exc:
         raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -139,13 +162,15 @@ def _add_requirement_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> _Parser:
+    parser = _Parser(
         prog="trailguard",
         description="Check and fix CloudTrail recording of Amazon SNS data events.",
     )
     parser.add_argument("--version", action="version", version=f"trailguard {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
 
     check = commands.add_parser(
         "check",
@@ -160,6 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subparsers(parser: _Parser) -> list[_Parser]:
+    found: list[_Parser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found += [p for p in action.choices.values() if isinstance(p, _Parser)]
+    return found
+
+
 def main(
     argv: Sequence[str] | None = None,
     stdin: TextIO | None = None,
@@ -170,6 +203,8 @@ def main(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     parser = build_parser()
+    for sub in (parser, *_subparsers(parser)):
+        sub.out, sub.err = stdout, stderr
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed usage or help already

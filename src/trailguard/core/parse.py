@@ -31,12 +31,12 @@ def _type_name(value: object) -> str:
     return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
 
 
-def _expect_object(value: object, path: str, keys: frozenset[str]) -> dict[str, Any]:
+def _expect_object(value: object, path: str, keys: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise SelectorError(path, f"expected an object, got {_type_name(value)}")
-    if not keys.issuperset(value):
+    if not all(key in keys for key in value):
         key = next(k for k in value if k not in keys)
-        expected = ", ".join(sorted(keys))
+        expected = ", ".join(keys)
         raise SelectorError(path, f"unknown key {key!r} (expected one of {expected})")
     return cast(dict[str, Any], value)
 
@@ -60,22 +60,20 @@ def selector_label(index: int, name: str | None) -> str:
     return f"AdvancedEventSelectors[{index}]" + (f" {name!r}" if name else "")
 
 
-_FIELD_KEYS = frozenset(("Field", *OPERATORS))
-_SELECTOR_KEYS = frozenset(("Name", "FieldSelectors"))
+_FIELD_KEYS = ("Field", *OPERATORS)
+_FIELD_KEY_SET = frozenset(_FIELD_KEYS)
+_SELECTOR_KEYS = ("Name", "FieldSelectors")
 
 
 def _all_strings(items: list[Any]) -> bool:
-    for item in items:
-        if type(item) is not str:
-            return False
-    return True
+    return all(type(item) is str for item in items)
 
 
 def _field_selector(raw: object, where: str, i: int) -> FieldSelector:
     # Fast path for well-formed input (this runs for every field of every trail evaluated);
     # anything unusual goes to the slow path, which finds and names the problem.
-    if type(raw) is dict and len(raw) > 1 and _FIELD_KEYS.issuperset(raw):
-        field = raw["Field"] if "Field" in raw else None
+    if type(raw) is dict and len(raw) > 1 and _FIELD_KEY_SET.issuperset(raw):
+        field = raw.get("Field")
         values: dict[str, tuple[str, ...]] = {}
         for key, items in raw.items():
             if key == "Field" or items is None:
@@ -126,7 +124,9 @@ def _advanced(raw: object, index: int) -> AdvancedSelector:
             f"AdvancedEventSelectors[{index}].Name", f"expected a string, got {_type_name(name)}"
         )
     where = selector_label(index, name)
-    raw_fields = obj.get("FieldSelectors")
+    if "FieldSelectors" not in obj:
+        raise SelectorError(where, "'FieldSelectors' is required")
+    raw_fields = obj["FieldSelectors"]
     if type(raw_fields) is not list or not raw_fields:
         if type(raw_fields) is list:
             raise SelectorError(f"{where}.FieldSelectors", "a selector needs at least one field")
@@ -135,10 +135,13 @@ def _advanced(raw: object, index: int) -> AdvancedSelector:
     return AdvancedSelector(fields, name or None)
 
 
-_BASIC_KEYS = frozenset(
-    ("ReadWriteType", "IncludeManagementEvents", "DataResources", "ExcludeManagementEventSources")
+_BASIC_KEYS = (
+    "ReadWriteType",
+    "IncludeManagementEvents",
+    "DataResources",
+    "ExcludeManagementEventSources",
 )
-_RESOURCE_KEYS = frozenset(("Type", "Values"))
+_RESOURCE_KEYS = ("Type", "Values")
 
 
 def _basic(raw: object, index: int) -> BasicSelector:

@@ -104,9 +104,10 @@ def build_requirement(
             if info is not None:
                 unknown = [n for n in names if n not in info.event_names()]
                 if unknown:
+                    verb = "is not a data event" if len(unknown) == 1 else "are not data events"
                     raise SelectorError(
                         "--event-names",
-                        f"{', '.join(unknown)} is not a data event of {resource_type} "
+                        f"{', '.join(unknown)} {verb} of {resource_type} "
                         f"(known: {', '.join(info.event_names())})",
                     )
         elif info is None:

@@ -139,11 +139,12 @@ def _check_advanced(selector: AdvancedSelector, index: int, problems: list[Probl
         problems.append(Problem(f"{here()}.Name", f"longer than {MAX_NAME_LENGTH} characters"))
     counts = {field: 0 for field in SINGLE_FIELDS}
     category_field: FieldSelector | None = None
-    for fs in selector.field_selectors:
+    category_index = 0
+    for i, fs in enumerate(selector.field_selectors):
         if fs.field in counts:
             counts[fs.field] += 1
             if category_field is None and fs.field == "eventCategory":
-                category_field = fs
+                category_field, category_index = fs, i
     for field, count in counts.items():
         if count > 1:
             problems.append(Problem(here(), f"field {field} appears more than once"))
@@ -159,7 +160,7 @@ def _check_advanced(selector: AdvancedSelector, index: int, problems: list[Probl
         shown = ", ".join(categories) or "no Equals value"
         problems.append(
             Problem(
-                f"{here()}.FieldSelectors (eventCategory)",
+                _field_path(selector, index, category_index),
                 f"eventCategory must be Equals exactly one of {', '.join(CATEGORIES)}, got {shown}",
             )
         )
@@ -246,5 +247,6 @@ def check_valid(config: SelectorConfig) -> None:
     problems = validate_selectors(config)
     if problems:
         first = problems[0]
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        others = len(problems) - 1
+        more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
         raise SelectorError(first.path, first.message + more)
