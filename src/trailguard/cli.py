@@ -11,10 +11,14 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from trailguard import __version__
+
+if TYPE_CHECKING:
+    from trailguard.remediation import RemediationResult
 from trailguard.core import (
+    PlanRefused,
     Requirement,
     SelectorConfig,
     SelectorError,
@@ -23,16 +27,27 @@ from trailguard.core import (
     check_valid,
     evaluate,
     parse_response,
+    plan,
+    selectors_to_api,
 )
 
 EXIT_OK = 0
 EXIT_NON_COMPLIANT = 1
 EXIT_BAD_INPUT = 2
 EXIT_REFUSED = 3
+EXIT_FAILED = 4
 
 
 class UsageError(Exception):
     """A problem with what the user gave us; printed as one line, exit 2."""
+
+
+class Refused(Exception):
+    """The request is understood but must not be carried out; one line, exit 3."""
+
+
+class Failed(Exception):
+    """An AWS call or a verification failed; one line, exit 4."""
 
 
 def _comma_list(text: str) -> list[str]:
@@ -141,6 +156,89 @@ def cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     return EXIT_OK if verdict.compliant else EXIT_NON_COMPLIANT
 
 
+def cmd_plan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    config = load_selectors(args.file, stdin)
+    requirement = requirement_from_args(args, config)
+    try:
+        proposal = plan(config, requirement)
+    except PlanRefused as exc:
+        raise Refused(str(exc)) from exc
+    payload: dict[str, Any] = {"changed": proposal.changed}
+    if proposal.changed:
+        payload["AdvancedEventSelectors"] = selectors_to_api(proposal.selectors)
+    stdout.write(json.dumps(payload, indent=2) + "\n")
+    return EXIT_OK
+
+
+def _render_remediation_text(result: RemediationResult) -> str:
+    lines = [f"{result.trail.arn} (home region {result.trail.home_region}): {result.message}"]
+    for item in result.gained:
+        names = ", ".join(item["eventNames"])
+        lines.append(f"  gains: {names} on {item['resourceType']}")
+    if result.changed:
+        lines.append("  before:")
+        lines += ["    " + line for line in json.dumps(result.before, indent=2).splitlines()]
+        lines.append("  after:")
+        after = {"AdvancedEventSelectors": result.after}
+        lines += ["    " + line for line in json.dumps(after, indent=2).splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_remediate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from trailguard.aws import AwsSetupError, Clients
+    from trailguard.remediation import RemediationError, remediate
+
+    try:
+        clients = Clients.from_profile(args.profile, args.region)
+        account = clients.account_id()
+        partition = args.partition or _partition_of(args.trail) or "aws"
+        requirement = build_requirement(args.resource_types, args.event_names, partition)
+        result = remediate(
+            clients.cloudtrail,
+            args.trail,
+            clients.region,
+            requirement,
+            account_id=account,
+            dry_run=args.dry_run,
+        )
+    except (AwsSetupError, SelectorError) as exc:
+        raise UsageError(str(exc)) from exc
+    except RemediationError as exc:
+        if exc.kind == "refused":
+            raise Refused(str(exc)) from exc
+        raise Failed(str(exc)) from exc
+    if args.output == "json":
+        stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        stdout.write(_render_remediation_text(result))
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from pathlib import Path
+
+    from trailguard.build import BuildError, artifacts, build
+
+    root = Path(args.root)
+    try:
+        if args.check:
+            stale = [
+                relative
+                for relative, text in artifacts().items()
+                if not (root / relative).exists()
+                or (root / relative).read_text(encoding="utf-8") != text
+            ]
+            if stale:
+                raise Failed(f"stale generated files (run trailguard build): {', '.join(stale)}")
+            stdout.write("generated files are up to date\n")
+            return EXIT_OK
+        for path in build(root):
+            stdout.write(f"{path}\n")
+    except BuildError as exc:
+        raise Failed(str(exc)) from exc
+    return EXIT_OK
+
+
 def _add_requirement_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resource-types",
@@ -182,6 +280,44 @@ def build_parser() -> _Parser:
     _add_requirement_options(check)
     check.add_argument("--output", choices=("text", "json"), default="text")
     check.set_defaults(handler=cmd_check)
+
+    plan_cmd = commands.add_parser(
+        "plan",
+        help="print the AdvancedEventSelectors that fix a trail, keeping all it logs (offline)",
+        description="Plan the selectors to put: existing ones kept (basic ones converted), "
+        "the missing data events added. Prints {changed, AdvancedEventSelectors}. "
+        "Exit 0 on a plan or no change, 2 bad input, 3 when no plan fits CloudTrail's limits.",
+    )
+    plan_cmd.add_argument("file", nargs="?", default="-", metavar="FILE|-")
+    _add_requirement_options(plan_cmd)
+    plan_cmd.set_defaults(handler=cmd_plan)
+
+    remediate_cmd = commands.add_parser(
+        "remediate",
+        help="fix one live trail: plan, put, read back and verify (restores on failure)",
+        description="Add the missing selectors to a trail in its home region, keeping all it "
+        "logs. Exit 0 done or nothing to do, 2 bad input or setup, 3 refused, 4 failed.",
+    )
+    remediate_cmd.add_argument("--trail", required=True, metavar="NAME|ARN")
+    remediate_cmd.add_argument("--region", help="region to look the trail up from")
+    remediate_cmd.add_argument("--profile", help="AWS CLI profile to use")
+    remediate_cmd.add_argument(
+        "--dry-run", action="store_true", help="print before/after selectors, write nothing"
+    )
+    remediate_cmd.add_argument("--output", choices=("text", "json"), default="text")
+    _add_requirement_options(remediate_cmd)
+    remediate_cmd.set_defaults(handler=cmd_remediate)
+
+    build_cmd = commands.add_parser(
+        "build",
+        help="regenerate the SSM document (and other generated files) from the source",
+        description="Write the generated artifacts under ROOT (default: the current folder).",
+    )
+    build_cmd.add_argument("--root", default=".", help="repository root to write into")
+    build_cmd.add_argument(
+        "--check", action="store_true", help="exit 4 if any generated file is stale"
+    )
+    build_cmd.set_defaults(handler=cmd_build)
     return parser
 
 
@@ -214,6 +350,12 @@ def main(
     except UsageError as exc:
         stderr.write(f"trailguard: error: {exc}\n")
         return EXIT_BAD_INPUT
+    except Refused as exc:
+        stderr.write(f"trailguard: refused: {exc}\n")
+        return EXIT_REFUSED
+    except Failed as exc:
+        stderr.write(f"trailguard: failed: {exc}\n")
+        return EXIT_FAILED
     except KeyboardInterrupt:
         stderr.write("trailguard: interrupted\n")
         return 130

@@ -10,6 +10,7 @@ from __future__ import annotations
 from trailguard.core.catalog import DATA_EVENT_TYPES, EventTypeInfo
 from trailguard.core.convert import basic_to_advanced, effective_selectors
 from trailguard.core.errors import SelectorError
+from trailguard.core.inclusion import find_lost
 from trailguard.core.model import (
     AdvancedSelector,
     BasicSelector,
@@ -18,6 +19,7 @@ from trailguard.core.model import (
     SelectorConfig,
 )
 from trailguard.core.parse import parse_response, selectors_to_api
+from trailguard.core.plan import Plan, PlanRefused, plan
 from trailguard.core.requirement import (
     DEFAULT_RESOURCE_TYPES,
     RequiredEvent,
@@ -38,6 +40,8 @@ __all__ = [
     "EventTypeInfo",
     "FieldSelector",
     "Gap",
+    "Plan",
+    "PlanRefused",
     "Problem",
     "RequiredEvent",
     "Requirement",
@@ -49,7 +53,9 @@ __all__ = [
     "check_valid",
     "effective_selectors",
     "evaluate",
+    "find_lost",
     "parse_response",
+    "plan",
     "selectors_to_api",
     "validate_selectors",
 ]

@@ -13,22 +13,10 @@ from dataclasses import dataclass
 
 from trailguard.core.catalog import DATA_EVENT_TYPES
 from trailguard.core.errors import SelectorError
+from trailguard.core.search import Dimension
 
 DEFAULT_RESOURCE_TYPES: tuple[str, ...] = ("AWS::SNS::Topic",)
 BOOLEAN_VALUES: tuple[str, ...] = ("false", "true")
-
-
-@dataclass(frozen=True, slots=True)
-class FreeField:
-    """A field whose value ranges over a domain.
-
-    With ``choices`` the domain is exactly those values; otherwise it is every string that
-    starts with ``prefix`` and is longer than it.
-    """
-
-    field: str
-    prefix: str = ""
-    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +24,7 @@ class RequiredEvent:
     resource_type: str
     event_name: str
     fixed: tuple[tuple[str, str], ...]
-    free: tuple[FreeField, ...]
+    free: tuple[Dimension, ...]
     example_arn: str | None = None
 
 
@@ -61,10 +49,10 @@ def _required_event(resource_type: str, event_name: str, partition: str) -> Requ
         "eventName": event_name,
         "eventType": "AwsApiCall",
     }
-    free: list[FreeField] = []
+    free: list[Dimension] = []
     if info is None:
         arn_prefix = f"arn:{partition}:"
-        free.append(FreeField("eventSource"))
+        free.append(Dimension("eventSource"))
         read_only = None
         example = None
     else:
@@ -73,13 +61,13 @@ def _required_event(resource_type: str, event_name: str, partition: str) -> Requ
         read_only = info.read_only(event_name)
         example = info.example_arn.format(partition=partition)
     if read_only is None:
-        free.append(FreeField("readOnly", choices=BOOLEAN_VALUES))
+        free.append(Dimension("readOnly", choices=BOOLEAN_VALUES))
     else:
         fixed["readOnly"] = read_only
     free[:0] = [
-        FreeField("resources.ARN", prefix=arn_prefix),
-        FreeField("userIdentity.arn", prefix=f"arn:{partition}:"),
-        FreeField("sessionCredentialFromConsole", choices=BOOLEAN_VALUES),
+        Dimension("resources.ARN", prefix=arn_prefix),
+        Dimension("userIdentity.arn", prefix=f"arn:{partition}:"),
+        Dimension("sessionCredentialFromConsole", choices=BOOLEAN_VALUES),
     ]
     return RequiredEvent(resource_type, event_name, tuple(fixed.items()), tuple(free), example)
 

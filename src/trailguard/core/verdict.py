@@ -1,37 +1,28 @@
-"""Exact coverage: does a set of advanced selectors log every event a requirement names?
+"""Verdicts: does a trail log every event a requirement names, and if not, why not.
 
 For one required event the fixed fields (category, type, name, source, ...) decide which
-selectors can apply at all; each remaining selector is then a box over the free fields
-(``resources.ARN``, ``userIdentity.arn``, ``sessionCredentialFromConsole``, ...), and the
-question is whether the union of the boxes is the whole space.
-
-A string field is decided through a finite set of witness values that meets every class of
-strings the selectors can tell apart. For constants split into exact values E, prefixes P and
-suffixes S, a string x of the domain (``prefix`` + at least one character) that is not one of
-a finite set of special points (the values in E, and the strings whose tail overlaps the domain
-prefix in a suffix constant) behaves exactly as ``prefix + p + z + s``, where p is the longest
-prefix constant x starts with, s the longest suffix constant x ends with, and z a character no
-constant contains. So the witnesses are the special points plus every ``prefix + p + z + s``;
-the search runs field by field, keeping only the selectors that accept the witness so far,
-and remembers the sets of selectors it has already settled.
+selectors can apply at all; each remaining selector is a box over the free fields
+(``resources.ARN``, ``userIdentity.arn``, ``sessionCredentialFromConsole``, ...), and
+:mod:`trailguard.core.search` decides exactly whether their union is the whole space. A gap
+comes with a concrete unlogged event, made readable where that keeps it unlogged, and with the
+selectors and fields that narrow it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from trailguard.core.catalog import BASIC_RESOURCE_TYPES
 from trailguard.core.convert import effective_selectors
 from trailguard.core.model import AdvancedSelector, FieldSelector, SelectorConfig
-from trailguard.core.requirement import FreeField, RequiredEvent, Requirement
+from trailguard.core.requirement import RequiredEvent, Requirement
+from trailguard.core.search import Box, find_uncovered
 
 COMPLIANT = "COMPLIANT"
 NON_COMPLIANT = "NON_COMPLIANT"
 ANNOTATION_LIMIT = 256
 
-_FRESH = "~#%^|!`"
 _PRETTY_CALLER = "sts::111122223333:assumed-role/ExampleRole/example-session"
 # Other regions and accounts to try when the example ARN itself is logged.
 _OTHER_PLACES = (("us-east-1", "eu-west-1"), ("111122223333", "444455556666"))
@@ -75,58 +66,14 @@ class Verdict:
         }
 
 
-# --- witnesses -------------------------------------------------------------------------------
-
-
-def _fresh_char(constants: Iterable[str]) -> str:
-    used = set("".join(constants))
-    for char in _FRESH:
-        if char not in used:
-            return char
-    code = 0xE000
-    while chr(code) in used:
-        code += 1
-    return chr(code)
-
-
-def _witnesses(domain: FreeField, conditions: list[FieldSelector]) -> tuple[list[str], str]:
-    """Values of ``domain`` that meet every class ``conditions`` can tell apart, and the
-    filler character used in the generic ones."""
-    if domain.choices:
-        return list(domain.choices), ""
-    base = domain.prefix
-    exact: list[str] = []
-    prefixes: list[str] = []
-    suffixes: list[str] = []
-    for fs in conditions:
-        exact += fs.equals + fs.not_equals
-        prefixes += fs.starts_with + fs.not_starts_with
-        suffixes += fs.ends_with + fs.not_ends_with
-    fill = _fresh_char((*exact, *prefixes, *suffixes))
-    out: list[str] = []
-    heads = [""] + [p[len(base) :] for p in prefixes if p.startswith(base) and len(p) > len(base)]
-    tails = ["", *suffixes]
-    for head in dict.fromkeys(heads):
-        for tail in dict.fromkeys(tails):
-            out.append(base + head + fill + tail)
-    out += [c for c in exact if c.startswith(base) and len(c) > len(base)]
-    for s in suffixes:
-        for k in range(1, len(s)):
-            if base.endswith(s[:k]):
-                out.append(base + s[k:])
-    return list(dict.fromkeys(out)), fill
-
-
 # --- the search ------------------------------------------------------------------------------
 
 
-def _applicable(
-    selectors: tuple[AdvancedSelector, ...], event: RequiredEvent
-) -> list[tuple[tuple[FieldSelector, ...], ...]]:
+def _applicable(selectors: tuple[AdvancedSelector, ...], event: RequiredEvent) -> list[Box]:
     """For each selector that can log ``event``: its conditions on each free field."""
     fixed = dict(event.fixed)
     index = {free.field: i for i, free in enumerate(event.free)}
-    out: list[tuple[tuple[FieldSelector, ...], ...]] = []
+    out: list[Box] = []
     for selector in selectors:
         per_field: list[list[FieldSelector]] = [[] for _ in event.free]
         for fs in selector.field_selectors:
@@ -140,47 +87,6 @@ def _applicable(
         else:
             out.append(tuple(tuple(c) for c in per_field))
     return out
-
-
-def _find_unlogged(
-    selectors: tuple[AdvancedSelector, ...], event: RequiredEvent
-) -> tuple[list[str], list[str]] | None:
-    """Values of the free fields for which no selector logs ``event``, or None when covered.
-
-    Also returns, per free field, the filler character its generic witnesses use.
-    """
-    boxes = _applicable(selectors, event)
-    free = event.free
-    depth = len(free)
-    fills = [""] * depth
-    settled: set[tuple[int, tuple[int, ...]]] = set()
-
-    def search(level: int, active: tuple[int, ...]) -> list[str] | None:
-        if not active:  # nothing logs it whatever the remaining fields hold
-            anything: list[str] = []
-            for lv in range(level, depth):
-                values, fills[lv] = _witnesses(free[lv], [])
-                anything.append(values[0])
-            return anything
-        if level == depth or any(
-            not any(boxes[b][lv] for lv in range(level, depth)) for b in active
-        ):
-            return None
-        key = (level, active)
-        if key in settled:
-            return None
-        conditions = [fs for b in active for fs in boxes[b][level]]
-        values, fills[level] = _witnesses(free[level], conditions)
-        for value in values:
-            remaining = tuple(b for b in active if all(fs.accepts(value) for fs in boxes[b][level]))
-            rest = search(level + 1, remaining)
-            if rest is not None:
-                return [value, *rest]
-        settled.add(key)
-        return None
-
-    found = search(0, tuple(range(len(boxes))))
-    return None if found is None else (found, fills)
 
 
 def _logged(selectors: tuple[AdvancedSelector, ...], event: dict[str, str]) -> bool:
@@ -313,10 +219,11 @@ def evaluate(config: SelectorConfig, requirement: Requirement) -> Verdict:
     selectors = effective_selectors(config)
     gaps: list[Gap] = []
     for required in requirement.events:
-        found = _find_unlogged(selectors, required)
+        found = find_uncovered(required.free, _applicable(selectors, required))
         if found is None:
             continue
-        example = _readable(selectors, required, *found)
+        values = [v or "" for v in found[0]]  # free fields of a required event are never absent
+        example = _readable(selectors, required, values, found[1])
         cause = _cause(config, selectors, required.resource_type, example)
         gaps.append(Gap(required.resource_type, required.event_name, cause, example))
     compliance = NON_COMPLIANT if gaps else COMPLIANT

@@ -1,0 +1,183 @@
+"""Generated artifacts: up to date with src/, and valid by every check we can run offline.
+
+The SSM document is checked against the repository's JSON schema for Automation documents,
+with cfn-lint inside an AWS::SSM::Document resource, and with checks that neither covers
+(SSM's name rules and size limit, parameters with allowedPattern, outputs that exist).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from cfnlint.api import ManualArgs, lint
+
+from trailguard.build import DOCUMENT_NAME, SSM_CONTENT_LIMIT, artifacts, flatten
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = ROOT / "remediation" / f"{DOCUMENT_NAME}.yaml"
+SCHEMA = ROOT / "remediation" / "schema" / "automation-document.schema.json"
+
+
+def _document() -> dict[str, Any]:
+    loaded = yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+@pytest.mark.parametrize("relative", sorted(artifacts()))
+def test_committed_artifact_is_up_to_date(relative: str) -> None:
+    committed = (ROOT / relative).read_text(encoding="utf-8")
+    assert committed == artifacts()[relative], f"{relative} is stale: run `trailguard build`"
+
+
+def test_build_is_deterministic() -> None:
+    assert artifacts() == artifacts()
+
+
+def test_document_fits_ssm_limits() -> None:
+    assert len(DOCUMENT.read_bytes()) <= SSM_CONTENT_LIMIT
+    assert re.fullmatch(r"[a-zA-Z0-9_\-.]{3,128}", DOCUMENT_NAME)
+    forbidden = ("aws", "amazon", "amzn", "AWSEC2", "AWSConfigRemediation", "AWSSupport")
+    assert not DOCUMENT_NAME.lower().startswith(tuple(p.lower() for p in forbidden))
+
+
+def test_document_matches_schema() -> None:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(_document(), schema)
+
+
+def test_schema_rejects_what_it_should() -> None:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    broken = _document()
+    broken["mainSteps"][0]["inputs"]["Runtime"] = "python2.7"
+    with pytest.raises(jsonschema.ValidationError, match=r"python2\.7"):
+        jsonschema.validate(broken, schema)
+    broken = _document()
+    broken["mainSteps"][1]["inputs"]["Hander"] = "x"
+    with pytest.raises(jsonschema.ValidationError, match="Hander"):
+        jsonschema.validate(broken, schema)
+    broken = _document()
+    broken["schemaVersion"] = "2.2"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+def test_document_passes_cfn_lint() -> None:
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            "Document": {
+                "Type": "AWS::SSM::Document",
+                "Properties": {
+                    "Name": DOCUMENT_NAME,
+                    "DocumentType": "Automation",
+                    "DocumentFormat": "YAML",
+                    "Content": _document(),
+                },
+            }
+        },
+    }
+    matches = lint(json.dumps(template), config=ManualArgs(regions=["us-east-1"]))
+    assert [str(m) for m in matches] == []
+
+
+def test_parameters_are_constrained_and_referenced() -> None:
+    doc = _document()
+    assert doc["assumeRole"] == "{{ AutomationAssumeRole }}"
+    parameters = doc["parameters"]
+    assert set(parameters) == {"TrailName", "AutomationAssumeRole", "ResourceTypes", "DryRun"}
+    for name, spec in parameters.items():
+        assert spec.get("allowedPattern"), f"{name} has no allowedPattern"
+        if "default" in spec:
+            assert re.search(spec["allowedPattern"], spec["default"]), name
+    text = DOCUMENT.read_text(encoding="utf-8")
+    for name in parameters:
+        assert "{{ " + name + " }}" in text, f"parameter {name} is never used"
+
+
+def test_allowed_patterns_accept_and_reject() -> None:
+    parameters = _document()["parameters"]
+
+    def ok(name: str, value: str) -> bool:
+        return re.search(parameters[name]["allowedPattern"], value) is not None
+
+    assert ok("TrailName", "management-events")
+    assert ok("TrailName", "arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail")
+    assert not ok("TrailName", "x")
+    assert not ok("TrailName", "bad name; rm -rf")
+    assert ok("AutomationAssumeRole", "arn:aws:iam::111122223333:role/TrailGuardRemediationRole")
+    assert not ok("AutomationAssumeRole", "arn:aws:iam::111122223333:user/alice")
+    assert ok("ResourceTypes", "AWS::SNS::Topic,AWS::SNS::PlatformEndpoint")
+    assert not ok("ResourceTypes", "AWS::S3::Object")
+    assert ok("DryRun", "true") and not ok("DryRun", "yes")
+
+
+def test_outputs_exist_and_handlers_are_defined() -> None:
+    doc = _document()
+    step_outputs = {
+        f"{step['name']}.{out['Name']}"
+        for step in doc["mainSteps"]
+        for out in step.get("outputs", [])
+    }
+    assert set(doc["outputs"]) <= step_outputs
+    for step in doc["mainSteps"]:
+        script = step["inputs"]["Script"]
+        tree = ast.parse(script)
+        functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        assert step["inputs"]["Handler"] in functions
+        assert "import trailguard" not in script and "from trailguard" not in script
+        for ref in re.findall(r"\{\{ (\w+)\.(\w+) \}\}", json.dumps(step["inputs"])):
+            assert ".".join(ref) in step_outputs
+
+
+def test_flatten_refuses_a_name_defined_twice(tmp_path: Path) -> None:
+    # The bundle is one namespace: two modules defining the same top-level name must fail.
+    script, order = flatten(("trailguard.ssm_entry",))
+    assert order[-1] == "trailguard.ssm_entry"
+    names = [
+        n.name for n in ast.parse(script).body if isinstance(n, ast.FunctionDef | ast.ClassDef)
+    ]
+    assert len(names) == len(set(names))
+
+
+def test_remediation_role_is_least_privilege() -> None:
+    path = ROOT / "remediation" / "remediation-role.yaml"
+    assert [str(m) for m in lint(path.read_text(encoding="utf-8"), config=ManualArgs())] == []
+    template = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)
+    statements = template["Resources"]["RemediationRole"]["Properties"]["Policies"][0][
+        "PolicyDocument"
+    ]["Statement"]
+    actions = sorted(
+        a
+        for s in statements
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    )
+    assert actions == [
+        "cloudtrail:DescribeTrails",
+        "cloudtrail:GetEventSelectors",
+        "cloudtrail:PutEventSelectors",
+    ]
+    assert all("*" not in a for a in actions)
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation short-form tags (!Ref, !Sub, !GetAtt) as plain values."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return {suffix: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {suffix: loader.construct_sequence(node)}
+    return {suffix: loader.construct_mapping(node)}  # type: ignore[arg-type]
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
