@@ -76,3 +76,98 @@ def is_logged(advanced_selectors: list[dict[str, Any]], event: dict[str, str]) -
         if selector_matches(selector, event):
             return True
     return False
+
+
+# --- basic (legacy) event selectors ---------------------------------------------------------
+#
+# Written from the CloudTrail user guide ("Logging data events" / "Logging management events"
+# with basic event selectors; API reference EventSelector, DataResource) and domain.md
+# section 2, NOT from trailguard's converter:
+# - a trail logs an event iff ANY of its basic selectors logs it;
+# - a selector's ReadWriteType (default All) admits readOnly "true" for ReadOnly, "false" for
+#   WriteOnly and anything for All; it applies to management AND data events;
+# - a management event (eventCategory Management) is logged by a selector iff
+#   IncludeManagementEvents (default true), the ReadWriteType admits it, and its eventSource is
+#   not in ExcludeManagementEventSources;
+# - a data event (eventCategory Data) is logged by a selector iff the ReadWriteType admits it
+#   and one of its DataResources has Type == the event's resources.type and a value that
+#     * names the whole type ("arn:<partition>:s3" / "arn:<partition>:s3:::" for S3 objects,
+#       "arn:<partition>:lambda" for functions, "arn:<partition>:dynamodb" for tables), or
+#     * for AWS::S3::Object: is a prefix of the event's resources.ARN (a bucket
+#       "arn:aws:s3:::bucket/" or bucket/prefix value), or
+#     * for AWS::Lambda::Function / AWS::DynamoDB::Table: equals the event's resources.ARN.
+# Choices made here: an event without readOnly is admitted only by ReadWriteType All; an event
+# without eventSource is never excluded; a data event without resources.ARN is logged only by a
+# whole-type value.
+
+_BASIC_TYPE_SERVICE: dict[str, str] = {
+    "AWS::S3::Object": "s3",
+    "AWS::Lambda::Function": "lambda",
+    "AWS::DynamoDB::Table": "dynamodb",
+}
+
+
+def _read_write_admits(read_write_type: str, event: dict[str, str]) -> bool:
+    if read_write_type == "All":
+        return True
+    if read_write_type == "ReadOnly":
+        return event.get("readOnly") == "true"
+    if read_write_type == "WriteOnly":
+        return event.get("readOnly") == "false"
+    raise ValueError(f"unknown ReadWriteType {read_write_type!r}")
+
+
+def _names_whole_type(resource_type: str, value: str) -> bool:
+    service = _BASIC_TYPE_SERVICE.get(resource_type)
+    if service is None:
+        return False
+    parts = value.split(":")
+    # "arn:<partition>:<service>" or, for S3, "arn:<partition>:s3:::"
+    if len(parts) == 3 and parts[0] == "arn" and parts[1] and parts[2] == service:
+        return True
+    return (
+        service == "s3"
+        and len(parts) == 6
+        and parts[0] == "arn"
+        and parts[1] != ""
+        and parts[2] == "s3"
+        and parts[3:] == ["", "", ""]
+    )
+
+
+def _data_value_matches(resource_type: str, value: str, event: dict[str, str]) -> bool:
+    if _names_whole_type(resource_type, value):
+        return True
+    arn = event.get("resources.ARN")
+    if arn is None:
+        return False
+    if resource_type == "AWS::S3::Object":
+        return arn.startswith(value)
+    return arn == value
+
+
+def basic_selector_logs(selector: dict[str, Any], event: dict[str, str]) -> bool:
+    """Does one basic EventSelector (raw API shape) log the event?"""
+    if not _read_write_admits(selector.get("ReadWriteType", "All"), event):
+        return False
+    category = event.get("eventCategory")
+    if category == "Management":
+        if not selector.get("IncludeManagementEvents", True):
+            return False
+        excluded = selector.get("ExcludeManagementEventSources") or []
+        return event.get("eventSource") not in excluded
+    if category == "Data":
+        event_type = event.get("resources.type")
+        for resource in selector.get("DataResources") or []:
+            if resource["Type"] != event_type:
+                continue
+            for value in resource.get("Values") or []:
+                if _data_value_matches(event_type, value, event):
+                    return True
+        return False
+    return False  # basic selectors log neither NetworkActivity nor anything else
+
+
+def is_logged_basic(event_selectors: list[dict[str, Any]], event: dict[str, str]) -> bool:
+    """Is the event logged by a trail with these basic selectors (raw API shape)?"""
+    return any(basic_selector_logs(selector, event) for selector in event_selectors)

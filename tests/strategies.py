@@ -364,3 +364,60 @@ def candidate_events(
             chosen_set.add(t)
             chosen.append(t)
     return [build(*t) for t in chosen]
+
+
+# --- basic (legacy) event selectors ---------------------------------------------------------
+# Valid EventSelectors lists in the GetEventSelectors shape; small overlapping pools again
+# (a bucket prefix of another bucket prefix, a function ARN that is a prefix of another one).
+
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+DYNAMODB_TABLE = "AWS::DynamoDB::Table"
+READ_WRITE_TYPES: tuple[str, ...] = ("All", "ReadOnly", "WriteOnly")
+BASIC_VALUES: dict[str, tuple[str, ...]] = {
+    S3_OBJECT: (
+        "arn:aws:s3",
+        "arn:aws:s3:::",
+        "arn:aws:s3:::logs/",
+        "arn:aws:s3:::logs/app",
+        "arn:aws:s3:::audit/",
+        "arn:aws:s3:::audit-logs/app/",
+    ),
+    LAMBDA_FUNCTION: (
+        "arn:aws:lambda",
+        "arn:aws:lambda:us-east-1:111122223333:function:f1",
+        "arn:aws:lambda:us-east-1:111122223333:function:f10",
+        "arn:aws:lambda:eu-west-1:111122223333:function:f1",
+    ),
+    DYNAMODB_TABLE: (
+        "arn:aws:dynamodb",
+        "arn:aws:dynamodb:us-east-1:111122223333:table/orders",
+        "arn:aws:dynamodb:us-east-1:111122223333:table/orders-archive",
+    ),
+}
+
+
+@st.composite
+def basic_data_resources(draw: st.DrawFn) -> dict[str, Any]:
+    """One DataResource: a basic type with 1-3 distinct values from its pool."""
+    rtype = draw(st.sampled_from(tuple(BASIC_VALUES)))
+    pool = BASIC_VALUES[rtype]
+    values = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True))
+    return {"Type": rtype, "Values": values}
+
+
+@st.composite
+def basic_selectors(draw: st.DrawFn) -> dict[str, Any]:
+    """One basic EventSelector with every key present (as GetEventSelectors returns it)."""
+    return {
+        "ReadWriteType": draw(st.sampled_from(READ_WRITE_TYPES)),
+        "IncludeManagementEvents": draw(st.booleans()),
+        "DataResources": draw(st.lists(basic_data_resources(), max_size=3)),
+        "ExcludeManagementEventSources": draw(
+            st.lists(st.sampled_from(MANAGEMENT_EXCLUDABLE_SOURCES), max_size=2, unique=True)
+        ),
+    }
+
+
+def basic_selector_lists(max_size: int = 5) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """1..max_size valid basic event selectors (the API allows at most 5)."""
+    return st.lists(basic_selectors(), min_size=1, max_size=max_size)

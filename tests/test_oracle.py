@@ -10,10 +10,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hypothesis import given, settings
-from oracle import is_logged
+from oracle import is_logged, is_logged_basic
 from strategies import (
     ALL_OPERATORS,
     advanced_selector_sets,
+    basic_selector_lists,
     candidate_events,
     covering_selector_sets,
 )
@@ -341,3 +342,145 @@ def test_candidate_events_cap_and_determinism() -> None:
     assert len(a) == 3000
     assert any(e["resources.ARN"] == "arn:aws:sns:zzz-other" for e in a)
     assert any(e["resources.ARN"] == "arn:aws:sns:-dlq" for e in a)
+
+
+# --- basic selectors (is_logged_basic), worked by hand from domain.md section 2 -------------
+
+S3_KEY = "arn:aws:s3:::audit-logs/app/2024/01/x.json"
+FN = "arn:aws:lambda:us-east-1:111122223333:function:f1"
+TABLE = "arn:aws:dynamodb:us-east-1:111122223333:table/orders"
+
+
+def mgmt_ev(read_only: str = "false", source: str = "ec2.amazonaws.com") -> dict[str, str]:
+    return {
+        "eventCategory": "Management",
+        "readOnly": read_only,
+        "eventSource": source,
+        "eventName": "DoSomething",
+    }
+
+
+def data_ev(rtype: str, arn: str, read_only: str = "false") -> dict[str, str]:
+    return {
+        "eventCategory": "Data",
+        "resources.type": rtype,
+        "resources.ARN": arn,
+        "readOnly": read_only,
+    }
+
+
+def basic(
+    rw: str = "All",
+    mgmt: bool = True,
+    resources: list[tuple[str, list[str]]] | None = None,
+    exclude: list[str] | None = None,
+) -> dict[str, Any]:
+    return {
+        "ReadWriteType": rw,
+        "IncludeManagementEvents": mgmt,
+        "DataResources": [{"Type": t, "Values": v} for t, v in resources or []],
+        "ExcludeManagementEventSources": exclude or [],
+    }
+
+
+def test_basic_management_read_write_type() -> None:
+    for rw, logs_read, logs_write in (
+        ("All", True, True),
+        ("ReadOnly", True, False),
+        ("WriteOnly", False, True),
+    ):
+        sel = [basic(rw)]
+        assert is_logged_basic(sel, mgmt_ev("true")) is logs_read, rw
+        assert is_logged_basic(sel, mgmt_ev("false")) is logs_write, rw
+    assert is_logged_basic([basic(mgmt=False)], mgmt_ev()) is False
+    assert is_logged_basic([], mgmt_ev()) is False
+    # defaults when the keys are absent: All, management included
+    assert is_logged_basic([{}], mgmt_ev("true")) is True
+
+
+def test_basic_management_excluded_sources() -> None:
+    sel = [basic(exclude=["kms.amazonaws.com"])]
+    assert is_logged_basic(sel, mgmt_ev(source="kms.amazonaws.com")) is False
+    assert is_logged_basic(sel, mgmt_ev(source="rdsdata.amazonaws.com")) is True
+    # OR across selectors: a second selector without the exclusion logs kms again
+    assert is_logged_basic([*sel, basic(rw="ReadOnly")], mgmt_ev("true", "kms.amazonaws.com"))
+    assert not is_logged_basic([*sel, basic(rw="ReadOnly")], mgmt_ev("false", "kms.amazonaws.com"))
+
+
+def test_basic_management_selector_logs_no_data_and_data_selector_no_management() -> None:
+    assert is_logged_basic([basic()], data_ev("AWS::S3::Object", S3_KEY)) is False
+    data_only = basic(mgmt=False, resources=[("AWS::S3::Object", ["arn:aws:s3"])])
+    assert is_logged_basic([data_only], mgmt_ev()) is False
+    assert is_logged_basic([data_only], data_ev("AWS::S3::Object", S3_KEY)) is True
+
+
+def test_basic_s3_whole_type_and_prefixes() -> None:
+    for whole in ("arn:aws:s3", "arn:aws:s3:::"):
+        sel = [basic(mgmt=False, resources=[("AWS::S3::Object", [whole])])]
+        assert is_logged_basic(sel, data_ev("AWS::S3::Object", S3_KEY)), whole
+        assert is_logged_basic(sel, data_ev("AWS::S3::Object", "arn:aws:s3:::other/k")), whole
+        # the type must match: an S3 value never logs Lambda or SNS events
+        assert not is_logged_basic(sel, data_ev("AWS::Lambda::Function", FN)), whole
+    sel = [basic(mgmt=False, resources=[("AWS::S3::Object", ["arn:aws:s3:::audit-logs/app/"])])]
+    assert is_logged_basic(sel, data_ev("AWS::S3::Object", S3_KEY)) is True
+    assert is_logged_basic(sel, data_ev("AWS::S3::Object", "arn:aws:s3:::audit-logs/app/")) is True
+    assert is_logged_basic(sel, data_ev("AWS::S3::Object", "arn:aws:s3:::audit-logs/ap")) is False
+    assert (
+        is_logged_basic(sel, data_ev("AWS::S3::Object", "arn:aws:s3:::audit-logs/web/k")) is False
+    )
+    # a bucket value without "/" is a plain prefix too: it also catches "logs-archive"
+    sel = [basic(mgmt=False, resources=[("AWS::S3::Object", ["arn:aws:s3:::logs"])])]
+    assert is_logged_basic(sel, data_ev("AWS::S3::Object", "arn:aws:s3:::logs-archive/k")) is True
+
+
+def test_basic_lambda_and_dynamodb_exact_or_whole_type() -> None:
+    sel = [basic(mgmt=False, resources=[("AWS::Lambda::Function", [FN])])]
+    assert is_logged_basic(sel, data_ev("AWS::Lambda::Function", FN)) is True
+    assert is_logged_basic(sel, data_ev("AWS::Lambda::Function", FN + "0")) is False  # not prefix
+    assert is_logged_basic(sel, data_ev("AWS::Lambda::Function", FN[:-1])) is False
+    sel = [basic(mgmt=False, resources=[("AWS::Lambda::Function", ["arn:aws:lambda"])])]
+    assert is_logged_basic(sel, data_ev("AWS::Lambda::Function", FN + "0")) is True
+    sel = [basic(mgmt=False, resources=[("AWS::DynamoDB::Table", [TABLE])])]
+    assert is_logged_basic(sel, data_ev("AWS::DynamoDB::Table", TABLE)) is True
+    assert is_logged_basic(sel, data_ev("AWS::DynamoDB::Table", TABLE + "-2")) is False
+    sel = [basic(mgmt=False, resources=[("AWS::DynamoDB::Table", ["arn:aws:dynamodb"])])]
+    assert is_logged_basic(sel, data_ev("AWS::DynamoDB::Table", TABLE + "-2")) is True
+    # "arn:aws:lambda" under the S3 type does not name "all S3 objects"
+    sel = [basic(mgmt=False, resources=[("AWS::S3::Object", ["arn:aws:lambda"])])]
+    assert is_logged_basic(sel, data_ev("AWS::S3::Object", S3_KEY)) is False
+
+
+def test_basic_read_write_type_applies_to_data() -> None:
+    sel = [basic(rw="ReadOnly", mgmt=False, resources=[("AWS::S3::Object", ["arn:aws:s3"])])]
+    assert is_logged_basic(sel, data_ev("AWS::S3::Object", S3_KEY, "true")) is True
+    assert is_logged_basic(sel, data_ev("AWS::S3::Object", S3_KEY, "false")) is False
+    sel = [basic(rw="WriteOnly", mgmt=False, resources=[("AWS::Lambda::Function", [FN])])]
+    assert is_logged_basic(sel, data_ev("AWS::Lambda::Function", FN, "false")) is True
+    assert is_logged_basic(sel, data_ev("AWS::Lambda::Function", FN, "true")) is False
+
+
+def test_basic_sns_never_logged() -> None:
+    sel = [basic(resources=[("AWS::S3::Object", ["arn:aws:s3"])])]
+    assert is_logged_basic(sel, ev()) is False
+
+
+@settings(max_examples=200, deadline=None)
+@given(basic_selector_lists())
+def test_basic_strategy_shapes(selectors: list[dict[str, Any]]) -> None:
+    assert 1 <= len(selectors) <= 5
+    for selector in selectors:
+        assert set(selector) == {
+            "ReadWriteType",
+            "IncludeManagementEvents",
+            "DataResources",
+            "ExcludeManagementEventSources",
+        }
+        assert selector["ReadWriteType"] in ("All", "ReadOnly", "WriteOnly")
+        assert set(selector["ExcludeManagementEventSources"]) <= {
+            "kms.amazonaws.com",
+            "rdsdata.amazonaws.com",
+        }
+        for resource in selector["DataResources"]:
+            assert resource["Values"]
+            assert len(resource["Values"]) == len(set(resource["Values"]))
+            assert all(v.startswith("arn:aws:") and not v.endswith("*") for v in resource["Values"])

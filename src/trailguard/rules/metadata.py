@@ -1,0 +1,91 @@
+"""Rule metadata, one JSON file per rule under ``definitions/``, named by the rule id.
+
+The Lambda has only the standard library and boto3, so parameters are validated here against
+the rule's JSON schema by a small validator for the keywords the schemas use (``type``,
+``properties``, ``additionalProperties``, ``enum``, ``pattern``, ``maxLength``); the test
+suite checks it against the jsonschema library on the same schemas.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFINITIONS = Path(__file__).resolve().parent / "definitions"
+RULE_IDS = ("cloudtrail-sns-data-events-enabled", "cloudtrail-sns-data-events-account-coverage")
+INPUT_PARAMETERS_LIMIT = 1024  # characters of a Config rule's InputParameters
+
+
+class ParameterError(ValueError):
+    """Rule parameters that do not fit the rule's schema; the message names the parameter."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMetadata:
+    id: str
+    raw: dict[str, Any]
+
+    @property
+    def resource_type(self) -> str:
+        return str(self.raw["resourceType"])
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return dict(self.raw["parameterSchema"])
+
+    def defaults(self) -> dict[str, str]:
+        return {k: str(v["default"]) for k, v in self.schema["properties"].items()}
+
+
+def load(rule_id: str) -> RuleMetadata:
+    if rule_id not in RULE_IDS:
+        raise KeyError(f"unknown rule {rule_id!r} (known: {', '.join(RULE_IDS)})")
+    raw = json.loads((DEFINITIONS / f"{rule_id}.json").read_text(encoding="utf-8"))
+    return RuleMetadata(rule_id, raw)
+
+
+def _check(schema: dict[str, Any], value: Any, where: str) -> None:
+    expected = schema.get("type")
+    if expected == "object":
+        if not isinstance(value, dict):
+            raise ParameterError(f"{where}: expected a JSON object of parameters")
+        properties = schema.get("properties", {})
+        for key, item in value.items():
+            if key not in properties:
+                if schema.get("additionalProperties", True) is False:
+                    known = ", ".join(properties)
+                    raise ParameterError(f"unknown parameter {key!r} (known: {known})")
+                continue
+            _check(properties[key], item, key)
+        return
+    if expected == "string" and not isinstance(value, str):
+        raise ParameterError(f"parameter {where}: expected a string, got {type(value).__name__}")
+    if "enum" in schema and value not in schema["enum"]:
+        allowed = ", ".join(schema["enum"])
+        raise ParameterError(f"parameter {where}: {value!r} is not one of {allowed}")
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        raise ParameterError(
+            f"parameter {where}: longer than {schema['maxLength']} characters ({len(value)})"
+        )
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        raise ParameterError(f"parameter {where}: {value!r} does not match {schema['pattern']}")
+
+
+def parameters(metadata: RuleMetadata, raw: str | dict[str, Any] | None) -> dict[str, str]:
+    """The rule's parameters: ``raw`` (Config's ``ruleParameters`` JSON) over the defaults."""
+    if isinstance(raw, str):
+        if len(raw) > INPUT_PARAMETERS_LIMIT:
+            raise ParameterError(
+                f"rule parameters are {len(raw)} characters; AWS Config allows "
+                f"{INPUT_PARAMETERS_LIMIT}"
+            )
+        try:
+            raw = json.loads(raw) if raw.strip() else {}
+        except ValueError as exc:
+            raise ParameterError(f"rule parameters are not valid JSON: {exc}") from exc
+    values = dict(raw or {})
+    _check(metadata.schema, values, "ruleParameters")
+    return {**metadata.defaults(), **values}

@@ -1,0 +1,490 @@
+"""Properties of the remediation planner (``trailguard.core.plan``), judged by the oracles.
+
+For random basic configurations (``basic_selector_lists``), random advanced configurations
+(``advanced_selector_sets``), the default configuration (nothing configured) and a
+management-only advanced list, against the requirements "SNS topics" and "SNS topics and
+platform endpoints":
+
+1. ``plan`` returns a Plan, or raises ``PlanRefused`` only because the kept selectors plus the
+   added ones would exceed CloudTrail's 500 condition values (the generated inputs are small,
+   so below 400 values it must never refuse);
+2. a changed plan is a valid advanced selector list of at most 500 values;
+3. the plan meets the requirement: the core's verdict is COMPLIANT, and the oracle
+   (``is_logged``) logs every brute-force candidate event of every required event;
+4. nothing is lost: every event of a broad sample built from the original selectors' constants
+   that the ORIGINAL configuration logs (oracle: ``is_logged`` / ``is_logged_basic`` /
+   "management events only") is logged by the plan, and the core's own ``find_lost`` agrees;
+   also (4b) the plan logs nothing new outside the required resource types (the conversion of
+   basic selectors and the default configuration is exact);
+5. planning the plan's output again changes nothing;
+6. an unchanged plan means the original was already compliant (core and oracle).
+
+Run longer with ``TRAILGUARD_PROPERTY_EXAMPLES=20000``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+from typing import Any
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from oracle import is_logged, is_logged_basic
+from strategies import (
+    DYNAMODB_TABLE,
+    LAMBDA_FUNCTION,
+    PLATFORM_ENDPOINT,
+    S3_OBJECT,
+    TOPIC,
+    advanced_selector_sets,
+    basic_selector_lists,
+    candidate_events,
+)
+
+from trailguard.core import (
+    AdvancedSelector,
+    FieldSelector,
+    Plan,
+    PlanRefused,
+    RequiredEvent,
+    Requirement,
+    SelectorConfig,
+    build_requirement,
+    effective_selectors,
+    evaluate,
+    find_lost,
+    parse_response,
+    plan,
+    selectors_to_api,
+    validate_selectors,
+)
+
+MAX_EXAMPLES = int(os.environ.get("TRAILGUARD_PROPERTY_EXAMPLES", "2000"))
+SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None)
+
+LIMIT = 500
+REQUIREMENT_TYPES: tuple[tuple[str, ...], ...] = ((TOPIC,), (TOPIC, PLATFORM_ENDPOINT))
+REQUIREMENTS: dict[tuple[str, ...], Requirement] = {
+    types: build_requirement(types) for types in REQUIREMENT_TYPES
+}
+MANAGEMENT_ONLY: list[dict[str, Any]] = [
+    {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
+]
+SAMPLE_CAP = 300  # data events in the coverage sample (the core part is always kept)
+CANDIDATE_CAP = 120  # brute-force candidates per required event
+
+# --- the original configuration, and what it logs according to the oracles ------------------
+
+Raw = tuple[str, Any]  # ("basic" | "advanced" | "default", raw API list or None)
+
+
+def to_config(raw: Raw) -> SelectorConfig:
+    kind, selectors = raw
+    if kind == "basic":
+        config = parse_response({"EventSelectors": selectors})
+    elif kind == "advanced":
+        config = parse_response({"AdvancedEventSelectors": selectors})
+    else:
+        config = parse_response({})
+    assert config.kind == kind
+    return config
+
+
+def original_logs(raw: Raw, event: dict[str, str]) -> bool:
+    kind, selectors = raw
+    if kind == "basic":
+        return is_logged_basic(selectors, event)
+    if kind == "advanced":
+        return is_logged(selectors, event)
+    # A trail with nothing configured logs all management events and no data events.
+    return event.get("eventCategory") == "Management"
+
+
+# --- a broad event sample from the original selectors' constants ----------------------------
+
+# type -> (eventSource, a typical eventName, a realistic ARN)
+DATA_TYPES: dict[str, tuple[str, str, str]] = {
+    S3_OBJECT: ("s3.amazonaws.com", "GetObject", "arn:aws:s3:::example-bucket/key"),
+    LAMBDA_FUNCTION: (
+        "lambda.amazonaws.com",
+        "Invoke",
+        "arn:aws:lambda:us-east-1:111122223333:function:example",
+    ),
+    DYNAMODB_TABLE: (
+        "dynamodb.amazonaws.com",
+        "PutItem",
+        "arn:aws:dynamodb:us-east-1:111122223333:table/example",
+    ),
+    TOPIC: ("sns.amazonaws.com", "Publish", "arn:aws:sns:us-east-1:111122223333:example-topic"),
+    PLATFORM_ENDPOINT: (
+        "sns.amazonaws.com",
+        "Publish",
+        "arn:aws:sns:us-east-1:111122223333:endpoint/GCM/app/0000",
+    ),
+}
+MANAGEMENT_SOURCES = (
+    "kms.amazonaws.com",
+    "rdsdata.amazonaws.com",
+    "s3.amazonaws.com",
+    "sns.amazonaws.com",
+    "ec2.amazonaws.com",
+)
+CONTEXT_FIELDS = ("eventName", "eventSource", "eventType", "userIdentity.arn")
+DEFAULT_CALLER = "arn:aws:iam::111122223333:role/ci"
+OPERATOR_KEYS = ("Equals", "StartsWith", "EndsWith", "NotEquals", "NotStartsWith", "NotEndsWith")
+
+
+def _constants(raw: Raw) -> dict[str, list[str]]:
+    """Every condition value (advanced) or data resource value (basic), per field."""
+    kind, selectors = raw
+    out: dict[str, list[str]] = {}
+    if kind == "advanced":
+        for selector in selectors:
+            for fs in selector["FieldSelectors"]:
+                for op in OPERATOR_KEYS:
+                    out.setdefault(fs["Field"], []).extend(fs.get(op) or [])
+    elif kind == "basic":
+        for selector in selectors:
+            for resource in selector.get("DataResources") or []:
+                out.setdefault("resources.ARN", []).extend(resource["Values"])
+            sources = selector.get("ExcludeManagementEventSources") or []
+            out.setdefault("eventSource", []).extend(sources)
+    return {k: list(dict.fromkeys(v)) for k, v in out.items()}
+
+
+def _variants(value: str) -> list[str]:
+    return [value, value + "x", "x" + value]
+
+
+def event_sample(raw: Raw) -> list[dict[str, str]]:
+    """Management events (readOnly x source) and data events of five types, with ARNs and the
+    other fields built from the original selectors' constants (plus small variants)."""
+    constants = _constants(raw)
+    events: list[dict[str, str]] = []
+    sources = list(dict.fromkeys([*MANAGEMENT_SOURCES, *constants.get("eventSource", [])]))
+    for read_only, source in itertools.product(("true", "false"), sources):
+        events.append(
+            {
+                "eventCategory": "Management",
+                "readOnly": read_only,
+                "eventSource": source,
+                "eventName": "DoSomething",
+                "eventType": "AwsApiCall",
+            }
+        )
+    arn_constants = constants.get("resources.ARN", [])
+    core: list[dict[str, str]] = []
+    extra: list[dict[str, str]] = []
+    for rtype, (source, name, example_arn) in DATA_TYPES.items():
+        base = {
+            "eventCategory": "Data",
+            "resources.type": rtype,
+            "eventSource": source,
+            "eventName": name,
+            "eventType": "AwsApiCall",
+            "userIdentity.arn": DEFAULT_CALLER,
+            "sessionCredentialFromConsole": "false",
+        }
+        arns = [example_arn]
+        for c in arn_constants:
+            arns += [c, c + "x", c + "/k", example_arn + c]
+        arns = list(dict.fromkeys(arns))
+        contexts: list[dict[str, str]] = [{}, {"sessionCredentialFromConsole": "true"}]
+        for field in CONTEXT_FIELDS:
+            for c in constants.get(field, []):
+                contexts += [{field: v} for v in _variants(c)]
+        for read_only in ("true", "false"):
+            for arn in arns:
+                core.append({**base, "readOnly": read_only, "resources.ARN": arn})
+            for context in contexts[1:]:
+                core.append(
+                    {**base, "readOnly": read_only, "resources.ARN": example_arn, **context}
+                )
+            for arn, context in itertools.product(arns[1:], contexts[1:]):
+                extra.append({**base, "readOnly": read_only, "resources.ARN": arn, **context})
+    if len(core) + len(extra) > SAMPLE_CAP and len(extra) > max(0, SAMPLE_CAP - len(core)):
+        extra = random.Random(0).sample(extra, max(0, SAMPLE_CAP - len(core)))
+    return events + core + extra
+
+
+def _prefix(required: RequiredEvent, field: str) -> str:
+    return next(free.prefix for free in required.free if free.field == field)
+
+
+def candidates(api: list[dict[str, Any]], requirement: Requirement) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for required in requirement.events:
+        out += candidate_events(
+            api,
+            required.resource_type,
+            required.event_name,
+            dict(required.fixed),
+            _prefix(required, "resources.ARN"),
+            _prefix(required, "userIdentity.arn"),
+            cap=CANDIDATE_CAP,
+        )
+    return out
+
+
+def _values(selectors: tuple[AdvancedSelector, ...]) -> int:
+    return sum(s.value_count() for s in selectors)
+
+
+# --- the properties --------------------------------------------------------------------------
+
+
+def check_plan_properties(raw: Raw, types: tuple[str, ...]) -> Plan | None:
+    config = to_config(raw)
+    assert validate_selectors(config) == [], "the strategies must produce valid input"
+    requirement = REQUIREMENTS[types]
+    kept = effective_selectors(config)
+    before = evaluate(config, requirement)
+    missing = {gap.resource_type for gap in before.gaps}
+
+    # 1. refused only over the limit
+    try:
+        result = plan(config, requirement)
+    except PlanRefused as refused:
+        needed = _values(kept) + 2 * len(missing)
+        assert needed > LIMIT, f"refused at {needed} values: {refused}"
+        assert _values(kept) >= 400, f"refused a small input ({_values(kept)} values): {refused}"
+        assert str(LIMIT) in str(refused), str(refused)
+        return None
+    assert result.before == before
+
+    cands = candidates(selectors_to_api(kept), requirement)
+    if not result.changed:
+        # 6. unchanged => the original was compliant, by the core and by the oracle
+        assert before.compliant
+        assert result.selectors == () and result.added == ()
+        unlogged = [e for e in cands if not original_logs(raw, e)]
+        assert not unlogged, f"unchanged plan, but the original does not log {unlogged[0]}"
+        return result
+
+    # 2. a valid list within the limit
+    after_config = SelectorConfig("advanced", advanced=result.selectors)
+    problems = validate_selectors(after_config)
+    assert problems == [], [str(p) for p in problems]
+    assert _values(result.selectors) <= LIMIT
+    assert not before.compliant
+    assert {s.equals_values("resources.type")[0] for s in result.added} == missing
+    assert result.converted_from == (None if config.kind == "advanced" else config.kind)
+    if config.kind == "advanced":  # kept verbatim, in order, names and all
+        assert result.selectors[: len(config.advanced)] == config.advanced
+
+    # 3. the requirement is met (core and oracle)
+    assert evaluate(after_config, requirement).compliant
+    after_api = selectors_to_api(result.selectors)
+    for event in cands:
+        assert is_logged(after_api, event), f"the plan does not log required event {event}"
+
+    # 4. nothing lost (oracle on a broad sample, and the core's inclusion check);
+    # 4b. nothing gained outside the required types
+    for event in [*event_sample(raw), *cands]:
+        logged_before = original_logs(raw, event)
+        logged_after = is_logged(after_api, event)
+        if logged_before:
+            assert logged_after, f"the plan loses {event}"
+        elif logged_after:
+            assert event.get("eventCategory") == "Data" and event.get("resources.type") in types, (
+                f"the plan logs {event}, which the original did not and the requirement "
+                "does not ask for"
+            )
+    assert find_lost(kept, result.selectors) is None
+
+    # 5. idempotent
+    again = plan(after_config, requirement)
+    assert again.changed is False
+    return result
+
+
+@SETTINGS
+@example(raw=("default", None), types=REQUIREMENT_TYPES[0])
+@example(raw=("default", None), types=REQUIREMENT_TYPES[1])
+@example(raw=("advanced", MANAGEMENT_ONLY), types=REQUIREMENT_TYPES[0])
+@example(raw=("advanced", MANAGEMENT_ONLY), types=REQUIREMENT_TYPES[1])
+@given(
+    raw=st.one_of(
+        basic_selector_lists().map(lambda s: ("basic", s)),
+        advanced_selector_sets().map(lambda s: ("advanced", s)),
+    ),
+    types=st.sampled_from(REQUIREMENT_TYPES),
+)
+def test_plan_properties(raw: Raw, types: tuple[str, ...]) -> None:
+    check_plan_properties(raw, types)
+
+
+@pytest.mark.parametrize("types", REQUIREMENT_TYPES, ids=["topic", "topic+endpoint"])
+@pytest.mark.parametrize(
+    "raw", [("default", None), ("advanced", MANAGEMENT_ONLY)], ids=["default", "management-only"]
+)
+def test_default_and_management_only(raw: Raw, types: tuple[str, ...]) -> None:
+    result = check_plan_properties(raw, types)
+    assert result is not None and result.changed
+    expected = [*MANAGEMENT_ONLY, *(_type_only(t) for t in types)]
+    got = selectors_to_api(result.selectors)
+    assert [{"FieldSelectors": s["FieldSelectors"]} for s in got] == expected
+
+
+# --- explicit cases ---------------------------------------------------------------------------
+
+
+def _type_only(rtype: str) -> dict[str, Any]:
+    return {
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": [rtype]},
+        ]
+    }
+
+
+AUDIT_PREFIX = "arn:aws:s3:::audit-logs/app/"
+FUNCTION_F1 = "arn:aws:lambda:us-east-1:111122223333:function:f1"
+DONE_WHEN_BASIC: list[dict[str, Any]] = [
+    {
+        "ReadWriteType": "All",
+        "IncludeManagementEvents": True,
+        "DataResources": [
+            {"Type": "AWS::S3::Object", "Values": [AUDIT_PREFIX]},
+            {"Type": "AWS::Lambda::Function", "Values": [FUNCTION_F1]},
+        ],
+        "ExcludeManagementEventSources": [],
+    }
+]
+# Worked out by hand from domain.md's basic -> advanced table: management + All ->
+# {eventCategory=Management}; S3 bucket/prefix value -> resources.ARN StartsWith the value;
+# exact function ARN -> resources.ARN Equals; ReadWriteType All adds no readOnly field. Then the
+# added SNS topic selector (type only). Names are the planner's labels.
+DONE_WHEN_EXPECTED: list[dict[str, Any]] = [
+    {
+        "Name": "Management events",
+        "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
+    },
+    {
+        "Name": "AWS::S3::Object data events",
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+            {"Field": "resources.ARN", "StartsWith": [AUDIT_PREFIX]},
+        ],
+    },
+    {
+        "Name": "AWS::Lambda::Function data events",
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]},
+            {"Field": "resources.ARN", "Equals": [FUNCTION_F1]},
+        ],
+    },
+    {
+        "Name": "trailguard: log all AWS::SNS::Topic data events",
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+        ],
+    },
+]
+
+
+def test_done_when_basic_trail() -> None:
+    config = parse_response({"EventSelectors": DONE_WHEN_BASIC})
+    requirement = build_requirement([TOPIC])
+    result = plan(config, requirement)
+    assert result.changed is True
+    assert result.converted_from == "basic"
+    assert selectors_to_api(result.selectors) == DONE_WHEN_EXPECTED
+    assert selectors_to_api(result.added) == DONE_WHEN_EXPECTED[-1:]
+    # planning the output again changes nothing
+    again = plan(SelectorConfig("advanced", advanced=result.selectors), requirement)
+    assert again.changed is False
+    # and the full property check passes on it
+    check_plan_properties(("basic", DONE_WHEN_BASIC), (TOPIC,))
+    # spot checks with the oracles: what the basic trail logged is still logged
+    s3_key = {
+        "eventCategory": "Data",
+        "resources.type": S3_OBJECT,
+        "readOnly": "true",
+        "resources.ARN": AUDIT_PREFIX + "2024/x.json",
+    }
+    other_key = {**s3_key, "resources.ARN": "arn:aws:s3:::audit-logs/web/x.json"}
+    f10 = {
+        "eventCategory": "Data",
+        "resources.type": LAMBDA_FUNCTION,
+        "readOnly": "false",
+        "resources.ARN": FUNCTION_F1 + "0",
+    }
+    for event, logged in ((s3_key, True), (other_key, False), (f10, False)):
+        assert is_logged_basic(DONE_WHEN_BASIC, event) is logged
+        assert is_logged(DONE_WHEN_EXPECTED, event) is logged
+
+
+def _big_advanced(total: int) -> list[dict[str, Any]]:
+    """Management-only (1 value) + an S3 selector with enough prefixes for ``total`` values."""
+    prefixes = [f"arn:aws:s3:::bucket-{i:03d}/" for i in range(total - 1 - 2)]
+    return [
+        *MANAGEMENT_ONLY,
+        {
+            "Name": "many buckets",
+            "FieldSelectors": [
+                {"Field": "eventCategory", "Equals": ["Data"]},
+                {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                {"Field": "resources.ARN", "StartsWith": prefixes},
+            ],
+        },
+    ]
+
+
+def test_over_limit_is_refused() -> None:
+    config = parse_response({"AdvancedEventSelectors": _big_advanced(499)})
+    assert validate_selectors(config) == []
+    assert _values(config.advanced) == 499
+    with pytest.raises(PlanRefused, match="500") as refused:
+        plan(config, build_requirement([TOPIC]))
+    assert "499" in str(refused.value)
+
+
+def test_exactly_at_limit_is_planned() -> None:
+    config = parse_response({"AdvancedEventSelectors": _big_advanced(498)})
+    result = plan(config, build_requirement([TOPIC]))
+    assert result.changed and _values(result.selectors) == LIMIT
+    assert validate_selectors(SelectorConfig("advanced", advanced=result.selectors)) == []
+
+
+# --- find_lost on hand-made pairs -----------------------------------------------------------
+
+MGMT_SEL = AdvancedSelector((FieldSelector("eventCategory", equals=("Management",)),))
+S3_ALL = AdvancedSelector(
+    (
+        FieldSelector("eventCategory", equals=("Data",)),
+        FieldSelector("resources.type", equals=("AWS::S3::Object",)),
+    )
+)
+S3_READS = AdvancedSelector((*S3_ALL.field_selectors, FieldSelector("readOnly", equals=("true",))))
+
+
+def _assert_lost(before: tuple[AdvancedSelector, ...], after: tuple[AdvancedSelector, ...]) -> None:
+    lost = find_lost(before, after)
+    assert lost is not None
+    assert is_logged(selectors_to_api(before), lost), lost
+    assert not is_logged(selectors_to_api(after), lost), lost
+
+
+def test_find_lost_dropping_a_selector() -> None:
+    _assert_lost((MGMT_SEL, S3_ALL), (MGMT_SEL,))
+    _assert_lost((MGMT_SEL, S3_ALL), (S3_ALL,))
+
+
+def test_find_lost_identical_lists() -> None:
+    assert find_lost((MGMT_SEL, S3_ALL), (MGMT_SEL, S3_ALL)) is None
+    assert find_lost((MGMT_SEL, S3_ALL), (S3_ALL, MGMT_SEL)) is None  # order does not matter
+    assert find_lost((), (MGMT_SEL,)) is None
+
+
+def test_find_lost_readonly_narrowing() -> None:
+    _assert_lost((S3_ALL,), (S3_READS,))
+    lost = find_lost((S3_ALL,), (S3_READS,))
+    assert lost is not None and lost.get("readOnly") != "true"
+    assert find_lost((S3_READS,), (S3_ALL,)) is None  # widening loses nothing
