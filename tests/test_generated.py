@@ -31,14 +31,14 @@ def _document() -> dict[str, Any]:
     return loaded
 
 
-@pytest.mark.parametrize("relative", sorted(artifacts()))
+@pytest.mark.parametrize("relative", sorted(artifacts(ROOT)))
 def test_committed_artifact_is_up_to_date(relative: str) -> None:
-    committed = (ROOT / relative).read_text(encoding="utf-8")
-    assert committed == artifacts()[relative], f"{relative} is stale: run `trailguard build`"
+    committed = (ROOT / relative).read_bytes()
+    assert committed == artifacts(ROOT)[relative], f"{relative} is stale: run `trailguard build`"
 
 
 def test_build_is_deterministic() -> None:
-    assert artifacts() == artifacts()
+    assert artifacts(ROOT) == artifacts(ROOT)
 
 
 def test_document_fits_ssm_limits() -> None:

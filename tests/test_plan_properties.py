@@ -73,8 +73,8 @@ REQUIREMENTS: dict[tuple[str, ...], Requirement] = {
 MANAGEMENT_ONLY: list[dict[str, Any]] = [
     {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
 ]
-SAMPLE_CAP = 300  # data events in the coverage sample (the core part is always kept)
-CANDIDATE_CAP = 120  # brute-force candidates per required event
+SAMPLE_CAP = 200  # data events in the coverage sample (the core part is always kept)
+CANDIDATE_CAP = 80  # brute-force candidates per required event
 
 # --- the original configuration, and what it logs according to the oracles ------------------
 
@@ -282,14 +282,14 @@ def check_plan_properties(raw: Raw, types: tuple[str, ...]) -> Plan | None:
         assert is_logged(after_api, event), f"the plan does not log required event {event}"
 
     # 4. nothing lost (oracle on a broad sample, and the core's inclusion check);
-    # 4b. nothing gained outside the required types
-    for event in [*event_sample(raw), *cands]:
-        logged_before = original_logs(raw, event)
+    # 4b. nothing gained outside the required types. (The candidates, all of required types and
+    # all logged after, need no second look.)
+    for event in event_sample(raw):
         logged_after = is_logged(after_api, event)
-        if logged_before:
-            assert logged_after, f"the plan loses {event}"
-        elif logged_after:
-            assert event.get("eventCategory") == "Data" and event.get("resources.type") in types, (
+        if not logged_after:
+            assert not original_logs(raw, event), f"the plan loses {event}"
+        elif event.get("eventCategory") != "Data" or event.get("resources.type") not in types:
+            assert original_logs(raw, event), (
                 f"the plan logs {event}, which the original did not and the requirement "
                 "does not ask for"
             )

@@ -3,6 +3,9 @@
 - ``remediation/TrailGuard-EnableSnsDataEvents.yaml``: the SSM Automation document, whose
   ``aws:executeScript`` steps embed the core, the remediation module and the step handlers as
   one flat script (SSM gives a script only the standard library and boto3).
+- ``rules/<id>/rule.json``: each rule's metadata, copied from the package's definitions.
+- ``deploy/lambda/<id>.zip``: each rule's Lambda code (handler.py + the modules it imports).
+- ``conformance-pack.yaml``: both rules and the remediation, generated from the metadata.
 
 Artifacts are deterministic (same source, same bytes) and committed; a test rebuilds them and
 fails when the committed copies are stale.
@@ -11,15 +14,21 @@ fails when the committed copies are stale.
 from __future__ import annotations
 
 import ast
+import io
+import zipfile
 from pathlib import Path
 
 from trailguard import __version__
+from trailguard.packgen import conformance_pack_text
+from trailguard.rules.metadata import DEFINITIONS, RULE_IDS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DOCUMENT_NAME = "TrailGuard-EnableSnsDataEvents"
 # The modules the remediation script needs; their trailguard imports give the order.
 REMEDIATION_MODULES = ("trailguard.ssm_entry",)
 SSM_CONTENT_LIMIT = 64 * 1024
+# What a Config rule Lambda imports (from its handler.py).
+LAMBDA_MODULES = ("trailguard.rules.runtime",)
 
 
 class BuildError(Exception):
@@ -173,17 +182,71 @@ def document_text() -> str:
     return text
 
 
-def artifacts() -> dict[str, str]:
+def _zip(files: dict[str, bytes]) -> bytes:
+    """A zip whose bytes depend only on ``files``: fixed order, times and permissions."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, files[name], compresslevel=9)
+    return buffer.getvalue()
+
+
+def _package_modules(roots: tuple[str, ...]) -> list[str]:
+    """``roots`` and every trailguard module they import, with their packages' __init__."""
+    seen: set[str] = set()
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        tree = ast.parse(_module_path(name).read_text(encoding="utf-8"))
+        pending += sorted(_internal_imports(tree))
+        parts = name.split(".")
+        pending += [".".join(parts[:i]) for i in range(1, len(parts))]
+    return sorted(seen)
+
+
+def lambda_bundle(root: Path, rule_id: str) -> bytes:
+    """The Config rule's Lambda code: its handler.py at the top, and the part of the
+    trailguard package it imports (the core and the rule runtime), with the rule metadata."""
+    files = {"handler.py": (root / "rules" / rule_id / "handler.py").read_bytes()}
+    for name in _package_modules(LAMBDA_MODULES):
+        path = _module_path(name)
+        files[path.relative_to(PACKAGE_DIR.parent).as_posix()] = path.read_bytes()
+    for path in sorted(DEFINITIONS.glob("*.json")):
+        files[path.relative_to(PACKAGE_DIR.parent).as_posix()] = path.read_bytes()
+    return _zip(files)
+
+
+def artifacts(root: Path) -> dict[str, bytes]:
     """Every generated file, by its path relative to the repository root."""
-    return {f"remediation/{DOCUMENT_NAME}.yaml": document_text()}
+    out = {f"remediation/{DOCUMENT_NAME}.yaml": document_text().encode("utf-8")}
+    for rule_id in RULE_IDS:
+        out[f"rules/{rule_id}/rule.json"] = (DEFINITIONS / f"{rule_id}.json").read_bytes()
+        out[f"deploy/lambda/{rule_id}.zip"] = lambda_bundle(root, rule_id)
+    out["conformance-pack.yaml"] = conformance_pack_text().encode("utf-8")
+    return out
 
 
 def build(root: Path) -> list[Path]:
     written = []
-    for relative, text in artifacts().items():
+    for relative, data in artifacts(root).items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
         written.append(path)
     return written
+
+
+def stale(root: Path) -> list[str]:
+    """Generated files whose committed copy differs from what the source gives now."""
+    return [
+        relative
+        for relative, data in artifacts(root).items()
+        if not (root / relative).exists() or (root / relative).read_bytes() != data
+    ]

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from trailguard import __version__
@@ -217,25 +218,73 @@ def cmd_remediate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> in
 def cmd_build(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from pathlib import Path
 
-    from trailguard.build import BuildError, artifacts, build
+    from trailguard.build import BuildError, build, stale
 
     root = Path(args.root)
     try:
         if args.check:
-            stale = [
-                relative
-                for relative, text in artifacts().items()
-                if not (root / relative).exists()
-                or (root / relative).read_text(encoding="utf-8") != text
-            ]
-            if stale:
-                raise Failed(f"stale generated files (run trailguard build): {', '.join(stale)}")
+            outdated = stale(root)
+            if outdated:
+                raise Failed(f"stale generated files (run trailguard build): {', '.join(outdated)}")
             stdout.write("generated files are up to date\n")
             return EXIT_OK
         for path in build(root):
             stdout.write(f"{path}\n")
     except BuildError as exc:
         raise Failed(str(exc)) from exc
+    return EXIT_OK
+
+
+def cmd_rule_run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    import boto3
+
+    from trailguard.aws import AwsSetupError, Clients
+    from trailguard.rules.metadata import RULE_IDS
+    from trailguard.rules.runtime import RuleError, run_rule
+
+    if args.rule not in RULE_IDS:
+        raise UsageError(f"unknown rule {args.rule!r} (known: {', '.join(RULE_IDS)})")
+    try:
+        clients = Clients.from_profile(args.profile, args.region)
+        account = clients.account_id()
+    except AwsSetupError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.event:
+        loaded = read_json(args.event, stdin)
+        if not isinstance(loaded, dict):
+            raise UsageError(f"{args.event}: expected a JSON object (a Config rule event)")
+        event: dict[str, Any] = (
+            {"invokingEvent": json.dumps(loaded)} if "messageType" in loaded else dict(loaded)
+        )
+    else:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        invoking = {
+            "messageType": "ScheduledNotification",
+            "notificationCreationTime": now,
+            "awsAccountId": account,
+        }
+        event = {"invokingEvent": json.dumps(invoking)}
+    event.setdefault("accountId", account)
+    event.setdefault("configRuleName", args.rule)
+    event.setdefault("resultToken", "TESTMODE")
+    if args.parameters is not None:
+        event["ruleParameters"] = args.parameters
+
+    def make_session(**kwargs: Any) -> Any:
+        kwargs.setdefault("region_name", clients.region)
+        if "aws_access_key_id" in kwargs:
+            return boto3.Session(**kwargs)
+        return clients.session
+
+    try:
+        evaluations, errors = run_rule(args.rule, event, None, make_session, put=False)
+    except RuleError as exc:
+        raise UsageError(str(exc)) from exc
+    keys = ("ComplianceResourceType", "ComplianceResourceId", "ComplianceType", "Annotation")
+    shown = [{key: item[key] for key in keys} for item in evaluations]
+    stdout.write(json.dumps(shown, indent=2) + "\n")
+    if errors:
+        raise Failed("not evaluated: " + "; ".join(errors))
     return EXIT_OK
 
 
@@ -318,6 +367,29 @@ def build_parser() -> _Parser:
         "--check", action="store_true", help="exit 4 if any generated file is stale"
     )
     build_cmd.set_defaults(handler=cmd_build)
+
+    rule = commands.add_parser(
+        "rule", help="run a Config rule locally", description="Run the Config rules locally."
+    )
+    rule_commands = rule.add_subparsers(
+        dest="rule_command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+    run = rule_commands.add_parser(
+        "run",
+        help="run a rule's handler as AWS Config would, print the evaluations (puts nothing)",
+        description="Run RULE_NAME against the current credentials and endpoint and print the "
+        "evaluations it would put. Exit 0, 2 bad input, 4 when a trail could not be read.",
+    )
+    run.add_argument("rule", metavar="RULE_NAME")
+    source = run.add_mutually_exclusive_group()
+    source.add_argument("--event", metavar="FILE", help="a Config rule event (or invokingEvent)")
+    source.add_argument(
+        "--scheduled", action="store_true", help="a periodic (scheduled) run (the default)"
+    )
+    run.add_argument("--parameters", metavar="JSON", help="the rule parameters, as JSON")
+    run.add_argument("--region")
+    run.add_argument("--profile")
+    run.set_defaults(handler=cmd_rule_run)
     return parser
 
 
@@ -325,7 +397,9 @@ def _subparsers(parser: _Parser) -> list[_Parser]:
     found: list[_Parser] = []
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            found += [p for p in action.choices.values() if isinstance(p, _Parser)]
+            for sub in action.choices.values():
+                if isinstance(sub, _Parser):
+                    found += [sub, *_subparsers(sub)]
     return found
 
 

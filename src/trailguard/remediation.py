@@ -118,9 +118,14 @@ def _call(
 
 
 def find_trail(client: CloudTrailClient, trail: str) -> TrailRef:
-    """The trail named ``trail`` (a name or an ARN), as seen from ``client``'s region."""
+    """The trail named ``trail`` (a name or an ARN), as seen from ``client``'s region.
+
+    All visible trails are listed and matched here: DescribeTrails matches names in
+    ``trailNameList`` only against trails of the current region, so a multi-region or
+    organization trail homed elsewhere is found by name only this way.
+    """
     try:
-        found = client.describe_trails(trailNameList=[trail], includeShadowTrails=True)
+        found = client.describe_trails(includeShadowTrails=True)
     except ClientError as exc:
         raise RemediationError("failed", f"DescribeTrails failed: {_error_code(exc)}") from exc
     for item in found.get("trailList", []):
@@ -205,8 +210,10 @@ def remediate(
             )  # fmt: skip
         planned = selectors_to_api(proposal.selectors)
         if dry_run:
+            planned_config = SelectorConfig("advanced", advanced=proposal.selectors)
+            verdict = evaluate(planned_config, requirement)
             return RemediationResult(
-                ref, True, True, raw, planned, proposal.before, None, _gained(proposal.before),
+                ref, True, True, raw, planned, proposal.before, verdict, _gained(proposal.before),
                 "dry run; nothing written",
             )  # fmt: skip
         current_raw = _read(client, ref.arn, sleep)

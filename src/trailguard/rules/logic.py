@@ -38,13 +38,16 @@ class RuleParameters:
 
     @classmethod
     def from_strings(cls, values: dict[str, str]) -> RuleParameters:
+        # "-" stands for "none": AWS Config parameters are better not left empty.
         def items(key: str, default: str = "") -> tuple[str, ...]:
-            return tuple(v.strip() for v in values.get(key, default).split(",") if v.strip())
+            parts = values.get(key, default).split(",")
+            return tuple(v.strip() for v in parts if v.strip() and v.strip() != "-")
 
+        tag_key = values.get("ExemptionTagKey", "").strip()
         return cls(
             resource_types=items("ResourceTypes", "AWS::SNS::Topic"),
             exempt_trails=items("ExemptTrails"),
-            exemption_tag_key=values.get("ExemptionTagKey", "").strip(),
+            exemption_tag_key="" if tag_key == "-" else tag_key,
             require_logging=values.get("RequireLogging", "true").lower() != "false",
         )
 

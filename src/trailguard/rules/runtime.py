@@ -89,8 +89,9 @@ def _error_text(exc: Exception) -> str:
 def read_trail_facts(
     client: Any, trail: dict[str, Any], tags: dict[str, str] | None = None
 ) -> TrailFacts:
-    """Selectors and status of one trail (by ARN, so shadow trails work from any region);
-    a failed read is kept in ``error``, never turned into a verdict."""
+    """Selectors and status of one trail, read by ARN with ``client`` (a CloudTrail client in
+    the trail's home region: that works for shadow trails whether or not CloudTrail answers
+    for them elsewhere). A failed read is kept in ``error``, never turned into a verdict."""
     arn = trail.get("TrailARN") or trail.get("trailARN") or ""
     selectors: dict[str, Any] | None = None
     logging: bool | None = None
@@ -159,10 +160,15 @@ class RuleRun:
         self.errors: list[str] = []
         self._clients: dict[str, Any] = {}
 
-    def client(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = self.session.client(service, region_name=self.region)
-        return self._clients[service]
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = f"{service}/{region or self.region}"
+        if key not in self._clients:
+            self._clients[key] = self.session.client(service, region_name=region or self.region)
+        return self._clients[key]
+
+    def facts(self, trail: dict[str, Any], tags: dict[str, str] | None = None) -> TrailFacts:
+        home = str(trail.get("HomeRegion") or trail.get("homeRegion") or self.region)
+        return read_trail_facts(self.client("cloudtrail", home), trail, tags)
 
     # --- per-trail rule ---------------------------------------------------------------------
 
@@ -206,7 +212,7 @@ class RuleRun:
             facts = TrailFacts.from_description(description)
         else:
             tags = item.get("tags") if isinstance(item.get("tags"), dict) else None
-            facts = read_trail_facts(self.client("cloudtrail"), description, tags)
+            facts = self.facts(description, tags)
         return [(f, when) for f in self._evaluate_trails([facts])]
 
     def _trail_scheduled(self) -> list[tuple[Finding, datetime]]:
@@ -224,7 +230,7 @@ class RuleRun:
         tags: dict[str, dict[str, str]] = {}
         if self.inv.params.exemption_tag_key and home:
             tags = _tags_by_arn(client, [t["TrailARN"] for t in home])
-        facts = [read_trail_facts(client, t, tags.get(t["TrailARN"], {})) for t in home]
+        facts = [self.facts(t, tags.get(t["TrailARN"], {})) for t in home]
         found = [(f, when) for f in self._evaluate_trails(facts)]
         current = {f.resource_id for f, _ in found}
         for resource_id in self._previously_evaluated():
@@ -237,17 +243,24 @@ class RuleRun:
         return found
 
     def _previously_evaluated(self) -> list[str]:
-        """Trails this rule has a COMPLIANT or NON_COMPLIANT result for (to retire)."""
+        """Trails this rule has a COMPLIANT or NON_COMPLIANT result for (to retire).
+
+        Best effort: if the results cannot be listed, stale results stay until Config's own
+        deletion notification; that never hides a finding, so it does not fail the run.
+        """
         ids: list[str] = []
         paginator = self.client("config").get_paginator("get_compliance_details_by_config_rule")
         pages: Iterator[dict[str, Any]] = paginator.paginate(
             ConfigRuleName=self.inv.rule_name, ComplianceTypes=["COMPLIANT", "NON_COMPLIANT"]
         )
-        for page in pages:
-            for result in page.get("EvaluationResults", []):
-                qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
-                if qualifier.get("ResourceType") == TRAIL_TYPE:
-                    ids.append(qualifier["ResourceId"])
+        try:
+            for page in pages:
+                for result in page.get("EvaluationResults", []):
+                    qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+                    if qualifier.get("ResourceType") == TRAIL_TYPE:
+                        ids.append(qualifier["ResourceId"])
+        except (ClientError, BotoCoreError) as exc:
+            print(f"warning: cannot list previous results to retire: {_error_text(exc)}")
         return ids
 
     def _evaluate_trails(self, trails: list[TrailFacts]) -> list[Finding]:
@@ -265,8 +278,7 @@ class RuleRun:
 
     def _account(self) -> list[tuple[Finding, datetime]]:
         when = _timestamp(self.inv.invoking.get("notificationCreationTime"))
-        client = self.client("cloudtrail")
-        trails = [read_trail_facts(client, t) for t in list_trails(client)]
+        trails = [self.facts(t) for t in list_trails(self.client("cloudtrail"))]
         try:
             finding = evaluate_account(self.inv.account_id, self.region, trails, self.inv.params)
         except NotEvaluated as exc:
@@ -330,15 +342,15 @@ def session_for(
     return session
 
 
-def handle(
+def run_rule(
     rule_id: str,
     event: dict[str, Any],
     context: Any,
     make_session: Callable[..., Session] | None = None,
     put: bool = True,
-) -> list[dict[str, Any]]:
-    """Run rule ``rule_id`` for one Config invocation; returns the evaluations (put unless
-    ``put`` is False). Raises RuleError after putting what it could when anything failed."""
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Run rule ``rule_id`` for one Config invocation: the evaluations (put unless ``put`` is
+    False) and what could not be evaluated."""
     if make_session is None:
         import boto3
 
@@ -349,9 +361,19 @@ def handle(
     evaluations = [_evaluation(finding, when) for finding, when in run.findings()]
     if put and evaluations:
         run.put(evaluations)
-    if run.errors:
-        raise RuleError(
-            f"{invocation.rule_name}: not evaluated, never reported COMPLIANT: "
-            + "; ".join(run.errors)
-        )
+    return evaluations, run.errors
+
+
+def handle(
+    rule_id: str,
+    event: dict[str, Any],
+    context: Any,
+    make_session: Callable[..., Session] | None = None,
+) -> list[dict[str, Any]]:
+    """The Lambda entry: run, put, and fail the invocation (after putting what could be
+    evaluated) when anything could not be read, naming the trails and errors."""
+    evaluations, errors = run_rule(rule_id, event, context, make_session)
+    if errors:
+        name = event.get("configRuleName", rule_id)
+        raise RuleError(f"{name}: not evaluated, never reported COMPLIANT: " + "; ".join(errors))
     return evaluations

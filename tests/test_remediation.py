@@ -1,0 +1,1086 @@
+"""Live remediation against moto (and botocore's Stubber for error responses).
+
+Every test makes real boto3 calls: trails are created with ``create_trail`` on an S3 bucket,
+selectors are set with ``put_event_selectors`` and read back with ``get_event_selectors``.
+Results are compared whole: ``RemediationResult.to_dict()`` and the selectors read back, as
+lists written out by hand. A recording proxy around each client says which calls went to which
+region, and lets a test act as another actor between our calls. ``sleep`` is a recording fake,
+so nothing here waits.
+
+moto (5.2.x) facts relied on: ``get_event_selectors`` returns both keys (the unused one as an
+empty list); a put of ``AdvancedEventSelectors`` clears ``EventSelectors`` but a put of
+``EventSelectors`` leaves ``AdvancedEventSelectors`` as they were; the account is 123456789012.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+import trailguard.aws
+from trailguard.cli import main
+from trailguard.core import COMPLIANT, build_requirement, evaluate, parse_response
+from trailguard.remediation import RemediationError, remediate
+
+ACCOUNT = "123456789012"  # moto's default account
+MEMBER_ACCOUNT = "111122223333"
+BUCKET = "trailguard-test-trail-logs"
+TOPIC = "AWS::SNS::Topic"
+ENDPOINT = "AWS::SNS::PlatformEndpoint"
+REQUIREMENT = build_requirement()  # SNS topics: Publish and PublishBatch
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def arn(name: str, region: str = "us-east-1", account: str = ACCOUNT) -> str:
+    return f"arn:aws:cloudtrail:{region}:{account}:trail/{name}"
+
+
+# --- selectors, written out -------------------------------------------------------------------
+
+MANAGEMENT = {
+    "Name": "Management events",
+    "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
+}
+SNS_ADDED = {
+    "Name": "trailguard: log all AWS::SNS::Topic data events",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+    ],
+}
+SNS_PUBLISH_ONLY = {
+    "Name": "SNS Publish only",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+        {"Field": "eventName", "Equals": ["Publish"]},
+    ],
+}
+SNS_ALL_OWN = {
+    "Name": "All SNS topic data events",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+    ],
+}
+S3_PREFIX = {
+    "Name": "S3 objects under a prefix",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+        {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::example-bucket/logs/"]},
+    ],
+}
+DYNAMODB_OTHER_ACTOR = {
+    "Name": "DynamoDB, added by someone else",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::DynamoDB::Table"]},
+    ],
+}
+BASIC_SELECTORS = [
+    {
+        "ReadWriteType": "All",
+        "IncludeManagementEvents": True,
+        "DataResources": [
+            {"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::example-bucket/prefix/"]},
+            {"Type": "AWS::Lambda::Function", "Values": ["arn:aws:lambda"]},
+        ],
+    }
+]
+BASIC_CONVERTED_PLUS_SNS = [
+    {
+        "Name": "Management events",
+        "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
+    },
+    {
+        "Name": "AWS::S3::Object data events",
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+            {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::example-bucket/prefix/"]},
+        ],
+    },
+    {
+        "Name": "AWS::Lambda::Function data events",
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]},
+        ],
+    },
+    {
+        "Name": "trailguard: log all AWS::SNS::Topic data events",
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+        ],
+    },
+]
+BOTH_TOPIC_EVENTS = [{"resourceType": TOPIC, "eventNames": ["Publish", "PublishBatch"]}]
+
+
+# --- recording proxy --------------------------------------------------------------------------
+
+Hook = Callable[["Call"], None]
+
+
+@dataclass
+class Call:
+    region: str
+    operation: str
+    kwargs: dict[str, Any]
+
+
+@dataclass
+class Recorder:
+    """``client_for`` for remediate: real clients wrapped in proxies that log every call."""
+
+    clients: dict[str, Any] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    before: dict[str, Hook] = field(default_factory=dict)  # operation -> run before the call
+    after: dict[str, Hook] = field(default_factory=dict)  # operation -> run after the call
+
+    def __call__(self, region: str) -> RecordingClient:
+        if region not in self.clients:
+            self.clients[region] = boto3.client("cloudtrail", region_name=region)
+        return RecordingClient(self.clients[region], self)
+
+    def summary(self) -> list[tuple[str, str]]:
+        return [(c.region, c.operation) for c in self.calls]
+
+    def count(self, operation: str) -> int:
+        return sum(1 for c in self.calls if c.operation == operation)
+
+
+class RecordingClient:
+    def __init__(self, client: Any, recorder: Recorder) -> None:
+        self._client = client
+        self._recorder = recorder
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if name.startswith("_") or name == "meta" or not callable(attr):
+            return attr
+
+        def call(**kwargs: Any) -> Any:
+            entry = Call(self._client.meta.region_name, name, kwargs)
+            self._recorder.calls.append(entry)
+            if name in self._recorder.before:
+                self._recorder.before[name](entry)
+            result = attr(**kwargs)
+            if name in self._recorder.after:
+                self._recorder.after[name](entry)
+            return result
+
+        return call
+
+
+# --- moto set-up ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
+        yield
+
+
+def make_trail(
+    name: str,
+    *,
+    basic: list[dict[str, Any]] | None = None,
+    advanced: list[dict[str, Any]] | None = None,
+    region: str = "us-east-1",
+    **options: Any,
+) -> str:
+    client = boto3.client("cloudtrail", region_name=region)
+    created = client.create_trail(Name=name, S3BucketName=BUCKET, **options)
+    if basic is not None:
+        client.put_event_selectors(TrailName=name, EventSelectors=basic)
+    if advanced is not None:
+        client.put_event_selectors(TrailName=name, AdvancedEventSelectors=advanced)
+    return str(created["TrailARN"])
+
+
+def read_back(name: str, region: str = "us-east-1") -> dict[str, Any]:
+    response = boto3.client("cloudtrail", region_name=region).get_event_selectors(TrailName=name)
+    return {k: response[k] for k in ("TrailARN", "EventSelectors", "AdvancedEventSelectors")}
+
+
+def other_actor_put(name: str, selectors: list[dict[str, Any]], region: str = "us-east-1") -> None:
+    boto3.client("cloudtrail", region_name=region).put_event_selectors(
+        TrailName=name, AdvancedEventSelectors=selectors
+    )
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+# --- happy paths ------------------------------------------------------------------------------
+
+
+def test_basic_trail_is_converted_and_gains_sns(aws: None) -> None:
+    trail_arn = make_trail("basic-trail", basic=BASIC_SELECTORS)
+    recorder, sleeps = Recorder(), Sleeps()
+    result = remediate(
+        recorder, "basic-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=sleeps
+    )
+    assert result.to_dict() == {
+        "trailARN": trail_arn,
+        "homeRegion": "us-east-1",
+        "changed": True,
+        "dryRun": False,
+        "message": "selectors updated and verified",
+        "gained": BOTH_TOPIC_EVENTS,
+        "before": {"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []},
+        "after": {"AdvancedEventSelectors": BASIC_CONVERTED_PLUS_SNS},
+        "complianceBefore": "NON_COMPLIANT",
+        "complianceAfter": "COMPLIANT",
+    }
+    stored = read_back("basic-trail")
+    assert stored == {
+        "TrailARN": trail_arn,
+        "EventSelectors": [],
+        "AdvancedEventSelectors": BASIC_CONVERTED_PLUS_SNS,
+    }
+    assert evaluate(parse_response(stored), REQUIREMENT).compliance == COMPLIANT
+    assert recorder.summary() == [
+        ("us-east-1", "describe_trails"),
+        ("us-east-1", "get_event_selectors"),
+        ("us-east-1", "get_event_selectors"),
+        ("us-east-1", "put_event_selectors"),
+        ("us-east-1", "get_event_selectors"),
+    ]
+    # all visible trails are listed: names in trailNameList match only this region's trails
+    assert recorder.calls[0].kwargs == {"includeShadowTrails": True}
+    assert recorder.calls[3].kwargs == {
+        "TrailName": trail_arn,
+        "AdvancedEventSelectors": BASIC_CONVERTED_PLUS_SNS,
+    }
+    assert sleeps == []
+
+
+def test_trail_found_by_arn(aws: None) -> None:
+    trail_arn = make_trail("arn-trail", advanced=[MANAGEMENT])
+    result = remediate(
+        Recorder(), trail_arn, "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=Sleeps()
+    )
+    assert (result.changed, result.trail.name, result.trail.arn) == (True, "arn-trail", trail_arn)
+    assert read_back("arn-trail")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED]
+
+
+def test_advanced_trail_with_narrowed_sns_selector_is_kept_verbatim(aws: None) -> None:
+    trail_arn = make_trail("narrow-trail", advanced=[MANAGEMENT, SNS_PUBLISH_ONLY])
+    recorder, sleeps = Recorder(), Sleeps()
+    result = remediate(
+        recorder, "narrow-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=sleeps
+    )
+    expected_after = [
+        {
+            "Name": "Management events",
+            "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
+        },
+        {
+            "Name": "SNS Publish only",
+            "FieldSelectors": [
+                {"Field": "eventCategory", "Equals": ["Data"]},
+                {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+                {"Field": "eventName", "Equals": ["Publish"]},
+            ],
+        },
+        {
+            "Name": "trailguard: log all AWS::SNS::Topic data events",
+            "FieldSelectors": [
+                {"Field": "eventCategory", "Equals": ["Data"]},
+                {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+            ],
+        },
+    ]
+    assert result.to_dict() == {
+        "trailARN": trail_arn,
+        "homeRegion": "us-east-1",
+        "changed": True,
+        "dryRun": False,
+        "message": "selectors updated and verified",
+        "gained": [{"resourceType": TOPIC, "eventNames": ["PublishBatch"]}],
+        "before": {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY]},
+        "after": {"AdvancedEventSelectors": expected_after},
+        "complianceBefore": "NON_COMPLIANT",
+        "complianceAfter": "COMPLIANT",
+    }
+    assert read_back("narrow-trail") == {
+        "TrailARN": trail_arn,
+        "EventSelectors": [],
+        "AdvancedEventSelectors": expected_after,
+    }
+    assert sleeps == []
+
+
+def test_trail_without_selectors_gets_management_plus_sns(aws: None) -> None:
+    trail_arn = make_trail("fresh-trail")
+    result = remediate(
+        Recorder(), "fresh-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=Sleeps()
+    )
+    assert result.to_dict() == {
+        "trailARN": trail_arn,
+        "homeRegion": "us-east-1",
+        "changed": True,
+        "dryRun": False,
+        "message": "selectors updated and verified",
+        "gained": BOTH_TOPIC_EVENTS,
+        "before": {"EventSelectors": [], "AdvancedEventSelectors": []},
+        "after": {"AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]},
+        "complianceBefore": "NON_COMPLIANT",
+        "complianceAfter": "COMPLIANT",
+    }
+    assert read_back("fresh-trail")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED]
+
+
+def test_platform_endpoints_too(aws: None) -> None:
+    trail_arn = make_trail("push-trail", advanced=[MANAGEMENT])
+    requirement = build_requirement([TOPIC, ENDPOINT])
+    result = remediate(
+        Recorder(), "push-trail", "us-east-1", requirement, account_id=ACCOUNT, sleep=Sleeps()
+    )
+    endpoint_added = {
+        "Name": "trailguard: log all AWS::SNS::PlatformEndpoint data events",
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::SNS::PlatformEndpoint"]},
+        ],
+    }
+    assert result.to_dict() == {
+        "trailARN": trail_arn,
+        "homeRegion": "us-east-1",
+        "changed": True,
+        "dryRun": False,
+        "message": "selectors updated and verified",
+        "gained": [*BOTH_TOPIC_EVENTS, {"resourceType": ENDPOINT, "eventNames": ["Publish"]}],
+        "before": {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]},
+        "after": {"AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED, endpoint_added]},
+        "complianceBefore": "NON_COMPLIANT",
+        "complianceAfter": "COMPLIANT",
+    }
+    stored = read_back("push-trail")
+    assert stored["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED, endpoint_added]
+    assert evaluate(parse_response(stored), requirement).compliance == COMPLIANT
+
+
+def test_already_compliant_trail_is_not_written(aws: None) -> None:
+    trail_arn = make_trail("good-trail", advanced=[MANAGEMENT, SNS_ALL_OWN])
+    recorder, sleeps = Recorder(), Sleeps()
+    result = remediate(
+        recorder, "good-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=sleeps
+    )
+    before = {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_ALL_OWN]}
+    assert result.to_dict() == {
+        "trailARN": trail_arn,
+        "homeRegion": "us-east-1",
+        "changed": False,
+        "dryRun": False,
+        "message": "already compliant; nothing written",
+        "gained": [],
+        "before": before,
+        "after": before,
+        "complianceBefore": "COMPLIANT",
+        "complianceAfter": "COMPLIANT",
+    }
+    assert recorder.count("put_event_selectors") == 0
+    assert recorder.summary() == [
+        ("us-east-1", "describe_trails"),
+        ("us-east-1", "get_event_selectors"),
+    ]
+    assert read_back("good-trail") == {"TrailARN": trail_arn, **before}
+    assert sleeps == []
+
+
+def test_dry_run_returns_the_plan_and_writes_nothing(aws: None) -> None:
+    trail_arn = make_trail("dry-trail", basic=BASIC_SELECTORS)
+    recorder, sleeps = Recorder(), Sleeps()
+    result = remediate(
+        recorder, "dry-trail", "us-east-1", REQUIREMENT,
+        account_id=ACCOUNT, dry_run=True, sleep=sleeps,
+    )  # fmt: skip
+    assert result.to_dict() == {
+        "trailARN": trail_arn,
+        "homeRegion": "us-east-1",
+        "changed": True,
+        "dryRun": True,
+        "message": "dry run; nothing written",
+        "gained": BOTH_TOPIC_EVENTS,
+        "before": {"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []},
+        "after": {"AdvancedEventSelectors": BASIC_CONVERTED_PLUS_SNS},
+        "complianceBefore": "NON_COMPLIANT",
+        # the verdict on the planned "after" list (nothing was written)
+        "complianceAfter": "COMPLIANT",
+    }
+    assert recorder.count("put_event_selectors") == 0
+    assert read_back("dry-trail") == {
+        "TrailARN": trail_arn,
+        "EventSelectors": BASIC_SELECTORS,
+        "AdvancedEventSelectors": [],
+    }
+    assert sleeps == []
+
+
+# --- regions and organizations ----------------------------------------------------------------
+
+
+def test_multi_region_trail_is_changed_in_its_home_region(aws: None) -> None:
+    trail_arn = make_trail("global-trail", advanced=[MANAGEMENT], IsMultiRegionTrail=True)
+    recorder, sleeps = Recorder(), Sleeps()
+    result = remediate(
+        recorder, "global-trail", "eu-west-1", REQUIREMENT, account_id=ACCOUNT, sleep=sleeps
+    )
+    assert result.to_dict() == {
+        "trailARN": trail_arn,
+        "homeRegion": "us-east-1",
+        "changed": True,
+        "dryRun": False,
+        "message": "selectors updated and verified",
+        "gained": BOTH_TOPIC_EVENTS,
+        "before": {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]},
+        "after": {"AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]},
+        "complianceBefore": "NON_COMPLIANT",
+        "complianceAfter": "COMPLIANT",
+    }
+    assert result.trail.is_multi_region is True
+    assert recorder.summary() == [
+        ("eu-west-1", "describe_trails"),
+        ("us-east-1", "get_event_selectors"),
+        ("us-east-1", "get_event_selectors"),
+        ("us-east-1", "put_event_selectors"),
+        ("us-east-1", "get_event_selectors"),
+    ]
+    assert all(c.kwargs.get("TrailName") in (None, trail_arn) for c in recorder.calls)
+    assert read_back("global-trail")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED]
+
+
+def test_single_region_trail_of_another_region_is_not_found(aws: None) -> None:
+    make_trail("local-trail", advanced=[MANAGEMENT])
+    recorder = Recorder()
+    with pytest.raises(RemediationError) as caught:
+        remediate(
+            recorder, "local-trail", "eu-west-1", REQUIREMENT, account_id=ACCOUNT, sleep=Sleeps()
+        )
+    assert caught.value.kind == "failed"
+    assert str(caught.value) == "trail local-trail not found from region eu-west-1"
+    assert recorder.summary() == [("eu-west-1", "describe_trails")]
+
+
+ORG_REFUSAL = (
+    "arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail is an organization trail of "
+    "account 123456789012; it can only be changed from the organization's management account "
+    "or a CloudTrail delegated administrator"
+)
+
+
+def test_organization_trail_from_a_member_account_is_refused(aws: None) -> None:
+    # moto accepts IsOrganizationTrail=True without an organization; the trail's account is
+    # moto's 123456789012, and the caller says it is a member account.
+    trail_arn = make_trail(
+        "org-trail", advanced=[MANAGEMENT], IsOrganizationTrail=True, IsMultiRegionTrail=True
+    )
+    recorder, sleeps = Recorder(), Sleeps()
+    with pytest.raises(RemediationError) as caught:
+        remediate(
+            recorder, "org-trail", "eu-west-1", REQUIREMENT,
+            account_id=MEMBER_ACCOUNT, sleep=sleeps,
+        )  # fmt: skip
+    assert caught.value.kind == "refused"
+    assert str(caught.value) == ORG_REFUSAL
+    assert recorder.summary() == [("eu-west-1", "describe_trails")]
+    assert read_back("org-trail") == {
+        "TrailARN": trail_arn,
+        "EventSelectors": [],
+        "AdvancedEventSelectors": [MANAGEMENT],
+    }
+    assert sleeps == []
+
+
+def test_organization_trail_from_the_management_account_is_changed(aws: None) -> None:
+    make_trail("org-trail", advanced=[MANAGEMENT], IsOrganizationTrail=True)
+    result = remediate(
+        Recorder(), "org-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=Sleeps()
+    )
+    assert (result.changed, result.trail.is_organization_trail) == (True, True)
+    assert read_back("org-trail")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED]
+
+
+# --- other actors -----------------------------------------------------------------------------
+
+
+def test_concurrent_change_between_read_and_put_is_replanned(aws: None) -> None:
+    trail_arn = make_trail("busy-trail", advanced=[MANAGEMENT])
+    recorder, sleeps = Recorder(), Sleeps()
+
+    def other_actor_before_second_read(call: Call) -> None:
+        if recorder.count("get_event_selectors") == 2:
+            other_actor_put("busy-trail", [MANAGEMENT, DYNAMODB_OTHER_ACTOR])
+
+    recorder.before["get_event_selectors"] = other_actor_before_second_read
+    result = remediate(
+        recorder, "busy-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=sleeps
+    )
+    expected_after = [MANAGEMENT, DYNAMODB_OTHER_ACTOR, SNS_ADDED]
+    assert result.to_dict() == {
+        "trailARN": trail_arn,
+        "homeRegion": "us-east-1",
+        "changed": True,
+        "dryRun": False,
+        "message": "selectors updated and verified",
+        "gained": BOTH_TOPIC_EVENTS,
+        "before": {
+            "EventSelectors": [],
+            "AdvancedEventSelectors": [MANAGEMENT, DYNAMODB_OTHER_ACTOR],
+        },
+        "after": {"AdvancedEventSelectors": expected_after},
+        "complianceBefore": "NON_COMPLIANT",
+        "complianceAfter": "COMPLIANT",
+    }
+    assert read_back("busy-trail") == {
+        "TrailARN": trail_arn,
+        "EventSelectors": [],
+        "AdvancedEventSelectors": expected_after,
+    }
+    assert recorder.summary() == [
+        ("us-east-1", "describe_trails"),
+        ("us-east-1", "get_event_selectors"),
+        ("us-east-1", "get_event_selectors"),  # the other actor put just before this one
+        ("us-east-1", "get_event_selectors"),  # re-planned; unchanged since, so put
+        ("us-east-1", "put_event_selectors"),
+        ("us-east-1", "get_event_selectors"),
+    ]
+    assert sleeps == []
+
+
+def test_concurrent_change_that_makes_the_trail_compliant_stops_without_a_put(aws: None) -> None:
+    trail_arn = make_trail("fixed-elsewhere", advanced=[MANAGEMENT])
+    recorder = Recorder()
+
+    def other_actor_fixes_it(call: Call) -> None:
+        if recorder.count("get_event_selectors") == 2:
+            other_actor_put("fixed-elsewhere", [MANAGEMENT, SNS_ALL_OWN])
+
+    recorder.before["get_event_selectors"] = other_actor_fixes_it
+    result = remediate(
+        recorder, "fixed-elsewhere", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=Sleeps()
+    )
+    before = {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_ALL_OWN]}
+    assert result.to_dict() == {
+        "trailARN": trail_arn,
+        "homeRegion": "us-east-1",
+        "changed": False,
+        "dryRun": False,
+        "message": "already compliant; nothing written",
+        "gained": [],
+        "before": before,
+        "after": before,
+        "complianceBefore": "COMPLIANT",
+        "complianceAfter": "COMPLIANT",
+    }
+    assert recorder.count("put_event_selectors") == 0
+
+
+def test_selectors_that_keep_changing_fail_without_a_put(aws: None) -> None:
+    trail_arn = make_trail("churning-trail", advanced=[MANAGEMENT])
+    recorder = Recorder()
+    extra = [
+        {
+            "Name": f"S3 churn {n}",
+            "FieldSelectors": [
+                {"Field": "eventCategory", "Equals": ["Data"]},
+                {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                {"Field": "resources.ARN", "StartsWith": [f"arn:aws:s3:::churn-{n}/"]},
+            ],
+        }
+        for n in range(10)
+    ]
+
+    def churn(call: Call) -> None:
+        n = recorder.count("get_event_selectors")
+        if n >= 2:
+            other_actor_put("churning-trail", [MANAGEMENT, extra[n]])
+
+    recorder.before["get_event_selectors"] = churn
+    with pytest.raises(RemediationError) as caught:
+        remediate(
+            recorder, "churning-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT,
+            sleep=Sleeps(),
+        )  # fmt: skip
+    assert caught.value.kind == "failed"
+    assert str(caught.value) == (
+        f"{trail_arn}: the selectors kept changing while planning; try again later"
+    )
+    assert recorder.count("put_event_selectors") == 0
+    assert recorder.count("get_event_selectors") == 5  # first read + 4 re-reads (max_replans=3)
+
+
+def test_verification_failure_restores_the_selectors_read(aws: None) -> None:
+    trail_arn = make_trail("racy-trail", advanced=[MANAGEMENT, S3_PREFIX])
+    recorder, sleeps = Recorder(), Sleeps()
+
+    def other_actor_narrows(call: Call) -> None:
+        if recorder.count("put_event_selectors") == 1:  # right after our put only
+            other_actor_put("racy-trail", [MANAGEMENT])
+
+    recorder.after["put_event_selectors"] = other_actor_narrows
+    with pytest.raises(RemediationError) as caught:
+        remediate(
+            recorder, "racy-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=sleeps
+        )
+    assert caught.value.kind == "restored"
+    assert str(caught.value) == (
+        f"{trail_arn}: verification failed (an event logged before is no longer logged: "
+        "{'eventCategory': 'Data', 'resources.ARN': 'arn:aws:s3:::example-bucket/logs/~', "
+        "'resources.type': 'AWS::S3::Object'}); the previous selectors were put back"
+    )
+    assert read_back("racy-trail") == {
+        "TrailARN": trail_arn,
+        "EventSelectors": [],
+        "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX],
+    }
+    assert recorder.summary() == [
+        ("us-east-1", "describe_trails"),
+        ("us-east-1", "get_event_selectors"),
+        ("us-east-1", "get_event_selectors"),
+        ("us-east-1", "put_event_selectors"),
+        ("us-east-1", "get_event_selectors"),
+        ("us-east-1", "put_event_selectors"),
+    ]
+    assert recorder.calls[-1].kwargs == {
+        "TrailName": trail_arn,
+        "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX],
+    }
+    assert sleeps == [1.0]  # one put a second: wait before the restoring put
+
+
+def test_verification_failure_when_sns_is_dropped_again(aws: None) -> None:
+    trail_arn = make_trail("racy-sns-trail", advanced=[MANAGEMENT])
+    recorder, sleeps = Recorder(), Sleeps()
+
+    def other_actor_drops_sns(call: Call) -> None:
+        if recorder.count("put_event_selectors") == 1:
+            other_actor_put("racy-sns-trail", [MANAGEMENT, DYNAMODB_OTHER_ACTOR])
+
+    recorder.after["put_event_selectors"] = other_actor_drops_sns
+    with pytest.raises(RemediationError) as caught:
+        remediate(
+            recorder, "racy-sns-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT,
+            sleep=sleeps,
+        )  # fmt: skip
+    assert caught.value.kind == "restored"
+    assert str(caught.value) == (
+        f"{trail_arn}: verification failed (still not compliant: Publish and PublishBatch on "
+        "AWS::SNS::Topic are not logged: no advanced selector has resources.type "
+        "AWS::SNS::Topic; add one (trailguard plan)); the previous selectors were put back"
+    )
+    assert read_back("racy-sns-trail")["AdvancedEventSelectors"] == [MANAGEMENT]
+    assert sleeps == [1.0]
+
+
+def test_verification_failure_on_a_basic_trail_restores_its_basic_selectors(aws: None) -> None:
+    trail_arn = make_trail("racy-basic-trail", basic=BASIC_SELECTORS)
+    recorder = Recorder()
+
+    def other_actor_narrows(call: Call) -> None:
+        if recorder.count("put_event_selectors") == 1:
+            other_actor_put("racy-basic-trail", [MANAGEMENT])
+
+    recorder.after["put_event_selectors"] = other_actor_narrows
+    with pytest.raises(RemediationError) as caught:
+        remediate(
+            recorder, "racy-basic-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT,
+            sleep=Sleeps(),
+        )  # fmt: skip
+    assert caught.value.kind == "restored"
+    # The restoring request puts back the basic selectors exactly as read. (moto keeps the
+    # advanced list beside them, where CloudTrail would replace it, so read back only these.)
+    assert recorder.calls[-1].operation == "put_event_selectors"
+    assert recorder.calls[-1].kwargs == {"TrailName": trail_arn, "EventSelectors": BASIC_SELECTORS}
+    assert read_back("racy-basic-trail")["EventSelectors"] == BASIC_SELECTORS
+
+
+def test_plan_over_the_value_limit_is_refused_and_nothing_written(aws: None) -> None:
+    big = [
+        {
+            "Name": "Many S3 prefixes",
+            "FieldSelectors": [
+                {"Field": "eventCategory", "Equals": ["Data"]},
+                {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                {
+                    "Field": "resources.ARN",
+                    "StartsWith": [f"arn:aws:s3:::bucket-{n:03d}/" for n in range(497)],
+                },
+            ],
+        }
+    ]
+    trail_arn = make_trail("full-trail", advanced=big)
+    recorder = Recorder()
+    with pytest.raises(RemediationError) as caught:
+        remediate(
+            recorder, "full-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=Sleeps()
+        )
+    assert caught.value.kind == "refused"
+    assert str(caught.value) == (
+        f"{trail_arn}: the trail's selectors use 499 condition values; adding 2 for "
+        "AWS::SNS::Topic would exceed CloudTrail's limit of 500; free values (e.g. merge or "
+        "drop narrow selectors) and retry"
+    )
+    assert recorder.count("put_event_selectors") == 0
+    assert read_back("full-trail")["AdvancedEventSelectors"] == big
+
+
+# --- API errors (botocore Stubber: real request shapes, scripted responses) ----------------------
+
+STUB_ARN = "arn:aws:cloudtrail:us-east-1:123456789012:trail/stubbed-trail"
+STUB_DESCRIBE = {
+    "trailList": [
+        {
+            "Name": "stubbed-trail",
+            "TrailARN": STUB_ARN,
+            "HomeRegion": "us-east-1",
+            "IsMultiRegionTrail": False,
+            "IsOrganizationTrail": False,
+        }
+    ]
+}
+STUB_BEFORE = {"TrailARN": STUB_ARN, "AdvancedEventSelectors": [MANAGEMENT]}
+STUB_AFTER = {"TrailARN": STUB_ARN, "AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]}
+GET_PARAMS = {"TrailName": STUB_ARN}
+PUT_PARAMS = {"TrailName": STUB_ARN, "AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]}
+
+
+@pytest.fixture
+def stubbed() -> Iterator[tuple[Any, Stubber]]:
+    with mock_aws():  # a stub that was not scripted must not reach anything real
+        client = boto3.client("cloudtrail", region_name="us-east-1")
+        with Stubber(client) as stubber:
+            stubber.add_response(
+                "describe_trails",
+                STUB_DESCRIBE,
+                {"includeShadowTrails": True},
+            )
+            yield client, stubber
+
+
+def stub_error(stubber: Stubber, operation: str, code: str, message: str) -> None:
+    stubber.add_client_error(
+        operation, service_error_code=code, service_message=message, http_status_code=400
+    )
+
+
+def run_stubbed(client: Any, sleeps: Sleeps) -> Any:
+    return remediate(
+        lambda region: client, "stubbed-trail", "us-east-1", REQUIREMENT,
+        account_id=ACCOUNT, sleep=sleeps,
+    )  # fmt: skip
+
+
+STUB_RESULT = {
+    "trailARN": STUB_ARN,
+    "homeRegion": "us-east-1",
+    "changed": True,
+    "dryRun": False,
+    "message": "selectors updated and verified",
+    "gained": BOTH_TOPIC_EVENTS,
+    "before": {"AdvancedEventSelectors": [MANAGEMENT]},
+    "after": {"AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]},
+    "complianceBefore": "NON_COMPLIANT",
+    "complianceAfter": "COMPLIANT",
+}
+
+
+def test_conflict_then_success(stubbed: tuple[Any, Stubber]) -> None:
+    client, stubber = stubbed
+    stubber.add_response("get_event_selectors", STUB_BEFORE, GET_PARAMS)
+    stubber.add_response("get_event_selectors", STUB_BEFORE, GET_PARAMS)
+    stub_error(stubber, "put_event_selectors", "ConflictException", "try again in a few minutes")
+    stubber.add_response("put_event_selectors", STUB_AFTER, PUT_PARAMS)
+    stubber.add_response("get_event_selectors", STUB_AFTER, GET_PARAMS)
+    sleeps = Sleeps()
+    assert run_stubbed(client, sleeps).to_dict() == STUB_RESULT
+    stubber.assert_no_pending_responses()
+    assert sleeps == [1.0]
+
+
+def test_throttling_is_retried_with_exponential_backoff(stubbed: tuple[Any, Stubber]) -> None:
+    client, stubber = stubbed
+    stub_error(stubber, "get_event_selectors", "ThrottlingException", "Rate exceeded")
+    stubber.add_response("get_event_selectors", STUB_BEFORE, GET_PARAMS)
+    stubber.add_response("get_event_selectors", STUB_BEFORE, GET_PARAMS)
+    for _ in range(3):
+        stub_error(stubber, "put_event_selectors", "ThrottlingException", "Rate exceeded")
+    stubber.add_response("put_event_selectors", STUB_AFTER, PUT_PARAMS)
+    stubber.add_response("get_event_selectors", STUB_AFTER, GET_PARAMS)
+    sleeps = Sleeps()
+    assert run_stubbed(client, sleeps).to_dict() == STUB_RESULT
+    stubber.assert_no_pending_responses()
+    # the read's own backoff, then the put's: each call starts again at 1 s
+    assert sleeps == [1.0, 1.0, 2.0, 4.0]
+
+
+def test_throttling_gives_up_after_five_attempts(stubbed: tuple[Any, Stubber]) -> None:
+    client, stubber = stubbed
+    stubber.add_response("get_event_selectors", STUB_BEFORE, GET_PARAMS)
+    stubber.add_response("get_event_selectors", STUB_BEFORE, GET_PARAMS)
+    for _ in range(5):
+        stub_error(stubber, "put_event_selectors", "ThrottlingException", "Rate exceeded")
+    sleeps = Sleeps()
+    with pytest.raises(RemediationError) as caught:
+        run_stubbed(client, sleeps)
+    stubber.assert_no_pending_responses()
+    assert caught.value.kind == "failed"
+    assert str(caught.value) == (
+        f"PutEventSelectors on {STUB_ARN} failed: ThrottlingException: Rate exceeded"
+    )
+    assert sleeps == [1.0, 2.0, 4.0, 8.0]
+
+
+def test_access_denied_is_not_retried(stubbed: tuple[Any, Stubber]) -> None:
+    client, stubber = stubbed
+    stubber.add_response("get_event_selectors", STUB_BEFORE, GET_PARAMS)
+    stubber.add_response("get_event_selectors", STUB_BEFORE, GET_PARAMS)
+    stub_error(
+        stubber, "put_event_selectors", "AccessDeniedException",
+        "User is not authorized to perform: cloudtrail:PutEventSelectors",
+    )  # fmt: skip
+    sleeps = Sleeps()
+    with pytest.raises(RemediationError) as caught:
+        run_stubbed(client, sleeps)
+    stubber.assert_no_pending_responses()
+    assert caught.value.kind == "failed"
+    assert str(caught.value) == (
+        f"PutEventSelectors on {STUB_ARN} failed: AccessDeniedException: "
+        "User is not authorized to perform: cloudtrail:PutEventSelectors"
+    )
+    assert sleeps == []
+
+
+def test_access_denied_on_read_names_the_read(stubbed: tuple[Any, Stubber]) -> None:
+    client, stubber = stubbed
+    stub_error(stubber, "get_event_selectors", "AccessDeniedException", "not allowed")
+    sleeps = Sleeps()
+    with pytest.raises(RemediationError) as caught:
+        run_stubbed(client, sleeps)
+    stubber.assert_no_pending_responses()
+    assert (caught.value.kind, str(caught.value)) == (
+        "failed",
+        f"GetEventSelectors on {STUB_ARN} failed: AccessDeniedException: not allowed",
+    )
+    assert sleeps == []
+
+
+def test_organization_trail_refused_with_stubbed_describe() -> None:
+    # The same refusal from a DescribeTrails response as a member account really sees it:
+    # an organization trail whose ARN names the management account.
+    org_arn = "arn:aws:cloudtrail:us-east-1:999988887777:trail/org-trail"
+    with mock_aws():
+        client = boto3.client("cloudtrail", region_name="eu-west-1")
+        with Stubber(client) as stubber:
+            stubber.add_response(
+                "describe_trails",
+                {
+                    "trailList": [
+                        {
+                            "Name": "org-trail",
+                            "TrailARN": org_arn,
+                            "HomeRegion": "us-east-1",
+                            "IsMultiRegionTrail": True,
+                            "IsOrganizationTrail": True,
+                        }
+                    ]
+                },
+                {"includeShadowTrails": True},
+            )
+            with pytest.raises(RemediationError) as caught:
+                remediate(
+                    lambda region: client, org_arn, "eu-west-1", REQUIREMENT,
+                    account_id=MEMBER_ACCOUNT, sleep=Sleeps(),
+                )  # fmt: skip
+            stubber.assert_no_pending_responses()  # and nothing else was called
+    assert caught.value.kind == "refused"
+    assert str(caught.value) == (
+        f"{org_arn} is an organization trail of account 999988887777; it can only be changed "
+        "from the organization's management account or a CloudTrail delegated administrator"
+    )
+
+
+# --- the CLI ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+def cli(*argv: str) -> CliResult:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdin=io.StringIO(""), stdout=out, stderr=err)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def test_cli_remediate_json(aws: None) -> None:
+    trail_arn = make_trail("cli-trail", basic=BASIC_SELECTORS)
+    run = cli("remediate", "--trail", "cli-trail", "--region", "us-east-1", "--output", "json")
+    assert (run.code, run.err) == (0, "")
+    assert json.loads(run.out) == {
+        "trailARN": trail_arn,
+        "homeRegion": "us-east-1",
+        "changed": True,
+        "dryRun": False,
+        "message": "selectors updated and verified",
+        "gained": BOTH_TOPIC_EVENTS,
+        "before": {"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []},
+        "after": {"AdvancedEventSelectors": BASIC_CONVERTED_PLUS_SNS},
+        "complianceBefore": "NON_COMPLIANT",
+        "complianceAfter": "COMPLIANT",
+    }
+    assert read_back("cli-trail")["AdvancedEventSelectors"] == BASIC_CONVERTED_PLUS_SNS
+
+
+def test_cli_remediate_dry_run_json(aws: None) -> None:
+    trail_arn = make_trail("cli-dry-trail", advanced=[MANAGEMENT, SNS_PUBLISH_ONLY])
+    run = cli(
+        "remediate", "--trail", "cli-dry-trail", "--region", "us-east-1", "--dry-run",
+        "--output", "json",
+    )  # fmt: skip
+    assert (run.code, run.err) == (0, "")
+    assert json.loads(run.out) == {
+        "trailARN": trail_arn,
+        "homeRegion": "us-east-1",
+        "changed": True,
+        "dryRun": True,
+        "message": "dry run; nothing written",
+        "gained": [{"resourceType": TOPIC, "eventNames": ["PublishBatch"]}],
+        "before": {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY]},
+        "after": {"AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY, SNS_ADDED]},
+        "complianceBefore": "NON_COMPLIANT",
+        "complianceAfter": "COMPLIANT",
+    }
+    assert read_back("cli-dry-trail")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_PUBLISH_ONLY]
+
+
+def test_cli_remediate_multi_region_from_another_region(aws: None) -> None:
+    trail_arn = make_trail("cli-global", advanced=[MANAGEMENT], IsMultiRegionTrail=True)
+    run = cli("remediate", "--trail", "cli-global", "--region", "eu-west-1", "--output", "json")
+    assert (run.code, run.err) == (0, "")
+    payload = json.loads(run.out)
+    assert (payload["trailARN"], payload["homeRegion"]) == (trail_arn, "us-east-1")
+    assert read_back("cli-global")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED]
+
+
+def test_cli_remediate_refused_org_trail(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_trail("org-trail", advanced=[MANAGEMENT], IsOrganizationTrail=True)
+    # moto shows an organization trail only to the account that made it; the caller here
+    # says it is a member account.
+    monkeypatch.setattr(trailguard.aws.Clients, "account_id", lambda self: MEMBER_ACCOUNT)
+    run = cli("remediate", "--trail", "org-trail", "--region", "us-east-1", "--output", "json")
+    assert run == CliResult(3, "", f"trailguard: refused: {ORG_REFUSAL}\n")
+    assert read_back("org-trail")["AdvancedEventSelectors"] == [MANAGEMENT]
+
+
+def test_cli_remediate_unknown_trail_fails(aws: None) -> None:
+    run = cli("remediate", "--trail", "no-such-trail", "--region", "us-east-1")
+    assert run == CliResult(
+        4, "", "trailguard: failed: trail no-such-trail not found from region us-east-1\n"
+    )
+
+
+def test_cli_remediate_text(aws: None) -> None:
+    trail_arn = make_trail("cli-text-trail", advanced=[MANAGEMENT])
+    run = cli("remediate", "--trail", "cli-text-trail", "--region", "us-east-1")
+    before = json.dumps({"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]}, indent=2)
+    after = json.dumps({"AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]}, indent=2)
+    expected = (
+        [
+            f"{trail_arn} (home region us-east-1): selectors updated and verified",
+            "  gains: Publish, PublishBatch on AWS::SNS::Topic",
+            "  before:",
+        ]
+        + ["    " + line for line in before.splitlines()]
+        + ["  after:"]
+        + ["    " + line for line in after.splitlines()]
+    )
+    assert run == CliResult(0, "\n".join(expected) + "\n", "")
+
+
+def test_cli_plan_basic_example() -> None:
+    run = cli("plan", str(ROOT / "examples" / "basic-selectors.json"))
+    assert (run.code, run.err) == (0, "")
+    assert json.loads(run.out) == {
+        "changed": True,
+        "AdvancedEventSelectors": [
+            {
+                "Name": "Management events",
+                "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
+            },
+            {
+                "Name": "AWS::S3::Object data events",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                ],
+            },
+            {
+                "Name": "AWS::Lambda::Function data events",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]},
+                ],
+            },
+            {
+                "Name": "trailguard: log all AWS::SNS::Topic data events",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+                ],
+            },
+        ],
+    }
+
+
+def test_cli_plan_compliant_is_no_change() -> None:
+    run = cli("plan", str(ROOT / "examples" / "compliant-management-s3-sns.json"))
+    assert run == CliResult(0, '{\n  "changed": false\n}\n', "")
+
+
+def test_cli_plan_over_the_limit_is_refused(tmp_path: Path) -> None:
+    selectors = {
+        "AdvancedEventSelectors": [
+            {
+                "Name": "Many S3 prefixes",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                    {
+                        "Field": "resources.ARN",
+                        "StartsWith": [f"arn:aws:s3:::bucket-{n:03d}/" for n in range(497)],
+                    },
+                ],
+            }
+        ]
+    }
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps(selectors), encoding="utf-8")
+    run = cli("plan", str(path))
+    assert run == CliResult(
+        3,
+        "",
+        "trailguard: refused: the trail's selectors use 499 condition values; adding 2 for "
+        "AWS::SNS::Topic would exceed CloudTrail's limit of 500; free values (e.g. merge or "
+        "drop narrow selectors) and retry\n",
+    )

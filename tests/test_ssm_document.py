@@ -1,0 +1,424 @@
+"""The generated SSM Automation document, run as SSM would run it, against moto.
+
+Each step's ``Script`` is taken from ``remediation/TrailGuard-EnableSnsDataEvents.yaml``,
+``exec``'d in a fresh namespace (with every ``trailguard`` module blocked from import, so the
+script must be self-contained), and its handler is called with the step's ``InputPayload``.
+The trail is then judged with the installed ``trailguard.core``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from moto import mock_aws
+
+from trailguard.core import (
+    COMPLIANT,
+    build_requirement,
+    effective_selectors,
+    evaluate,
+    find_lost,
+    parse_response,
+)
+
+DOCUMENT = (
+    Path(__file__).resolve().parent.parent / "remediation" / "TrailGuard-EnableSnsDataEvents.yaml"
+)
+BUCKET = "trailguard-ssm-test-logs"
+ACCOUNT = "123456789012"
+TOPIC = "AWS::SNS::Topic"
+ENDPOINT = "AWS::SNS::PlatformEndpoint"
+
+MANAGEMENT = {
+    "Name": "Management events",
+    "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
+}
+S3_PREFIX = {
+    "Name": "S3 objects under a prefix",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+        {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::example-bucket/logs/"]},
+    ],
+}
+SNS_PUBLISH_ONLY = {
+    "Name": "SNS Publish only",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+        {"Field": "eventName", "Equals": ["Publish"]},
+    ],
+}
+SNS_ADDED = {
+    "Name": "trailguard: log all AWS::SNS::Topic data events",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+    ],
+}
+ENDPOINT_ADDED = {
+    "Name": "trailguard: log all AWS::SNS::PlatformEndpoint data events",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::SNS::PlatformEndpoint"]},
+    ],
+}
+BASIC_SELECTORS = [
+    {
+        "ReadWriteType": "All",
+        "IncludeManagementEvents": True,
+        "DataResources": [
+            {"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::example-bucket/prefix/"]},
+            {"Type": "AWS::Lambda::Function", "Values": ["arn:aws:lambda"]},
+        ],
+    }
+]
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+# --- the document -----------------------------------------------------------------------------
+
+
+def load_steps() -> dict[str, dict[str, Any]]:
+    document = yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
+    return {step["name"]: step for step in document["mainSteps"]}
+
+
+STEPS = load_steps()
+ADD_SCRIPT: str = STEPS["AddSelectors"]["inputs"]["Script"]
+VERIFY_SCRIPT: str = STEPS["VerifyTrail"]["inputs"]["Script"]
+
+
+@contextmanager
+def trailguard_unimportable(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Make every ``import trailguard...`` fail while the script runs (as it would in SSM)."""
+    with monkeypatch.context() as patch:
+        for name in [n for n in sys.modules if n == "trailguard" or n.startswith("trailguard.")]:
+            patch.setitem(sys.modules, name, None)
+        yield
+
+
+@pytest.fixture
+def add_step(monkeypatch: pytest.MonkeyPatch) -> Any:
+    namespace: dict[str, Any] = {}
+    with trailguard_unimportable(monkeypatch):
+        exec(compile(ADD_SCRIPT, "AddSelectors", "exec"), namespace)
+    handler = namespace["remediate_handler"]
+
+    def run(events: dict[str, Any]) -> Any:
+        with trailguard_unimportable(monkeypatch):
+            return handler(events, None)
+
+    return run
+
+
+@pytest.fixture
+def verify_step(monkeypatch: pytest.MonkeyPatch) -> Any:
+    namespace: dict[str, Any] = {}
+    with trailguard_unimportable(monkeypatch):
+        exec(compile(VERIFY_SCRIPT, "VerifyTrail", "exec"), namespace)
+    handler = namespace["verify_handler"]
+
+    def run(outputs: dict[str, Any]) -> Any:
+        # The step's InputPayload: {{ AddSelectors.TrailArn }}, .HomeRegion, .Expected
+        events = {
+            "TrailArn": outputs["trailArn"],
+            "HomeRegion": outputs["homeRegion"],
+            "Expected": outputs["expected"],
+        }
+        with trailguard_unimportable(monkeypatch):
+            return handler(events, None)
+
+    return run
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
+        yield
+
+
+def make_trail(
+    name: str,
+    *,
+    basic: list[dict[str, Any]] | None = None,
+    advanced: list[dict[str, Any]] | None = None,
+    **options: Any,
+) -> str:
+    client = boto3.client("cloudtrail", region_name="us-east-1")
+    created = client.create_trail(Name=name, S3BucketName=BUCKET, **options)
+    if basic is not None:
+        client.put_event_selectors(TrailName=name, EventSelectors=basic)
+    if advanced is not None:
+        client.put_event_selectors(TrailName=name, AdvancedEventSelectors=advanced)
+    return str(created["TrailARN"])
+
+
+def read_back(name: str) -> dict[str, Any]:
+    response = boto3.client("cloudtrail", region_name="us-east-1").get_event_selectors(
+        TrailName=name
+    )
+    return {k: response[k] for k in ("TrailARN", "EventSelectors", "AdvancedEventSelectors")}
+
+
+# --- the scripts are self-contained -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("script", [ADD_SCRIPT, VERIFY_SCRIPT], ids=["AddSelectors", "VerifyTrail"])
+def test_scripts_do_not_import_trailguard(script: str) -> None:
+    assert "import trailguard" not in script
+    assert "from trailguard" not in script
+
+
+def test_steps_call_the_handlers_with_their_payloads() -> None:
+    add, verify = STEPS["AddSelectors"]["inputs"], STEPS["VerifyTrail"]["inputs"]
+    assert add["Handler"] == "remediate_handler"
+    assert add["InputPayload"] == {
+        "TrailName": "{{ TrailName }}",
+        "ResourceTypes": "{{ ResourceTypes }}",
+        "DryRun": "{{ DryRun }}",
+    }
+    assert verify["Handler"] == "verify_handler"
+    assert verify["InputPayload"] == {
+        "TrailArn": "{{ AddSelectors.TrailArn }}",
+        "HomeRegion": "{{ AddSelectors.HomeRegion }}",
+        "Expected": "{{ AddSelectors.Expected }}",
+    }
+    selectors = {o["Name"]: o["Selector"] for o in STEPS["AddSelectors"]["outputs"]}
+    assert selectors == {
+        "Changed": "$.Payload.changed",
+        "TrailArn": "$.Payload.trailArn",
+        "HomeRegion": "$.Payload.homeRegion",
+        "Message": "$.Payload.message",
+        "Before": "$.Payload.before",
+        "After": "$.Payload.after",
+        "Expected": "$.Payload.expected",
+    }
+
+
+# --- AddSelectors then VerifyTrail ------------------------------------------------------------
+
+
+def test_advanced_trail_is_fixed_and_verified(aws: None, add_step: Any, verify_step: Any) -> None:
+    trail_arn = make_trail("ssm-trail", advanced=[MANAGEMENT, S3_PREFIX, SNS_PUBLISH_ONLY])
+    outputs = add_step({"TrailName": "ssm-trail", "ResourceTypes": TOPIC, "DryRun": "false"})
+    after = [MANAGEMENT, S3_PREFIX, SNS_PUBLISH_ONLY, SNS_ADDED]
+    before = {
+        "EventSelectors": [],
+        "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX, SNS_PUBLISH_ONLY],
+    }
+    assert outputs == {
+        "changed": True,
+        "trailArn": trail_arn,
+        "homeRegion": "us-east-1",
+        "message": "selectors updated and verified",
+        "before": json.dumps(before, sort_keys=True),
+        "after": json.dumps({"AdvancedEventSelectors": after}, sort_keys=True),
+        "expected": canonical(after),
+    }
+    stored = read_back("ssm-trail")
+    assert stored == {"TrailARN": trail_arn, "EventSelectors": [], "AdvancedEventSelectors": after}
+    assert evaluate(parse_response(stored), build_requirement()).compliance == COMPLIANT
+    for selector in before["AdvancedEventSelectors"]:
+        assert selector in stored["AdvancedEventSelectors"]
+
+    assert verify_step(outputs) == {"verified": True, "message": "the selectors put are in place"}
+
+    # someone changes the trail between the steps: VerifyTrail fails the automation
+    boto3.client("cloudtrail", region_name="us-east-1").put_event_selectors(
+        TrailName="ssm-trail", AdvancedEventSelectors=[MANAGEMENT, SNS_ADDED]
+    )
+    with pytest.raises(RuntimeError) as caught:
+        verify_step(outputs)
+    assert str(caught.value) == (
+        f"TrailGuard verification failed: the selectors of {trail_arn} changed after they were "
+        "put and verified; run the remediation again"
+    )
+
+
+def test_basic_trail_is_converted_and_loses_nothing(
+    aws: None, add_step: Any, verify_step: Any
+) -> None:
+    trail_arn = make_trail("ssm-basic-trail", basic=BASIC_SELECTORS)
+    before = read_back("ssm-basic-trail")
+    outputs = add_step({"TrailName": "ssm-basic-trail", "ResourceTypes": TOPIC, "DryRun": "false"})
+    after = [
+        MANAGEMENT,
+        {
+            "Name": "AWS::S3::Object data events",
+            "FieldSelectors": [
+                {"Field": "eventCategory", "Equals": ["Data"]},
+                {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::example-bucket/prefix/"]},
+            ],
+        },
+        {
+            "Name": "AWS::Lambda::Function data events",
+            "FieldSelectors": [
+                {"Field": "eventCategory", "Equals": ["Data"]},
+                {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]},
+            ],
+        },
+        SNS_ADDED,
+    ]
+    assert outputs == {
+        "changed": True,
+        "trailArn": trail_arn,
+        "homeRegion": "us-east-1",
+        "message": "selectors updated and verified",
+        "before": json.dumps(
+            {"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []}, sort_keys=True
+        ),
+        "after": json.dumps({"AdvancedEventSelectors": after}, sort_keys=True),
+        "expected": canonical(after),
+    }
+    stored = read_back("ssm-basic-trail")
+    assert stored == {"TrailARN": trail_arn, "EventSelectors": [], "AdvancedEventSelectors": after}
+    assert evaluate(parse_response(stored), build_requirement()).compliance == COMPLIANT
+    # every basic selector from before is still logged, as its advanced equivalent
+    old, new = parse_response(before), parse_response(stored)
+    assert find_lost(effective_selectors(old), effective_selectors(new)) is None
+    assert verify_step(outputs) == {"verified": True, "message": "the selectors put are in place"}
+
+
+def test_topic_and_platform_endpoint(aws: None, add_step: Any, verify_step: Any) -> None:
+    trail_arn = make_trail("ssm-push-trail", advanced=[MANAGEMENT, SNS_PUBLISH_ONLY])
+    outputs = add_step(
+        {"TrailName": "ssm-push-trail", "ResourceTypes": f"{TOPIC},{ENDPOINT}", "DryRun": "false"}
+    )
+    after = [MANAGEMENT, SNS_PUBLISH_ONLY, SNS_ADDED, ENDPOINT_ADDED]
+    assert outputs == {
+        "changed": True,
+        "trailArn": trail_arn,
+        "homeRegion": "us-east-1",
+        "message": "selectors updated and verified",
+        "before": json.dumps(
+            {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY]},
+            sort_keys=True,
+        ),
+        "after": json.dumps({"AdvancedEventSelectors": after}, sort_keys=True),
+        "expected": canonical(after),
+    }
+    stored = read_back("ssm-push-trail")
+    assert stored["AdvancedEventSelectors"] == after
+    both = build_requirement([TOPIC, ENDPOINT])
+    assert evaluate(parse_response(stored), both).compliance == COMPLIANT
+    assert verify_step(outputs) == {"verified": True, "message": "the selectors put are in place"}
+
+    # a trail that logs topics but not platform endpoints is changed only for the endpoints
+    make_trail("ssm-topics-only", advanced=[MANAGEMENT, SNS_ADDED])
+    outputs = add_step(
+        {"TrailName": "ssm-topics-only", "ResourceTypes": f"{TOPIC},{ENDPOINT}", "DryRun": "false"}
+    )
+    assert read_back("ssm-topics-only")["AdvancedEventSelectors"] == [
+        MANAGEMENT,
+        SNS_ADDED,
+        ENDPOINT_ADDED,
+    ]
+    assert outputs["expected"] == canonical([MANAGEMENT, SNS_ADDED, ENDPOINT_ADDED])
+
+
+def test_dry_run_writes_nothing(aws: None, add_step: Any, verify_step: Any) -> None:
+    trail_arn = make_trail("ssm-dry-trail", advanced=[MANAGEMENT, S3_PREFIX])
+    outputs = add_step({"TrailName": "ssm-dry-trail", "ResourceTypes": TOPIC, "DryRun": "true"})
+    assert outputs == {
+        "changed": True,
+        "trailArn": trail_arn,
+        "homeRegion": "us-east-1",
+        "message": "dry run; nothing written",
+        "before": json.dumps(
+            {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX]},
+            sort_keys=True,
+        ),
+        "after": json.dumps(
+            {"AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX, SNS_ADDED]}, sort_keys=True
+        ),
+        "expected": "null",
+    }
+    assert read_back("ssm-dry-trail") == {
+        "TrailARN": trail_arn,
+        "EventSelectors": [],
+        "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX],
+    }
+    assert verify_step(outputs) == {
+        "verified": True,
+        "message": "nothing was written; nothing to verify",
+    }
+
+
+def test_already_compliant_trail(aws: None, add_step: Any, verify_step: Any) -> None:
+    trail_arn = make_trail("ssm-good-trail", advanced=[MANAGEMENT, SNS_ADDED])
+    outputs = add_step({"TrailName": "ssm-good-trail", "ResourceTypes": TOPIC, "DryRun": "false"})
+    before = json.dumps(
+        {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]}, sort_keys=True
+    )
+    assert outputs == {
+        "changed": False,
+        "trailArn": trail_arn,
+        "homeRegion": "us-east-1",
+        "message": "already compliant; nothing written",
+        "before": before,
+        "after": before,
+        "expected": "null",
+    }
+    assert verify_step(outputs) == {
+        "verified": True,
+        "message": "nothing was written; nothing to verify",
+    }
+
+
+def test_default_resource_types_when_the_parameter_is_empty(aws: None, add_step: Any) -> None:
+    make_trail("ssm-default-types", advanced=[MANAGEMENT])
+    outputs = add_step({"TrailName": "ssm-default-types", "ResourceTypes": "", "DryRun": "false"})
+    assert outputs["changed"] is True
+    assert read_back("ssm-default-types")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED]
+
+
+def test_missing_trail_fails_the_step(aws: None, add_step: Any) -> None:
+    with pytest.raises(RuntimeError) as caught:
+        add_step({"TrailName": "no-such-trail", "ResourceTypes": TOPIC, "DryRun": "false"})
+    assert str(caught.value) == (
+        "TrailGuard remediation failed: trail no-such-trail not found from region us-east-1"
+    )
+
+
+def test_organization_trail_of_this_account_is_changed(aws: None, add_step: Any) -> None:
+    # moto's caller is 123456789012, the account that made the trail: the management account.
+    make_trail("ssm-org-trail", advanced=[MANAGEMENT], IsOrganizationTrail=True)
+    outputs = add_step({"TrailName": "ssm-org-trail", "ResourceTypes": TOPIC, "DryRun": "false"})
+    assert outputs["changed"] is True
+    assert read_back("ssm-org-trail")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED]
+
+
+def test_script_matches_the_package(aws: None, add_step: Any) -> None:
+    """The embedded copy plans exactly what the package's remediate does."""
+    from trailguard.remediation import remediate
+
+    make_trail("ssm-copy-a", basic=BASIC_SELECTORS)
+    make_trail("ssm-copy-b", basic=BASIC_SELECTORS)
+    outputs = add_step({"TrailName": "ssm-copy-a", "ResourceTypes": TOPIC, "DryRun": "false"})
+    result = remediate(
+        lambda region: boto3.client("cloudtrail", region_name=region),
+        "ssm-copy-b",
+        "us-east-1",
+        build_requirement(),
+        account_id=ACCOUNT,
+        sleep=lambda seconds: None,
+    )
+    assert outputs["expected"] == canonical(result.after)
+    assert (
+        read_back("ssm-copy-a")["AdvancedEventSelectors"]
+        == read_back("ssm-copy-b")["AdvancedEventSelectors"]
+    )
