@@ -162,7 +162,7 @@ def basic_selector_logs(selector: dict[str, Any], event: dict[str, str]) -> bool
             if resource["Type"] != event_type:
                 continue
             for value in resource.get("Values") or []:
-                if _data_value_matches(event_type, value, event):
+                if _data_value_matches(resource["Type"], value, event):
                     return True
         return False
     return False  # basic selectors log neither NetworkActivity nor anything else

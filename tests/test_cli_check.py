@@ -914,3 +914,18 @@ def test_python_m_usage_error() -> None:
         "trailguard check: error: argument --output: invalid choice: 'yaml' "
         "(choose from 'text', 'json') (see trailguard check --help)\n"
     )
+
+
+def test_basic_value_of_another_service_is_bad_input() -> None:
+    doc = {
+        "EventSelectors": [
+            {"DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:lambda"]}]}
+        ]
+    }
+    result = run(stdin=json.dumps(doc))
+    assert result == Result(
+        2,
+        "",
+        "trailguard: error: standard input: EventSelectors[0].DataResources[0].Values[0]: "
+        "'arn:aws:lambda' is not an ARN of AWS::S3::Object (arn:PARTITION:s3...)\n",
+    )

@@ -27,6 +27,11 @@ from trailguard.core.model import (
 )
 
 _TYPE_WIDE = re.compile(r"^arn:[a-z0-9-]+:(s3|lambda|dynamodb)(:::)?$")
+BASIC_SERVICES = {
+    "AWS::S3::Object": "s3",
+    "AWS::Lambda::Function": "lambda",
+    "AWS::DynamoDB::Table": "dynamodb",
+}
 _READ_ONLY = {"ReadOnly": "true", "WriteOnly": "false"}
 
 MANAGEMENT_ONLY = AdvancedSelector(
@@ -41,7 +46,8 @@ def _data_selectors(
         FieldSelector("eventCategory", equals=("Data",)),
         FieldSelector("resources.type", equals=(resource.type,)),
     )
-    if any(_TYPE_WIDE.match(value) for value in resource.values):
+    service = BASIC_SERVICES.get(resource.type)
+    if any((m := _TYPE_WIDE.match(value)) and m.group(1) == service for value in resource.values):
         return [AdvancedSelector((*base, *read_only), label)]
     values = tuple(dict.fromkeys(resource.values))
     arn = (

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from trailguard.core.catalog import BASIC_RESOURCE_TYPES
+from trailguard.core.convert import BASIC_SERVICES
 from trailguard.core.errors import SelectorError
 from trailguard.core.model import AdvancedSelector, BasicSelector, FieldSelector, SelectorConfig
 from trailguard.core.parse import selector_label
@@ -198,13 +199,18 @@ def _check_basic(selectors: tuple[BasicSelector, ...]) -> list[Problem]:
                 )
             if not resource.values:
                 problems.append(Problem(f"{rpath}.Values", "at least one value is required"))
+            service = BASIC_SERVICES.get(resource.type)
             for k, value in enumerate(resource.values):
-                if not value.startswith("arn:") or value.endswith("*"):
-                    problems.append(
-                        Problem(
-                            f"{rpath}.Values[{k}]", f"{value!r} is not a resource ARN or ARN prefix"
-                        )
+                parts = value.split(":")
+                if len(parts) < 3 or parts[0] != "arn" or value.endswith("*"):
+                    message = f"{value!r} is not a resource ARN or ARN prefix"
+                elif service and parts[2] != service:
+                    message = (
+                        f"{value!r} is not an ARN of {resource.type} (arn:PARTITION:{service}...)"
                     )
+                else:
+                    continue
+                problems.append(Problem(f"{rpath}.Values[{k}]", message))
         for k, source in enumerate(selector.exclude_management_event_sources):
             if source not in ALLOWED_VALUES[("Management", "eventSource")]:
                 problems.append(
