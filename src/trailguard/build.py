@@ -17,10 +17,12 @@ import ast
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from trailguard import __version__
 from trailguard.packgen import conformance_pack_text
 from trailguard.rules.metadata import DEFINITIONS, RULE_IDS
+from trailguard.yamlout import to_yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DOCUMENT_NAME = "TrailGuard-EnableSnsDataEvents"
@@ -157,25 +159,132 @@ def _defined_names(node: ast.stmt) -> list[str]:
     return []
 
 
-def _indent(text: str, spaces: int) -> str:
-    pad = " " * spaces
-    return "".join(pad + line if line.strip() else "\n" for line in text.splitlines(keepends=True))
+DOCUMENT_DESCRIPTION = f"""### {DOCUMENT_NAME}
+Makes a CloudTrail trail record Amazon SNS data events (Publish, PublishBatch on topics;
+optionally Publish on platform endpoints) without reducing anything it already logs.
+
+* Reads the trail's event selectors in its home region and plans the change with the
+  TrailGuard core: existing advanced selectors are kept as they are, basic selectors are
+  converted to equivalent advanced selectors, and one selector per missing resource type
+  is added.
+* Re-reads just before writing (re-planning if the trail changed), puts the selectors,
+  reads them back and verifies that the requirement is met and that every event logged
+  before is still logged; if not, puts the previous selectors back and fails.
+* Organization trails can only be changed from the management account or a delegated
+  administrator; from a member account the step fails without writing.
+* With DryRun true, nothing is written: the outputs show the selectors before and after."""
 
 
-TEMPLATES = PACKAGE_DIR / "templates"
+def _parameter(
+    kind: str, description: str, pattern: str, default: str | None = None
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {"type": kind, "description": description}
+    if default is not None:
+        spec["default"] = default
+    spec["allowedPattern"] = pattern
+    return spec
+
+
+def _outputs(*names_types: tuple[str, str, str]) -> list[dict[str, str]]:
+    return [{"Name": n, "Selector": f"$.Payload.{key}", "Type": t} for n, key, t in names_types]
+
+
+def document() -> dict[str, Any]:
+    """The SSM Automation document, as data (written as YAML, embedded in templates)."""
+    remediate_script, _ = flatten(REMEDIATION_MODULES)
+    verify_script, _ = flatten(("trailguard.ssm_verify",))
+    return {
+        "description": DOCUMENT_DESCRIPTION,
+        "schemaVersion": "0.3",
+        "assumeRole": "{{ AutomationAssumeRole }}",
+        "parameters": {
+            "TrailName": _parameter(
+                "String",
+                "(Required) The trail's name or ARN. AWS Config passes the resource ID, "
+                "the trail name.",
+                r"^[A-Za-z0-9][A-Za-z0-9._/:\-]{2,1023}$",
+            ),
+            "AutomationAssumeRole": _parameter(
+                "String",
+                "(Required) The ARN of the role that lets Automation read and put the "
+                "trail's event selectors.",
+                r"^arn:aws[a-z0-9-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
+            ),
+            "ResourceTypes": _parameter(
+                "String",
+                "(Optional) Comma-separated resource types whose data events must be logged.",
+                r"^AWS::SNS::(Topic|PlatformEndpoint)(,AWS::SNS::(Topic|PlatformEndpoint))?$",
+                "AWS::SNS::Topic",
+            ),
+            "DryRun": _parameter(
+                "String",
+                "(Optional) true to plan only and write nothing.",
+                r"^(true|false)$",
+                "false",
+            ),
+        },
+        "mainSteps": [
+            {
+                "name": "AddSelectors",
+                "action": "aws:executeScript",
+                "description": "Plan, put, read back and verify the trail's advanced event "
+                "selectors.",
+                "timeoutSeconds": 600,
+                "onFailure": "Abort",
+                "inputs": {
+                    "Runtime": "python3.11",
+                    "Handler": "remediate_handler",
+                    "InputPayload": {
+                        "TrailName": "{{ TrailName }}",
+                        "ResourceTypes": "{{ ResourceTypes }}",
+                        "DryRun": "{{ DryRun }}",
+                    },
+                    "Script": remediate_script.rstrip("\n"),
+                },
+                "outputs": _outputs(
+                    ("Changed", "changed", "Boolean"),
+                    ("TrailArn", "trailArn", "String"),
+                    ("HomeRegion", "homeRegion", "String"),
+                    ("Message", "message", "String"),
+                    ("Before", "before", "String"),
+                    ("After", "after", "String"),
+                    ("Expected", "expected", "String"),
+                ),
+            },
+            {
+                "name": "VerifyTrail",
+                "action": "aws:executeScript",
+                "description": "Confirm that the trail still holds exactly the selectors "
+                "verified in AddSelectors.",
+                "timeoutSeconds": 120,
+                "onFailure": "Abort",
+                "isEnd": True,
+                "inputs": {
+                    "Runtime": "python3.11",
+                    "Handler": "verify_handler",
+                    "InputPayload": {
+                        "TrailArn": "{{ AddSelectors.TrailArn }}",
+                        "HomeRegion": "{{ AddSelectors.HomeRegion }}",
+                        "Expected": "{{ AddSelectors.Expected }}",
+                    },
+                    "Script": verify_script.rstrip("\n"),
+                },
+                "outputs": _outputs(("Verified", "verified", "Boolean")),
+            },
+        ],
+        "outputs": [
+            "AddSelectors.Changed",
+            "AddSelectors.Message",
+            "AddSelectors.Before",
+            "AddSelectors.After",
+            "VerifyTrail.Verified",
+        ],
+    }
 
 
 def document_text() -> str:
-    remediate_script, _ = flatten(REMEDIATION_MODULES)
-    verify_script, _ = flatten(("trailguard.ssm_verify",))
-    text = (
-        (TEMPLATES / "ssm-document.yaml.in")
-        .read_text(encoding="utf-8")
-        .replace("@VERSION@", __version__)
-        .replace("@NAME@", DOCUMENT_NAME)
-        .replace("@REMEDIATE@\n", _indent(remediate_script, 8))
-        .replace("@VERIFY@\n", _indent(verify_script, 8))
-    )
+    header = f"# Generated by `trailguard build` from trailguard {__version__}; do not edit.\n"
+    text = header + to_yaml(document()) + "\n"
     size = len(text.encode("utf-8"))
     if size > SSM_CONTENT_LIMIT:
         raise BuildError(f"{DOCUMENT_NAME} is {size} bytes; SSM allows {SSM_CONTENT_LIMIT}")

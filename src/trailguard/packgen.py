@@ -7,10 +7,10 @@ the metadata, and the remediation points at the document ``trailguard build`` ge
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from trailguard.rules.metadata import RULE_IDS, load
+from trailguard.yamlout import to_yaml
 
 DOCUMENT_NAME = "TrailGuard-EnableSnsDataEvents"
 FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
@@ -138,45 +138,6 @@ def pack_template() -> dict[str, Any]:
         "Parameters": parameters,
         "Resources": resources,
     }
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    text = str(value)
-    plain = (
-        text
-        and text[0].isalnum()
-        and all(c.isalnum() or c in "-_.:/ ()," for c in text)
-        and ": " not in text
-        and not text.endswith(":")
-    )
-    if plain and text.lower() not in ("true", "false", "yes", "no", "null", "on", "off"):
-        return text
-    return json.dumps(text)
-
-
-def to_yaml(value: Any, indent: int = 0) -> str:
-    """Block-style YAML for dicts, lists and scalars (enough for templates)."""
-    pad = " " * indent
-    lines: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, dict | list) and item:
-                lines.append(f"{pad}{key}:")
-                lines.append(to_yaml(item, indent + 2))
-            else:
-                lines.append(f"{pad}{key}: {_scalar(item) if item != [] else '[]'}")
-    else:
-        for item in value:
-            if isinstance(item, dict | list) and item:
-                block = to_yaml(item, indent + 2)
-                lines.append(f"{pad}- {block.lstrip()}")
-            else:
-                lines.append(f"{pad}- {_scalar(item)}")
-    return "\n".join(lines)
 
 
 def conformance_pack_text() -> str:
