@@ -35,6 +35,7 @@ class RuleParameters:
     exempt_trails: tuple[str, ...] = ()
     exemption_tag_key: str = ""
     require_logging: bool = True
+    execution_role_name: str = ""
 
     @classmethod
     def from_strings(cls, values: dict[str, str]) -> RuleParameters:
@@ -44,11 +45,13 @@ class RuleParameters:
             return tuple(v.strip() for v in parts if v.strip() and v.strip() != "-")
 
         tag_key = values.get("ExemptionTagKey", "").strip()
+        role_name = values.get("ExecutionRoleName", "").strip()
         return cls(
             resource_types=items("ResourceTypes", "AWS::SNS::Topic"),
             exempt_trails=items("ExemptTrails"),
             exemption_tag_key="" if tag_key == "-" else tag_key,
             require_logging=values.get("RequireLogging", "true").lower() != "false",
+            execution_role_name="" if role_name == "-" else role_name,
         )
 
     def requirement(self, partition: str) -> Requirement:

@@ -321,14 +321,21 @@ def _own_account(context: Any) -> str | None:
 
 
 def session_for(
-    event: dict[str, Any], context: Any, make_session: Callable[..., Session]
+    event: dict[str, Any],
+    context: Any,
+    make_session: Callable[..., Session],
+    role_name: str = "",
 ) -> Session:
-    """The session to act with: the function's own, or ``executionRoleArn`` assumed when the
-    invocation is for another account (a central Lambda serving an organization)."""
+    """The session to act with: the function's own, or, when the invocation is for another
+    account (a central Lambda serving an organization), a role assumed there: the rule
+    parameter ExecutionRoleName when set (as rdklib does), else the event's executionRoleArn."""
     session = make_session()
     own = _own_account(context)
     target = event.get("accountId")
     role = event.get("executionRoleArn")
+    if role_name and target:
+        partition = (str(role or "arn:aws:").split(":") + ["aws"])[1] or "aws"
+        role = f"arn:{partition}:iam::{target}:role/{role_name}"
     if role and target and own and target != own:
         credentials = session.client("sts").assume_role(
             RoleArn=role, RoleSessionName="trailguard-config-rule"
@@ -356,7 +363,7 @@ def run_rule(
 
         make_session = boto3.session.Session
     invocation = Invocation.parse(rule_id, event)
-    session = session_for(event, context, make_session)
+    session = session_for(event, context, make_session, invocation.params.execution_role_name)
     run = RuleRun(invocation, session, str(session.region_name))
     evaluations = [_evaluation(finding, when) for finding, when in run.findings()]
     if put and evaluations:
