@@ -334,8 +334,8 @@ def session_for(
     target = event.get("accountId")
     role = event.get("executionRoleArn")
     if role_name and target:
-        partition = (str(role or "arn:aws:").split(":") + ["aws"])[1] or "aws"
-        role = f"arn:{partition}:iam::{target}:role/{role_name}"
+        function_arn = str(getattr(context, "invoked_function_arn", "") or "arn:aws:")
+        role = f"arn:{function_arn.split(':')[1] or 'aws'}:iam::{target}:role/{role_name}"
     if role and target and own and target != own:
         credentials = session.client("sts").assume_role(
             RoleArn=role, RoleSessionName="trailguard-config-rule"
