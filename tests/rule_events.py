@@ -435,7 +435,7 @@ def access_denied_for(arn: str, operation: str = "get_event_selectors") -> Overr
             stubber.add_client_error(
                 operation,
                 service_error_code="AccessDeniedException",
-                service_message="User is not authorized to perform cloudtrail:GetEventSelectors",
+                service_message=f"User is not authorized to perform {operation}",
                 http_status_code=400,
                 expected_params={key: arn},
             )

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from trailguard import __version__
+from trailguard.deploygen import templates
 from trailguard.packgen import conformance_pack_text
 from trailguard.rules.metadata import DEFINITIONS, RULE_IDS
 from trailguard.yamlout import to_yaml
@@ -338,6 +339,8 @@ def artifacts(root: Path) -> dict[str, bytes]:
         out[f"rules/{rule_id}/rule.json"] = (DEFINITIONS / f"{rule_id}.json").read_bytes()
         out[f"deploy/lambda/{rule_id}.zip"] = lambda_bundle(root, rule_id)
     out["conformance-pack.yaml"] = conformance_pack_text().encode("utf-8")
+    for relative, text in templates().items():
+        out[relative] = text.encode("utf-8")
     return out
 
 

@@ -31,7 +31,11 @@ def _ref(name: str) -> dict[str, str]:
     return {"Ref": name}
 
 
-def pack_template() -> dict[str, Any]:
+def pack_template(role_arn: str | None = None) -> dict[str, Any]:
+    """The pack. With ``role_arn``, the remediation role is written in as that literal string
+    (AWS Config wants a literal there; deployment templates pass an ``Fn::Sub`` placeholder);
+    without it, it is the pack parameter RemediationRoleArn."""
+    role_value: Any = role_arn if role_arn is not None else _ref(ROLE_PARAMETER)
     parameters: dict[str, Any] = {}
     resources: dict[str, Any] = {}
     for rule_id in RULE_IDS:
@@ -98,7 +102,7 @@ def pack_template() -> dict[str, Any]:
                         remediation["resourceParameter"]: {
                             "ResourceValue": {"Value": "RESOURCE_ID"}
                         },
-                        "AutomationAssumeRole": {"StaticValue": {"Values": [_ref(ROLE_PARAMETER)]}},
+                        "AutomationAssumeRole": {"StaticValue": {"Values": [role_value]}},
                         "ResourceTypes": {"StaticValue": {"Values": [_ref("ResourceTypes")]}},
                         "DryRun": {"StaticValue": {"Values": ["false"]}},
                     },
@@ -119,13 +123,14 @@ def pack_template() -> dict[str, Any]:
         "AllowedValues": list(FREQUENCIES),
         "Description": "How often the periodic evaluations run.",
     }
-    parameters[ROLE_PARAMETER] = {
-        "Type": "String",
-        "Description": "ARN of the role SSM Automation assumes to remediate "
-        "(remediation/remediation-role.yaml). trailguard deploy writes it into the pack as a "
-        "literal string.",
-        "AllowedPattern": r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
-    }
+    if role_arn is None:
+        parameters[ROLE_PARAMETER] = {
+            "Type": "String",
+            "Description": "ARN of the role SSM Automation assumes to remediate "
+            "(remediation/remediation-role.yaml). The deployment templates write it into the "
+            "pack as a literal string.",
+            "AllowedPattern": r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
+        }
     parameters["AutomaticRemediation"] = {
         "Type": "String",
         "Default": "false",
