@@ -288,6 +288,50 @@ def cmd_rule_run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int
     return EXIT_OK
 
 
+def cmd_deploy(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from pathlib import Path
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from trailguard.aws import AwsSetupError, Clients
+    from trailguard.build import BuildError
+    from trailguard.deploy import Deployer, DeployOptions
+
+    regions = args.regions
+    clients: Clients | None = None
+    if not args.dry_run or not regions:
+        try:
+            clients = Clients.from_profile(args.profile, regions[0] if regions else args.region)
+        except AwsSetupError as exc:
+            raise UsageError(str(exc)) from exc
+        regions = regions or [clients.region]
+    options = DeployOptions(
+        bucket=args.bucket,
+        regions=regions,
+        org=args.org,
+        automatic_remediation=args.automatic_remediation,
+        organization_id=args.organization_id,
+        organizational_units=args.ou or [],
+        delegated_admin=args.delegated_admin,
+    )
+    client_for = None if args.dry_run or clients is None else clients.client
+    try:
+        deployer = Deployer(Path(args.root), options, client_for)
+        calls = deployer.run()
+    except BuildError as exc:
+        raise UsageError(f"cannot build the artifacts from {args.root}: {exc}") from exc
+    except (ClientError, BotoCoreError) as exc:
+        raise Failed(f"deploy stopped after {len(deployer.calls)} calls: {exc}") from exc
+    except OSError as exc:
+        raise UsageError(f"cannot read the artifacts under {args.root}: {exc}") from exc
+    if args.dry_run:
+        stdout.write(json.dumps([c.to_dict() for c in calls], indent=2) + "\n")
+    else:
+        for c in calls:
+            stdout.write(f"{c.region} {c.service}:{c.operation} done\n")
+    return EXIT_OK
+
+
 def _add_requirement_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resource-types",
@@ -367,6 +411,32 @@ def build_parser() -> _Parser:
         "--check", action="store_true", help="exit 4 if any generated file is stale"
     )
     build_cmd.set_defaults(handler=cmd_build)
+
+    deploy = commands.add_parser(
+        "deploy",
+        help="deploy the rules, remediation and conformance pack (account or organization)",
+        description="Upload the Lambda bundles and templates to BUCKET and create or update the "
+        "stacks (--org: central Lambdas and a service-managed StackSet for every account). "
+        "Run from a checkout of the project. --dry-run lists every call and makes none.",
+    )
+    deploy.add_argument(
+        "--bucket", required=True, help="artifact bucket in each region ({region} is replaced)"
+    )
+    deploy.add_argument("--regions", type=_comma_list, help="comma-separated (default: current)")
+    deploy.add_argument("--region", help=argparse.SUPPRESS)
+    deploy.add_argument("--profile")
+    deploy.add_argument("--org", action="store_true", help="deploy across the organization")
+    deploy.add_argument("--organization-id", help="skip looking it up (o-...)")
+    deploy.add_argument(
+        "--ou", action="append", help="organizational unit to deploy to (default: the root)"
+    )
+    deploy.add_argument(
+        "--delegated-admin", action="store_true", help="call StackSets as a delegated admin"
+    )
+    deploy.add_argument("--automatic-remediation", action="store_true")
+    deploy.add_argument("--dry-run", action="store_true", help="list the calls, make none")
+    deploy.add_argument("--root", default=".", help="the project checkout (default: here)")
+    deploy.set_defaults(handler=cmd_deploy)
 
     rule = commands.add_parser(
         "rule", help="run a Config rule locally", description="Run the Config rules locally."
