@@ -63,7 +63,10 @@ def _limit_shapes() -> dict[str, dict[str, Any]]:
                 f"mixed-{k}",
                 {"Field": "resources.ARN", "StartsWith": [f"{TOPIC}p{k}-{i}" for i in range(30)]},
                 {"Field": "resources.ARN", "NotEndsWith": [f"-s{k}-{i}" for i in range(30)]},
-                {"Field": "userIdentity.arn", "NotStartsWith": [f"arn:aws:iam::{k}{i}" for i in range(30)]},
+                {
+                    "Field": "userIdentity.arn",
+                    "NotStartsWith": [f"arn:aws:iam::{k}{i}" for i in range(30)],
+                },
                 {"Field": "userIdentity.arn", "EndsWith": [f"/role-{k}-{i}" for i in range(30)]},
                 {"Field": "sessionCredentialFromConsole", "Equals": ["false"]},
             )
@@ -111,8 +114,10 @@ def main() -> None:
     raw = json.dumps(TYPICAL)
     assert _verdict(TYPICAL) == "COMPLIANT"
     rate, count = _rate(lambda: _verdict(json.loads(raw)))
-    print(f"typical trail (management + S3 + SNS), JSON to verdict: {rate:,.0f} verdicts/s "
-          f"on one core ({count:,} verdicts; target >= 20,000/s)")
+    print(
+        f"typical trail (management + S3 + SNS), JSON to verdict: {rate:,.0f} verdicts/s "
+        f"on one core ({count:,} verdicts; target >= 20,000/s)"
+    )
     config = parse_response(TYPICAL)
     rate, count = _rate(lambda: evaluate(config, REQUIREMENT))
     print(f"typical trail, evaluate only: {rate:,.0f} verdicts/s")

@@ -62,7 +62,10 @@ SNS_PUBLISH_ONLY = [
     }
 ]
 MANAGEMENT_ONLY = [
-    {"Name": "Management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
+    {
+        "Name": "Management events",
+        "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
+    }
 ]
 
 
@@ -83,7 +86,9 @@ def selectors_of(response: dict[str, Any]) -> dict[str, Any]:
     return {k: response[k] for k in ("EventSelectors", "AdvancedEventSelectors") if k in response}
 
 
-def verdict(selectors: dict[str, Any], resource_types: tuple[str, ...] = ("AWS::SNS::Topic",)) -> Any:
+def verdict(
+    selectors: dict[str, Any], resource_types: tuple[str, ...] = ("AWS::SNS::Topic",)
+) -> Any:
     """The core's verdict on ``selectors`` for the rule's requirement (aws partition)."""
     return evaluate(parse_response(selectors), build_requirement(resource_types, None, "aws"))
 
@@ -154,7 +159,8 @@ def make_trail(
         client.start_logging(Name=name)
     if tags:
         client.add_tags(
-            ResourceId=created["TrailARN"], TagsList=[{"Key": k, "Value": v} for k, v in tags.items()]
+            ResourceId=created["TrailARN"],
+            TagsList=[{"Key": k, "Value": v} for k, v in tags.items()],
         )
     return str(created["TrailARN"])
 
@@ -226,7 +232,9 @@ def rule_event(
     event: dict[str, Any] = {
         "version": "1.0",
         "invokingEvent": json.dumps(invoking),
-        "ruleParameters": parameters if isinstance(parameters, str) else json.dumps(parameters or {}),
+        "ruleParameters": parameters
+        if isinstance(parameters, str)
+        else json.dumps(parameters or {}),
         "resultToken": token,
         "eventLeftScope": left_scope,
         "configRuleArn": f"arn:aws:config:{region}:{account}:config-rule/config-rule-abc123",
@@ -277,7 +285,9 @@ def oversized_event(name: str, region: str = "us-east-1", **kwargs: Any) -> dict
     return rule_event(invoking, **kwargs)
 
 
-def scheduled_event(rule: str = TRAIL_RULE, account: str = ACCOUNT, **kwargs: Any) -> dict[str, Any]:
+def scheduled_event(
+    rule: str = TRAIL_RULE, account: str = ACCOUNT, **kwargs: Any
+) -> dict[str, Any]:
     invoking = {
         "awsAccountId": account,
         "notificationCreationTime": NOTIFICATION_TIME,
@@ -317,7 +327,12 @@ Override = Callable[[str, dict[str, Any]], Any]  # (region, params) -> response,
 
 class ClientProxy:
     def __init__(
-        self, client: Any, service: str, region: str, calls: list[Call], overrides: dict[str, Override]
+        self,
+        client: Any,
+        service: str,
+        region: str,
+        calls: list[Call],
+        overrides: dict[str, Override],
     ) -> None:
         self._client = client
         self._service = service

@@ -98,7 +98,9 @@ def test_change_notification_gives_the_cores_verdict(world: World, path: str) ->
     name = "trail-" + Path(path).stem[:100]
     make_trail(name, selectors=selectors)
     world.expect_puts(1)
-    evaluations, errors = run_rule(TRAIL_RULE, change_event(trail_item(name)), context(), world.make_session)
+    evaluations, errors = run_rule(
+        TRAIL_RULE, change_event(trail_item(name)), context(), world.make_session
+    )
     expected_verdict = verdict(selectors)
     assert expected_verdict.compliance == (
         "COMPLIANT" if path.startswith("compliant/") else "NON_COMPLIANT"
@@ -188,7 +190,9 @@ def test_oversized_notification_tags_from_the_history_exempt(world: World) -> No
         TRAIL_RULE, oversized_event("big-trail"), context(), world.make_session
     )
     expected = [
-        evaluation("big-trail", NA, "Exempted by the tag trailguard:exempt=true on the trail", CAPTURE_DT)
+        evaluation(
+            "big-trail", NA, "Exempted by the tag trailguard:exempt=true on the trail", CAPTURE_DT
+        )
     ]
     assert (evaluations, errors) == (expected, [])
 
@@ -219,7 +223,9 @@ def test_change_about_a_trail_homed_elsewhere_is_not_applicable(world: World) ->
     world.expect_puts(1)
     item = trail_item("west-multi", "us-east-1", home_region="eu-west-1", multi_region=True)
     evaluations, errors = run_rule(TRAIL_RULE, change_event(item), context(), world.make_session)
-    expected = [evaluation("west-multi", NA, "Evaluated in the trail's home region eu-west-1", CAPTURE_DT)]
+    expected = [
+        evaluation("west-multi", NA, "Evaluated in the trail's home region eu-west-1", CAPTURE_DT)
+    ]
     assert (evaluations, errors) == (expected, [])
     assert world.puts() == [put_request(expected)]
     assert world.ops("cloudtrail") == []
@@ -245,7 +251,12 @@ def test_change_exempt_by_configuration_item_tag(world: World) -> None:
     item = trail_item("tagged-trail", tags={"trailguard:exempt": "True"})
     evaluations, _ = run_rule(TRAIL_RULE, change_event(item), context(), world.make_session)
     assert evaluations == [
-        evaluation("tagged-trail", NA, "Exempted by the tag trailguard:exempt=true on the trail", CAPTURE_DT)
+        evaluation(
+            "tagged-trail",
+            NA,
+            "Exempted by the tag trailguard:exempt=true on the trail",
+            CAPTURE_DT,
+        )
     ]
 
 
@@ -272,7 +283,9 @@ def test_stopped_trail_is_non_compliant(world: World) -> None:
         TRAIL_RULE, change_event(trail_item("stopped-trail")), context(), world.make_session
     )
     expected = [
-        evaluation("stopped-trail", "NON_COMPLIANT", stopped_annotation(V_ALL.annotation), CAPTURE_DT)
+        evaluation(
+            "stopped-trail", "NON_COMPLIANT", stopped_annotation(V_ALL.annotation), CAPTURE_DT
+        )
     ]
     assert expected[0]["Annotation"].startswith("The trail is not logging")
     assert (evaluations, errors) == (expected, [])
@@ -332,7 +345,13 @@ def test_scheduled_evaluates_each_home_trail_once_and_retires_gone_ones(world: W
     ]  # fmt: skip
     assert (evaluations, errors) == (expected, [])
     assert world.puts() == [put_request(expected)]
-    read = sorted({p.get("TrailName") or p.get("Name") for r, op, p in world.ops("cloudtrail") if op.startswith("get_")})
+    read = sorted(
+        {
+            p.get("TrailName") or p.get("Name")
+            for r, op, p in world.ops("cloudtrail")
+            if op.startswith("get_")
+        }
+    )
     assert read == sorted(trail_arn(n) for n in ("east-single", "east-multi", "east-stopped"))
 
 
@@ -380,7 +399,11 @@ def test_scheduled_skips_another_accounts_organization_trail(world: World) -> No
         [evaluation("own-trail", "COMPLIANT", V_ALL.annotation, NOTIFICATION_DT)],
         [],
     )
-    assert all(foreign["TrailARN"] not in json.dumps(p) for _, op, p in world.ops("cloudtrail") if op != "describe_trails")
+    assert all(
+        foreign["TrailARN"] not in json.dumps(p)
+        for _, op, p in world.ops("cloudtrail")
+        if op != "describe_trails"
+    )
 
 
 def test_scheduled_with_a_failing_compliance_query_still_evaluates(world: World) -> None:
@@ -411,7 +434,9 @@ def test_exempt_trails_parameter(world: World, by: str) -> None:
     event = scheduled_event(parameters={"ExemptTrails": f"some-other,{value}"})
     evaluations, errors = run_rule(TRAIL_RULE, event, context(), world.make_session)
     expected = [
-        evaluation("exempt-trail", NA, "Exempted by the rule parameter ExemptTrails", NOTIFICATION_DT),
+        evaluation(
+            "exempt-trail", NA, "Exempted by the rule parameter ExemptTrails", NOTIFICATION_DT
+        ),
         evaluation("judged-trail", "NON_COMPLIANT", V_PUBLISH.annotation, NOTIFICATION_DT),
     ]
     assert (evaluations, errors) == (expected, [])
@@ -436,9 +461,13 @@ def test_exemption_tag(world: World, key: str, tags: dict[str, str], exempt: boo
     event = scheduled_event(parameters={"ExemptionTagKey": key})
     evaluations, errors = run_rule(TRAIL_RULE, event, context(), world.make_session)
     if exempt:
-        expected = evaluation("tagged-trail", NA, f"Exempted by the tag {key}=true on the trail", NOTIFICATION_DT)
+        expected = evaluation(
+            "tagged-trail", NA, f"Exempted by the tag {key}=true on the trail", NOTIFICATION_DT
+        )
     else:
-        expected = evaluation("tagged-trail", "NON_COMPLIANT", V_PUBLISH.annotation, NOTIFICATION_DT)
+        expected = evaluation(
+            "tagged-trail", "NON_COMPLIANT", V_PUBLISH.annotation, NOTIFICATION_DT
+        )
     assert (evaluations, errors) == ([expected], [])
     list_tags = [p for _, op, p in world.ops("cloudtrail") if op == "list_tags"]
     assert list_tags == ([] if key == "-" else [{"ResourceIdList": [trail_arn("tagged-trail")]}])
@@ -464,7 +493,10 @@ def test_more_than_100_trails_are_put_in_batches_of_100(world: World) -> None:
         for i, name in enumerate(names)
     ]  # fmt: skip
     assert (evaluations, errors) == (expected, [])
-    assert world.puts() == [put_request(expected[:100], "token-123"), put_request(expected[100:], "token-123")]
+    assert world.puts() == [
+        put_request(expected[:100], "token-123"),
+        put_request(expected[100:], "token-123"),
+    ]
     assert [len(p["Evaluations"]) for p in world.puts()] == [100, 23]
     # ListTags takes at most 20 ARNs
     list_tags = [p["ResourceIdList"] for _, op, p in world.ops("cloudtrail") if op == "list_tags"]
@@ -496,14 +528,22 @@ def test_exactly_100_evaluations_are_one_batch(world: World) -> None:
     assert world.puts() == [put_request(evaluations)]
 
 
-@pytest.mark.parametrize(("token", "test_mode"), [("TESTMODE", True), ("a-real-result-token", False), ("testmode", False)])
+@pytest.mark.parametrize(
+    ("token", "test_mode"),
+    [("TESTMODE", True), ("a-real-result-token", False), ("testmode", False)],
+)
 def test_result_token_sets_test_mode(world: World, token: str, test_mode: bool) -> None:
     make_trail("home-trail", selectors=ADV_ALL)
     world.expect_puts(1)
     evaluations, _ = run_rule(
-        TRAIL_RULE, change_event(trail_item("home-trail"), token=token), context(), world.make_session
+        TRAIL_RULE,
+        change_event(trail_item("home-trail"), token=token),
+        context(),
+        world.make_session,
     )
-    assert world.puts() == [{"Evaluations": evaluations, "ResultToken": token, "TestMode": test_mode}]
+    assert world.puts() == [
+        {"Evaluations": evaluations, "ResultToken": token, "TestMode": test_mode}
+    ]
 
 
 def test_put_false_puts_nothing(world: World) -> None:
@@ -534,7 +574,9 @@ def test_put_false_puts_nothing(world: World) -> None:
         (ACCOUNT_RULE, json.dumps({"ResourceTypes": "AWS::SNS::PhoneNumber"}), "ResourceTypes"),
     ],
 )
-def test_invalid_parameters_fail_naming_the_parameter(world: World, rule: str, raw: str, names: str) -> None:
+def test_invalid_parameters_fail_naming_the_parameter(
+    world: World, rule: str, raw: str, names: str
+) -> None:
     event = scheduled_event(rule, parameters=raw)
     with pytest.raises(RuleError, match="invalid rule parameters") as caught:
         run_rule(rule, event, context(), world.make_session)
@@ -545,12 +587,16 @@ def test_invalid_parameters_fail_naming_the_parameter(world: World, rule: str, r
 
 
 @pytest.mark.parametrize("raw", ["[]", '"RequireLogging"', "5", "true"])
-def test_parameters_that_are_json_but_not_an_object_fail_as_rule_errors(world: World, raw: str) -> None:
+def test_parameters_that_are_json_but_not_an_object_fail_as_rule_errors(
+    world: World, raw: str
+) -> None:
     """BUG (src/trailguard/rules/metadata.py ``parameters``): ``dict(raw or {})`` runs before
     the object check, so "[]" passes as no parameters and '"x"' / "5" escape as a bare
     ValueError/TypeError instead of a RuleError naming the parameters."""
     with pytest.raises(RuleError, match="JSON object"):
-        run_rule(TRAIL_RULE, scheduled_event(parameters=raw), context(), world.make_session, put=False)
+        run_rule(
+            TRAIL_RULE, scheduled_event(parameters=raw), context(), world.make_session, put=False
+        )
 
 
 def test_valid_parameters_are_accepted(world: World) -> None:
@@ -563,7 +609,10 @@ def test_valid_parameters_are_accepted(world: World) -> None:
         "RequireLogging": "true",
     }
     evaluations, _ = run_rule(
-        TRAIL_RULE, change_event(trail_item("home-trail"), parameters=params), context(), world.make_session
+        TRAIL_RULE,
+        change_event(trail_item("home-trail"), parameters=params),
+        context(),
+        world.make_session,
     )
     both = verdict(ADV_ALL, ("AWS::SNS::Topic", "AWS::SNS::PlatformEndpoint"))
     assert both.compliance == "NON_COMPLIANT"
@@ -608,7 +657,10 @@ def test_unreadable_trail_status_is_never_compliant(world: World) -> None:
     world.expect_previous([[]])
     world.expect_puts(1)
     evaluations, errors = run_rule(
-        TRAIL_RULE, scheduled_event(parameters={"RequireLogging": "false"}), context(), world.make_session
+        TRAIL_RULE,
+        scheduled_event(parameters={"RequireLogging": "false"}),
+        context(),
+        world.make_session,
     )
     assert (evaluations, errors) == (
         [evaluation("locked-trail", "COMPLIANT", V_ALL.annotation, NOTIFICATION_DT)],
@@ -636,7 +688,12 @@ def test_unreadable_trail_previously_evaluated_is_not_retired(world: World) -> N
 
 def _account_run(world: World, **kwargs: Any) -> tuple[list[dict[str, Any]], list[str]]:
     world.region = "eu-west-1"
-    return run_rule(ACCOUNT_RULE, scheduled_event(ACCOUNT_RULE, **kwargs), context(region="eu-west-1"), world.make_session)
+    return run_rule(
+        ACCOUNT_RULE,
+        scheduled_event(ACCOUNT_RULE, **kwargs),
+        context(region="eu-west-1"),
+        world.make_session,
+    )
 
 
 def account_evaluation(compliance: str, annotation: str) -> dict[str, Any]:
@@ -648,11 +705,15 @@ def test_account_covered_by_a_multi_region_trail_homed_elsewhere(world: World) -
     make_trail("org-wide", "us-east-1", multi_region=True, selectors=ADV_ALL)
     world.expect_puts(1, "eu-west-1")
     evaluations, errors = _account_run(world)
-    expected = [account_evaluation("COMPLIANT", f"Trail org-wide (us-east-1) logs it: {V_ALL.annotation}")]
+    expected = [
+        account_evaluation("COMPLIANT", f"Trail org-wide (us-east-1) logs it: {V_ALL.annotation}")
+    ]
     assert (evaluations, errors) == (expected, [])
     assert world.puts() == [put_request(expected)]
     # the shadow trail is read in its home region
-    assert ("us-east-1", "get_event_selectors", {"TrailName": trail_arn("org-wide")}) in world.ops("cloudtrail")
+    assert ("us-east-1", "get_event_selectors", {"TrailName": trail_arn("org-wide")}) in world.ops(
+        "cloudtrail"
+    )
 
 
 def test_account_with_only_another_regions_single_region_trail(world: World) -> None:
@@ -724,7 +785,11 @@ def test_account_unreadable_candidate_but_another_covers(world: World) -> None:
     world.expect_puts(1, "eu-west-1")
     evaluations, errors = _account_run(world)
     assert (evaluations, errors) == (
-        [account_evaluation("COMPLIANT", f"Trail west-all (eu-west-1) logs it: {V_ALL.annotation}")],
+        [
+            account_evaluation(
+                "COMPLIANT", f"Trail west-all (eu-west-1) logs it: {V_ALL.annotation}"
+            )
+        ],
         [],
     )
 
@@ -773,12 +838,25 @@ def test_cross_account_invocation_assumes_the_execution_role(world: World) -> No
     ]
     assert len(world.session_kwargs) == 2
     assumed = world.session_kwargs[1]
-    assert set(assumed) == {"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "region_name"}
+    assert set(assumed) == {
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "region_name",
+    }
     assert assumed["region_name"] == "us-east-1"
     assert assumed["aws_access_key_id"] != credentials["AccessKeyId"]  # fresh credentials
     assert world.ops("cloudtrail")[-2:] == [
-        ("us-east-1", "get_event_selectors", {"TrailName": trail_arn("member-trail", account=OTHER_ACCOUNT)}),
-        ("us-east-1", "get_trail_status", {"Name": trail_arn("member-trail", account=OTHER_ACCOUNT)}),
+        (
+            "us-east-1",
+            "get_event_selectors",
+            {"TrailName": trail_arn("member-trail", account=OTHER_ACCOUNT)},
+        ),
+        (
+            "us-east-1",
+            "get_trail_status",
+            {"Name": trail_arn("member-trail", account=OTHER_ACCOUNT)},
+        ),
     ]
 
 
@@ -786,7 +864,9 @@ def test_cross_account_invocation_assumes_the_execution_role(world: World) -> No
     ("account", "role"),
     [(ACCOUNT, f"arn:aws:iam::{ACCOUNT}:role/ConfigRuleExecution"), (OTHER_ACCOUNT, None)],
 )
-def test_no_role_assumed_for_own_account_or_without_role(world: World, account: str, role: str | None) -> None:
+def test_no_role_assumed_for_own_account_or_without_role(
+    world: World, account: str, role: str | None
+) -> None:
     make_trail("home-trail", selectors=ADV_ALL)
     world.expect_puts(1)
     event = change_event(trail_item("home-trail"), account=account, execution_role=role)
@@ -828,7 +908,8 @@ def test_handler_file_fails_the_invocation_on_bad_parameters() -> None:
     module = _load_handler(TRAIL_RULE)
     with mock_aws(), pytest.raises(RuleError, match="RequireLogging"):
         module.lambda_handler(
-            change_event(trail_item("home-trail"), parameters={"RequireLogging": "maybe"}), context()
+            change_event(trail_item("home-trail"), parameters={"RequireLogging": "maybe"}),
+            context(),
         )
 
 
@@ -865,7 +946,12 @@ def test_cli_account_rule_scheduled_plain_moto() -> None:
         code, out, err = _cli(ACCOUNT_RULE, "--scheduled", "--region", "eu-west-1")
     assert (code, err) == (0, "")
     assert json.loads(out) == shown(
-        (ACCOUNT_TYPE, ACCOUNT, "COMPLIANT", f"Trail org-wide (us-east-1) logs it: {V_ALL.annotation}")
+        (
+            ACCOUNT_TYPE,
+            ACCOUNT,
+            "COMPLIANT",
+            f"Trail org-wide (us-east-1) logs it: {V_ALL.annotation}",
+        )
     )
 
 
@@ -886,10 +972,14 @@ def test_cli_trail_rule_scheduled(cli_world: World) -> None:
 def test_cli_parameters(cli_world: World) -> None:
     make_trail("stopped-trail", selectors=ADV_ALL, logging=False)
     cli_world.expect_previous([[]])
-    code, out, _ = _cli(TRAIL_RULE, "--parameters", '{"RequireLogging": "false"}', "--region", "us-east-1")
+    code, out, _ = _cli(
+        TRAIL_RULE, "--parameters", '{"RequireLogging": "false"}', "--region", "us-east-1"
+    )
     assert code == 0
     assert json.loads(out) == shown((TRAIL_TYPE, "stopped-trail", "COMPLIANT", V_ALL.annotation))
-    code, out, err = _cli(TRAIL_RULE, "--parameters", '{"RequireLogging": "no"}', "--region", "us-east-1")
+    code, out, err = _cli(
+        TRAIL_RULE, "--parameters", '{"RequireLogging": "no"}', "--region", "us-east-1"
+    )
     assert (code, out) == (2, "")
     assert err.startswith("trailguard: error: invalid rule parameters: parameter RequireLogging")
 
@@ -902,7 +992,9 @@ def test_cli_event_file(cli_world: World, tmp_path: Path, whole_event: bool) -> 
     path.write_text(event["invokingEvent"] if not whole_event else json.dumps(event))
     code, out, err = _cli(TRAIL_RULE, "--event", str(path), "--region", "us-east-1")
     assert (code, err) == (0, "")
-    assert json.loads(out) == shown((TRAIL_TYPE, "home-trail", "NON_COMPLIANT", V_PUBLISH.annotation))
+    assert json.loads(out) == shown(
+        (TRAIL_TYPE, "home-trail", "NON_COMPLIANT", V_PUBLISH.annotation)
+    )
     assert cli_world.puts() == []
 
 
