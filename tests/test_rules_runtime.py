@@ -25,8 +25,6 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-
-import trailguard.aws
 from rule_events import (
     ACCOUNT,
     ACCOUNT_RULE,
@@ -57,6 +55,8 @@ from rule_events import (
     trail_item,
     verdict,
 )
+
+import trailguard.aws
 from trailguard.cli import main
 from trailguard.rules.runtime import RuleError, handle, run_rule
 
@@ -896,7 +896,7 @@ def _load_handler(rule_id: str) -> Any:
 )
 def test_handler_files(rule_id: str, make_event: Any) -> None:
     module = _load_handler(rule_id)
-    assert module.RULE_ID == rule_id
+    assert rule_id == module.RULE_ID
     with mock_aws():  # real moto put_evaluations in test mode, boto3's default session
         make_bucket()
         make_trail("home-trail", selectors=ADV_ALL)
