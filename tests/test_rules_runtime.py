@@ -822,7 +822,6 @@ def test_cross_account_invocation_assumes_the_execution_role(world: World) -> No
         aws_session_token=credentials["SessionToken"],
         region_name="us-east-1",
     )
-    make_bucket(member)
     make_trail("member-trail", selectors=ADV_PUBLISH, session=member)
     make_trail("central-trail", selectors=ADV_ALL)
     world.expect_previous([[]])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -332,6 +332,128 @@ def cmd_deploy(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     return EXIT_OK
 
 
+def _progress_bar(stream: TextIO) -> Callable[[str, int, int], None] | None:
+    """A one-line progress bar on a terminal; nothing when output is not a terminal."""
+    if not stream.isatty():
+        return None
+
+    def show(phase: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        stream.write(f"\r{phase:<16} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def _write_report(report: Any, args: argparse.Namespace, stdout: TextIO) -> None:
+    from trailguard.reporting.render import render
+
+    text = render(report, args.output)
+    if args.out:
+        try:
+            with open(args.out, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from exc
+        stdout.write(f"report written to {args.out}\n")
+    else:
+        stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _rule_parameters(raw: str | None) -> Any:
+    from trailguard.rules.logic import RuleParameters
+    from trailguard.rules.metadata import ParameterError, load, parameters
+
+    try:
+        values = parameters(load("cloudtrail-sns-data-events-enabled"), raw)
+    except ParameterError as exc:
+        raise UsageError(f"--parameters: {exc}") from exc
+    return RuleParameters.from_strings(values)
+
+
+def cmd_scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from trailguard.aws import AwsSetupError, Clients
+    from trailguard.reporting.model import Report, entry_from_finding
+    from trailguard.scan import Scanner, Target, enabled_regions, organization_targets
+
+    params = _rule_parameters(args.parameters)
+    if args.org and not args.role_name:
+        raise UsageError("--org needs --role-name (the role to assume in each account)")
+    try:
+        clients = Clients.from_profile(args.profile, args.region)
+        session = clients.session
+        account = clients.account_id()
+        regions = args.regions or enabled_regions(session, clients.region)
+        if args.org:
+            targets = organization_targets(
+                session, args.role_name, args.accounts, lambda **kw: boto3.Session(**kw)
+            )
+        else:
+            targets = [Target(account, session)]
+    except AwsSetupError as exc:
+        raise UsageError(str(exc)) from exc
+    except (ClientError, BotoCoreError) as exc:
+        raise Failed(f"cannot start the scan: {exc}") from exc
+    scanner = Scanner(
+        targets, regions, params, max_workers=args.max_workers, progress=_progress_bar(sys.stderr)
+    )
+    result = scanner.scan()
+    entries = [entry_from_finding(f, result.facts.get(f.trail_arn or "")) for f in result.findings]
+    order = {"NON_COMPLIANT": 0, "NOT_APPLICABLE": 2}
+    entries.sort(
+        key=lambda e: (order.get(e.compliance, 1), e.account_id, e.region, e.rule, e.resource_id)
+    )
+    report = Report(
+        title="trailguard scan: CloudTrail recording of Amazon SNS data events",
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        source=f"live scan of {len(targets)} account(s), {len(regions)} region(s)",
+        entries=tuple(entries),
+        errors=tuple(result.errors),
+    )
+    _write_report(report, args, stdout)
+    return EXIT_NON_COMPLIANT if report.non_compliant or report.errors else EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from trailguard.aws import AwsSetupError, Clients
+    from trailguard.reporting.from_config import build_report, from_account, from_aggregator
+
+    try:
+        clients = Clients.from_profile(args.profile, args.region)
+        identity = clients.client("sts").get_caller_identity()
+        partition = identity["Arn"].split(":")[1]
+        config = clients.client("config")
+        if args.aggregator:
+            entries = from_aggregator(config, args.aggregator, partition)
+            source = f"AWS Config aggregator {args.aggregator}"
+        else:
+            entries = from_account(config, identity["Account"], clients.region, partition)
+            source = f"AWS Config in account {identity['Account']}, {clients.region}"
+    except AwsSetupError as exc:
+        raise UsageError(str(exc)) from exc
+    except (ClientError, BotoCoreError) as exc:
+        raise Failed(f"cannot read AWS Config results: {exc}") from exc
+    generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    report = build_report(entries, source, generated)
+    _write_report(report, args, stdout)
+    return EXIT_NON_COMPLIANT if report.non_compliant else EXIT_OK
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--output", choices=("table", "json", "csv", "html", "md"), default="table")
+    parser.add_argument("--out", metavar="FILE", help="write the report to FILE")
+    parser.add_argument("--profile")
+    parser.add_argument("--region", help="region for the API calls (default: the profile's)")
+
+
 def _add_requirement_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resource-types",
@@ -437,6 +559,32 @@ def build_parser() -> _Parser:
     deploy.add_argument("--dry-run", action="store_true", help="list the calls, make none")
     deploy.add_argument("--root", default=".", help="the project checkout (default: here)")
     deploy.set_defaults(handler=cmd_deploy)
+
+    scan = commands.add_parser(
+        "scan",
+        help="evaluate live accounts and regions as the Config rules would",
+        description="Per-trail and per-account-and-region findings, the same verdicts and "
+        "annotations as the Config rules. Exit 0 all compliant, 1 anything non-compliant or "
+        "not evaluated, 2 bad input.",
+    )
+    scan.add_argument("--regions", type=_comma_list, help="default: all enabled regions")
+    scan.add_argument("--org", action="store_true", help="every active account of the org")
+    scan.add_argument("--role-name", help="with --org: the role to assume in each account")
+    scan.add_argument("--accounts", type=_comma_list, help="with --org: only these accounts")
+    scan.add_argument("--parameters", metavar="JSON", help="rule parameters, as for the rules")
+    scan.add_argument("--max-workers", type=int, default=8, help="concurrent calls (default 8)")
+    _add_report_options(scan)
+    scan.set_defaults(handler=cmd_scan)
+
+    report = commands.add_parser(
+        "report",
+        help="the auditor report from AWS Config's results (account or aggregator)",
+        description="Build the report from the pack's results in AWS Config: the current "
+        "account and region, or a configuration aggregator.",
+    )
+    report.add_argument("--aggregator", metavar="NAME", help="a Config aggregator's name")
+    _add_report_options(report)
+    report.set_defaults(handler=cmd_report)
 
     rule = commands.add_parser(
         "rule", help="run a Config rule locally", description="Run the Config rules locally."

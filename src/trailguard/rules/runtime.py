@@ -14,6 +14,7 @@ Needs only the standard library and boto3 (it runs in Lambda); the session is pa
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from trailguard.rules.logic import (
 )
 from trailguard.rules.metadata import ParameterError, load, parameters
 
+LOG = logging.getLogger("trailguard.rules")
 BATCH_SIZE = 100  # PutEvaluations takes at most 100 evaluations a call
 TAGS_BATCH = 20  # ListTags takes at most 20 trail ARNs a call
 DELETED_STATUSES = ("ResourceDeleted", "ResourceDeletedNotRecorded", "ResourceNotRecorded")
@@ -260,7 +262,7 @@ class RuleRun:
                     if qualifier.get("ResourceType") == TRAIL_TYPE:
                         ids.append(qualifier["ResourceId"])
         except (ClientError, BotoCoreError) as exc:
-            print(f"warning: cannot list previous results to retire: {_error_text(exc)}")
+            LOG.warning("cannot list previous results to retire: %s", _error_text(exc))
         return ids
 
     def _evaluate_trails(self, trails: list[TrailFacts]) -> list[Finding]:

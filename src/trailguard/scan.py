@@ -1,0 +1,270 @@
+"""``trailguard scan``: the Config rules' verdicts, now, for live accounts and regions.
+
+Per account and region, one ``DescribeTrails`` (shadow trails included) lists what applies
+there; each distinct trail is then read once, in its home region, through the account that
+owns it when that account is scanned (``GetEventSelectors`` and ``GetTrailStatus``); the
+verdicts come from the same functions the Config rules call. Calls run in a bounded thread
+pool, each account-region held under CloudTrail's per-region rate limits by a client-side
+limiter, with botocore's adaptive retries behind it. An account that cannot be entered is
+reported as such, never skipped silently.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import botocore.config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from trailguard.rules.logic import (
+    Finding,
+    NotEvaluated,
+    RuleParameters,
+    TrailFacts,
+    evaluate_account,
+    evaluate_trail,
+)
+from trailguard.rules.runtime import TAGS_BATCH, read_trail_facts
+
+CLIENT_CONFIG = botocore.config.Config(
+    retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=20
+)
+DEFAULT_TPS = 5.0  # per account-region; CloudTrail allows 10 for Describe/Get calls
+Progress = Callable[[str, int, int], None]
+
+
+class RateLimiter:
+    """At most ``rate`` calls a second, spread evenly (thread-safe)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            time.sleep(start - now)
+
+
+@dataclass(slots=True)
+class Target:
+    account_id: str
+    session: Any | None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class ScanResult:
+    findings: list[Finding] = field(default_factory=list)
+    facts: dict[str, TrailFacts] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    calls: Counter[str] = field(default_factory=Counter)
+    regions: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"
+
+
+class Scanner:
+    def __init__(
+        self,
+        targets: list[Target],
+        regions: list[str],
+        params: RuleParameters,
+        max_workers: int = 8,
+        tps: float = DEFAULT_TPS,
+        progress: Progress | None = None,
+    ) -> None:
+        self.targets = targets
+        self.regions = regions
+        self.params = params
+        self.max_workers = max_workers
+        self.tps = tps
+        self.progress = progress
+        self.result = ScanResult(regions=list(regions), accounts=[t.account_id for t in targets])
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._limiters: dict[tuple[str, str], RateLimiter] = {}
+        self._lock = threading.Lock()
+
+    def client(self, target: Target, region: str) -> Any:
+        key = (target.account_id, region)
+        with self._lock:
+            if key not in self._clients:
+                assert target.session is not None, "an unreachable account has no clients"
+                client = target.session.client(
+                    "cloudtrail", region_name=region, config=CLIENT_CONFIG
+                )
+                limiter = self._limiters.setdefault(key, RateLimiter(self.tps))
+                counter = self.result.calls
+
+                def before_call(model: Any, **_: Any) -> None:
+                    limiter.wait()
+                    with self._lock:
+                        counter[model.name] += 1
+
+                client.meta.events.register("before-call.cloudtrail.*", before_call)
+                self._clients[key] = client
+            return self._clients[key]
+
+    def _run(self, phase: str, jobs: list[Callable[[], None]]) -> None:
+        done = 0
+        if self.progress:
+            self.progress(phase, 0, len(jobs))
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            for future in [pool.submit(job) for job in jobs]:
+                future.result()
+                done += 1
+                if self.progress:
+                    self.progress(phase, done, len(jobs))
+
+    def scan(self) -> ScanResult:
+        reachable = [t for t in self.targets if t.session is not None]
+        for target in self.targets:
+            if target.error:
+                self.result.errors.append(f"account {target.account_id}: {target.error}")
+        listed: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+        def lister(target: Target, region: str) -> Callable[[], None]:
+            def job() -> None:
+                try:
+                    response = self.client(target, region).describe_trails(includeShadowTrails=True)
+                    listed[(target.account_id, region)] = list(response.get("trailList", []))
+                except (ClientError, BotoCoreError) as exc:
+                    self.result.errors.append(
+                        f"account {target.account_id} {region}: DescribeTrails failed: "
+                        f"{_error_text(exc)}"
+                    )
+
+            return job
+
+        self._run("listing trails", [lister(t, r) for t in reachable for r in self.regions])
+        by_account = {t.account_id: t for t in reachable}
+        readers: dict[str, tuple[Target, dict[str, Any]]] = {}
+        for (account, _region), trails in sorted(listed.items()):
+            for trail in trails:
+                arn = trail["TrailARN"]
+                owner = by_account.get(arn.split(":")[4])
+                if arn not in readers or (owner is not None and readers[arn][0] is not owner):
+                    readers[arn] = (owner or by_account[account], trail)
+
+        # Trails read through the same account and home region are read by one job, which
+        # lists their tags (only when a tag exemption is set) 20 at a time, ListTags' limit.
+        groups: dict[tuple[str, str], list[tuple[Target, dict[str, Any]]]] = {}
+        for _arn, (target, trail) in sorted(readers.items()):
+            groups.setdefault((target.account_id, trail["HomeRegion"]), []).append((target, trail))
+
+        def reader(chunk: list[tuple[Target, dict[str, Any]]]) -> Callable[[], None]:
+            def job() -> None:
+                client = self.client(chunk[0][0], chunk[0][1]["HomeRegion"])
+                arns = [trail["TrailARN"] for _, trail in chunk]
+                tags = self._tags(client, arns) if self.params.exemption_tag_key else {}
+                for _, trail in chunk:
+                    arn = trail["TrailARN"]
+                    self.result.facts[arn] = read_trail_facts(client, trail, tags.get(arn))
+
+            return job
+
+        jobs = [
+            reader(members[i : i + TAGS_BATCH])
+            for _, members in sorted(groups.items())
+            for i in range(0, len(members), TAGS_BATCH)
+        ]
+        self._run("reading trails", jobs)
+        facts = self.result.facts
+        for arn in sorted(facts):
+            known = facts[arn]
+            if known.account_id not in by_account:
+                continue
+            try:
+                self.result.findings.append(
+                    evaluate_trail(known, self.params, known.home_region, known.account_id)
+                )
+            except NotEvaluated as exc:
+                self.result.errors.append(f"account {known.account_id}: {exc}")
+        for (account, region), trails in sorted(listed.items()):
+            seen = [facts[t["TrailARN"]] for t in trails if t["TrailARN"] in facts]
+            try:
+                self.result.findings.append(evaluate_account(account, region, seen, self.params))
+            except NotEvaluated as exc:
+                self.result.errors.append(f"account {account} {region}: {exc}")
+        return self.result
+
+    def _tags(self, client: Any, arns: list[str]) -> dict[str, dict[str, str]]:
+        """Tags by trail ARN; a trail whose tags cannot be read gets none (so no exemption)."""
+        try:
+            response = client.list_tags(ResourceIdList=arns)
+        except (ClientError, BotoCoreError) as exc:
+            self.result.errors.append(f"ListTags failed (no tag exemptions): {_error_text(exc)}")
+            return {}
+        return {
+            item["ResourceId"]: {t["Key"]: t.get("Value", "") for t in item.get("TagsList", [])}
+            for item in response.get("ResourceTagList", [])
+        }
+
+
+def enabled_regions(session: Any, region: str) -> list[str]:
+    """The regions enabled for the account, as EC2 reports them."""
+    ec2 = session.client("ec2", region_name=region)
+    regions = ec2.describe_regions(AllRegions=False)["Regions"]
+    return sorted(r["RegionName"] for r in regions)
+
+
+def organization_targets(
+    session: Any,
+    role_name: str,
+    only: Iterable[str] | None,
+    make_session: Callable[..., Any],
+) -> list[Target]:
+    """Every ACTIVE account of the organization (or ``only`` those), entered through
+    ``role_name`` (the caller's own account with the caller's credentials)."""
+    me = session.client("sts").get_caller_identity()
+    own, partition = me["Account"], me["Arn"].split(":")[1]
+    accounts: list[str] = []
+    paginator = session.client("organizations").get_paginator("list_accounts")
+    for page in paginator.paginate():
+        accounts += [a["Id"] for a in page["Accounts"] if a.get("Status") == "ACTIVE"]
+    wanted = set(only) if only else None
+    targets: list[Target] = []
+    for account in sorted(accounts):
+        if wanted is not None and account not in wanted:
+            continue
+        if account == own:
+            targets.append(Target(account, session))
+            continue
+        role = f"arn:{partition}:iam::{account}:role/{role_name}"
+        try:
+            creds = session.client("sts").assume_role(
+                RoleArn=role, RoleSessionName="trailguard-scan"
+            )["Credentials"]
+        except (ClientError, BotoCoreError) as exc:
+            targets.append(Target(account, None, f"cannot assume {role}: {_error_text(exc)}"))
+            continue
+        targets.append(
+            Target(
+                account,
+                make_session(
+                    aws_access_key_id=creds["AccessKeyId"],
+                    aws_secret_access_key=creds["SecretAccessKey"],
+                    aws_session_token=creds["SessionToken"],
+                    region_name=session.region_name,
+                ),
+            )
+        )
+    for account in sorted((wanted or set()) - set(accounts)):
+        targets.append(Target(account, None, "not an active account of the organization"))
+    return targets
