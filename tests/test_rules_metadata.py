@@ -31,7 +31,9 @@ RULES = {
     if r["Type"] == "AWS::Config::ConfigRule"
 }
 REMEDIATIONS = [
-    r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Config::RemediationConfiguration"
+    r["Properties"]
+    for r in RESOURCES.values()
+    if r["Type"] == "AWS::Config::RemediationConfiguration"
 ]
 MESSAGE_TYPES = {
     "ConfigurationItemChangeNotification",
@@ -81,7 +83,8 @@ def test_pack_rule_names_are_the_rule_ids() -> None:
 
 
 def test_pack_is_generated_from_the_metadata() -> None:
-    assert PACK_TEXT == conformance_pack_text(), "conformance-pack.yaml is stale: trailguard build"
+    generated = conformance_pack_text()
+    assert generated == PACK_TEXT, "conformance-pack.yaml is stale: trailguard build"
 
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)
@@ -112,14 +115,20 @@ def test_pack_rule_source(rule_id: str) -> None:
     assert all(d["EventSource"] == "aws.config" for d in details)
     expected = set()
     if meta.raw["triggers"]["configurationChange"]:
-        expected |= {"ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification"}
+        expected |= {
+            "ConfigurationItemChangeNotification",
+            "OversizedConfigurationItemChangeNotification",
+        }
     if meta.raw["triggers"]["periodic"]:
         expected.add("ScheduledNotification")
-    assert [d["MessageType"] for d in details] == sorted(expected, key=[
-        "ConfigurationItemChangeNotification",
-        "OversizedConfigurationItemChangeNotification",
-        "ScheduledNotification",
-    ].index)
+    assert [d["MessageType"] for d in details] == sorted(
+        expected,
+        key=[
+            "ConfigurationItemChangeNotification",
+            "OversizedConfigurationItemChangeNotification",
+            "ScheduledNotification",
+        ].index,
+    )
     for detail in details:
         if detail["MessageType"] == "ScheduledNotification":
             assert detail["MaximumExecutionFrequency"] == {"Ref": "MaximumExecutionFrequency"}
@@ -129,7 +138,9 @@ def test_pack_rule_source(rule_id: str) -> None:
         assert "Scope" not in rule
     else:
         assert rule["Scope"] == {"ComplianceResourceTypes": [meta.resource_type]}
-    assert PACK["Parameters"]["MaximumExecutionFrequency"]["Default"] == meta.raw["defaultFrequency"]
+    assert (
+        PACK["Parameters"]["MaximumExecutionFrequency"]["Default"] == meta.raw["defaultFrequency"]
+    )
     assert len(rule["Description"]) <= 256
 
 
@@ -212,7 +223,9 @@ def _parameter_dicts(draw: st.DrawFn, rule_id: str) -> dict[str, Any]:
     chosen = draw(st.lists(st.sampled_from(sorted(properties)), unique=True))
     values = {name: draw(_value(properties[name])) for name in chosen}
     if draw(st.booleans()) and draw(st.booleans()):
-        extra = draw(st.sampled_from(["Unknown", "requirelogging", "ExemptTrail", "", "ResourceTypes "]))
+        extra = draw(
+            st.sampled_from(["Unknown", "requirelogging", "ExemptTrail", "", "ResourceTypes "])
+        )
         values[extra] = draw(st.text(max_size=5))
     return values
 
@@ -253,7 +266,10 @@ def test_validator_known_cases(rule_id: str) -> None:
     ]
     if rule_id == "cloudtrail-sns-data-events-enabled":
         cases += [
-            ({"ExemptTrails": "trail-one,arn:aws:cloudtrail:us-east-1:123456789012:trail/x-y"}, True),
+            (
+                {"ExemptTrails": "trail-one,arn:aws:cloudtrail:us-east-1:123456789012:trail/x-y"},
+                True,
+            ),
             ({"ExemptTrails": "ab"}, False),
             ({"ExemptTrails": ",".join(["abc"] * 180)}, False),  # > 700 characters
             ({"ExemptionTagKey": "-"}, True),

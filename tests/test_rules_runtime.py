@@ -339,7 +339,9 @@ def test_scheduled_evaluates_each_home_trail_once_and_retires_gone_ones(world: W
     expected = [
         evaluation("east-single", "COMPLIANT", V_ALL.annotation, NOTIFICATION_DT),
         evaluation("east-multi", "NON_COMPLIANT", V_PUBLISH.annotation, NOTIFICATION_DT),
-        evaluation("east-stopped", "NON_COMPLIANT", stopped_annotation(V_ALL.annotation), NOTIFICATION_DT),
+        evaluation(
+            "east-stopped", "NON_COMPLIANT", stopped_annotation(V_ALL.annotation), NOTIFICATION_DT
+        ),
         evaluation("gone-trail", NA, "The trail no longer exists", NOTIFICATION_DT),
         evaluation("another-gone", NA, "The trail no longer exists", NOTIFICATION_DT),
     ]  # fmt: skip
@@ -489,7 +491,9 @@ def test_more_than_100_trails_are_put_in_batches_of_100(world: World) -> None:
         TRAIL_RULE, scheduled_event(token="token-123"), context(), world.make_session
     )
     expected = [
-        evaluation(name, *((("COMPLIANT", V_ALL.annotation)) if i % 2 else ("NON_COMPLIANT", V_PUBLISH.annotation)), NOTIFICATION_DT)
+        evaluation(name, "COMPLIANT", V_ALL.annotation, NOTIFICATION_DT)
+        if i % 2
+        else evaluation(name, "NON_COMPLIANT", V_PUBLISH.annotation, NOTIFICATION_DT)
         for i, name in enumerate(names)
     ]  # fmt: skip
     assert (evaluations, errors) == (expected, [])
@@ -501,7 +505,7 @@ def test_more_than_100_trails_are_put_in_batches_of_100(world: World) -> None:
     # ListTags takes at most 20 ARNs
     list_tags = [p["ResourceIdList"] for _, op, p in world.ops("cloudtrail") if op == "list_tags"]
     assert [len(ids) for ids in list_tags] == [20] * 6 + [3]
-    assert sum(list_tags, []) == [trail_arn(n) for n in names]
+    assert [a for ids in list_tags for a in ids] == [trail_arn(n) for n in names]
 
 
 def test_batches_with_five_trails_and_many_retired_results(world: World) -> None:

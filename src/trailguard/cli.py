@@ -447,6 +447,14 @@ def cmd_report(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     return EXIT_NON_COMPLIANT if report.non_compliant else EXIT_OK
 
 
+def cmd_demo(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from pathlib import Path
+
+    from trailguard.demo import run
+
+    return run(Path(args.out), stdout)
+
+
 def _add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", choices=("table", "json", "csv", "html", "md"), default="table")
     parser.add_argument("--out", metavar="FILE", help="write the report to FILE")
@@ -585,6 +593,15 @@ def build_parser() -> _Parser:
     report.add_argument("--aggregator", metavar="NAME", help="a Config aggregator's name")
     _add_report_options(report)
     report.set_defaults(handler=cmd_report)
+
+    demo = commands.add_parser(
+        "demo",
+        help="the whole job on an embedded sandbox (no AWS account needed)",
+        description="Start a moto server on 127.0.0.1, build an organization with trails of "
+        "every shape, run the Config rules, scan, remediate, evaluate again, write reports.",
+    )
+    demo.add_argument("--out", default="reports", help="folder for the reports (default: reports)")
+    demo.set_defaults(handler=cmd_demo)
 
     rule = commands.add_parser(
         "rule", help="run a Config rule locally", description="Run the Config rules locally."

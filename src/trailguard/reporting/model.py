@@ -100,7 +100,10 @@ def fix_for(finding: Finding, facts: TrailFacts | None) -> str | None:
     if finding.rule_id == TRAIL_RULE and facts is not None:
         if facts.is_logging is False:
             return f"aws cloudtrail start-logging --name {facts.arn} --region {facts.home_region}"
-        return trail_fix(facts.arn, facts.home_region, facts.name)
+        fix = trail_fix(facts.arn, facts.home_region, facts.name)
+        if facts.is_organization:
+            fix += "; an organization trail: run it from the management account or a delegated administrator"
+        return fix
     if finding.rule_id == ACCOUNT_RULE:
         return coverage_fix(finding.region)
     return None

@@ -86,6 +86,10 @@ def parameters(metadata: RuleMetadata, raw: str | dict[str, Any] | None) -> dict
             raw = json.loads(raw) if raw.strip() else {}
         except ValueError as exc:
             raise ParameterError(f"rule parameters are not valid JSON: {exc}") from exc
-    values = dict(raw or {})
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ParameterError("rule parameters must be a JSON object of parameter names to values")
+    values = dict(raw)
     _check(metadata.schema, values, "ruleParameters")
     return {**metadata.defaults(), **values}

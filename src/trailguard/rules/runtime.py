@@ -234,7 +234,9 @@ class RuleRun:
             tags = _tags_by_arn(client, [t["TrailARN"] for t in home])
         facts = [self.facts(t, tags.get(t["TrailARN"], {})) for t in home]
         found = [(f, when) for f in self._evaluate_trails(facts)]
-        current = {f.resource_id for f, _ in found}
+        # Every trail that still exists, evaluated or not: one that could not be read must
+        # keep its last result, not be retired as gone.
+        current = {str(t.get("Name")) for t in home}
         for resource_id in self._previously_evaluated():
             if resource_id not in current:
                 gone = Finding(

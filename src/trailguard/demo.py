@@ -1,0 +1,404 @@
+"""``trailguard demo``: the whole job on a machine with no AWS account.
+
+Starts a moto server on 127.0.0.1 (a free port), builds an organization in it (three
+accounts, three regions, an organization trail, multi- and single-region trails, basic
+selectors, narrowed SNS selectors, a stopped trail, an exempted one and a compliant one),
+runs the two Config rules as AWS Config invokes them (a change notification per trail, then
+a scheduled run), scans, runs the remediation document's own script on the failing trails,
+evaluates again, and writes the auditor report before and after. Nothing leaves 127.0.0.1:
+the endpoint is forced for every client and the credentials are fake.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import boto3
+
+from trailguard.reporting.model import Report, entry_from_finding
+from trailguard.reporting.render import render
+from trailguard.rules.logic import ACCOUNT_RULE, TRAIL_RULE, RuleParameters
+from trailguard.rules.runtime import RuleError, run_rule
+from trailguard.scan import Scanner, Target
+
+REGIONS = ("us-east-1", "eu-west-1", "ap-northeast-1")
+HOME = REGIONS[0]
+ROLE = "OrganizationAccountAccessRole"
+BUCKET = "trailguard-demo-trails"
+CAPTURE_TIME = "2026-11-26T00:00:00.000Z"
+
+
+def _data(resource_type: str, *fields: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": [resource_type]},
+        *fields,
+    ]
+
+
+MANAGEMENT = {"Name": "Management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}  # fmt: skip
+SNS_ALL = {"Name": "SNS topics", "FieldSelectors": _data("AWS::SNS::Topic")}
+
+
+@dataclass(frozen=True, slots=True)
+class DemoTrail:
+    account: str  # key into the demo's accounts: management, payments, analytics
+    name: str
+    region: str
+    multi_region: bool = False
+    organization: bool = False
+    advanced: tuple[dict[str, Any], ...] = ()
+    basic: tuple[dict[str, Any], ...] = ()
+    logging: bool = True
+    tags: tuple[tuple[str, str], ...] = ()
+    story: str = ""
+
+
+TRAILS = (
+    DemoTrail(
+        "management", "org-trail", HOME, True, True,
+        basic=({"ReadWriteType": "All", "IncludeManagementEvents": True},),
+        story="organization trail, basic selectors: management events only",
+    ),
+    DemoTrail(
+        "management", "security-audit", HOME, True, advanced=(MANAGEMENT, SNS_ALL),
+        story="multi-region, logs every SNS publish",
+    ),
+    DemoTrail(
+        "payments", "payments-events", "eu-west-1",
+        advanced=(MANAGEMENT, {"Name": "Log SNS Publish", "FieldSelectors": _data(
+            "AWS::SNS::Topic", {"Field": "eventName", "Equals": ["Publish"]})}),
+        story="the AWS CLI example: Publish only, PublishBatch missed",
+    ),
+    DemoTrail(
+        "payments", "payments-archive", HOME, advanced=(SNS_ALL,), logging=False,
+        story="logs SNS publishes, but the trail is stopped",
+    ),
+    DemoTrail(
+        "analytics", "analytics-legacy", HOME, True,
+        basic=({"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [
+            {"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::analytics-raw/events/"]},
+            {"Type": "AWS::Lambda::Function",
+             "Values": ["arn:aws:lambda:us-east-1:000000000000:function:ingest"]}]},),
+        story="multi-region, basic selectors (S3 prefix, a Lambda function)",
+    ),
+    DemoTrail(
+        "analytics", "analytics-tokyo", "ap-northeast-1",
+        advanced=({"Name": "SNS topics of one team", "FieldSelectors": _data(
+            "AWS::SNS::Topic",
+            {"Field": "resources.ARN", "StartsWith": ["arn:aws:sns:ap-northeast-1:000000000000:team-a-"]})},),
+        story="single-region, SNS narrowed to one team's topics",
+    ),
+    DemoTrail(
+        "analytics", "analytics-sandbox", "eu-west-1", advanced=(MANAGEMENT,),
+        tags=(("trailguard:exempt", "true"),),
+        story="management events only, exempted by tag",
+    ),
+)  # fmt: skip
+
+
+@contextmanager
+def _sandbox_environment(endpoint: str) -> Iterator[None]:
+    """Point every boto3 client at the sandbox, with fake credentials, and restore after."""
+    saved = dict(os.environ)
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="demo",
+        AWS_SECRET_ACCESS_KEY="demo",
+        AWS_DEFAULT_REGION=HOME,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+class Sandbox:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.sessions: dict[str, Any] = {}
+        self.account_ids: dict[str, str] = {}
+        self.credentials: dict[str, dict[str, str]] = {}
+
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+
+    # --- the organization -------------------------------------------------------------------
+
+    def build(self) -> None:
+        management = boto3.Session(region_name=HOME)
+        organizations = management.client("organizations")
+        organizations.create_organization(FeatureSet="ALL")
+        me = management.client("sts").get_caller_identity()["Account"]
+        self.sessions["management"] = management
+        self.account_ids["management"] = me
+        for name in ("payments", "analytics"):
+            created = organizations.create_account(Email=f"{name}@example.com", AccountName=name)[
+                "CreateAccountStatus"
+            ]
+            account = created["AccountId"]
+            creds = management.client("sts").assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="trailguard-demo"
+            )["Credentials"]
+            self.credentials[name] = {
+                "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
+                "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+                "AWS_SESSION_TOKEN": creds["SessionToken"],
+            }
+            self.sessions[name] = self._session(name)
+            self.account_ids[name] = account
+        for key, session in self.sessions.items():
+            s3 = session.client("s3", region_name=HOME)
+            s3.create_bucket(Bucket=f"{BUCKET}-{self.account_ids[key]}")
+        for trail in TRAILS:
+            self._create(trail)
+        self.say(
+            f"Sandbox organization: {', '.join(f'{k} {v}' for k, v in self.account_ids.items())}"
+        )
+        for trail in TRAILS:
+            self.say(f"  {trail.account:<10} {trail.region:<15} {trail.name:<18} {trail.story}")
+
+    def _session(self, key: str, region: str = HOME) -> Any:
+        creds = self.credentials.get(key)
+        if creds is None:
+            return boto3.Session(region_name=region)
+        return boto3.Session(
+            aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=creds["AWS_SESSION_TOKEN"],
+            region_name=region,
+        )
+
+    def _create(self, trail: DemoTrail) -> None:
+        account = self.account_ids[trail.account]
+        cloudtrail = self.sessions[trail.account].client("cloudtrail", region_name=trail.region)
+        cloudtrail.create_trail(
+            Name=trail.name,
+            S3BucketName=f"{BUCKET}-{account}",
+            IsMultiRegionTrail=trail.multi_region,
+            IsOrganizationTrail=trail.organization,
+            TagsList=[{"Key": k, "Value": v} for k, v in trail.tags],
+        )
+        advanced = [
+            json.loads(json.dumps(s).replace("000000000000", account)) for s in trail.advanced
+        ]
+        basic = [json.loads(json.dumps(s).replace("000000000000", account)) for s in trail.basic]
+        if advanced:
+            cloudtrail.put_event_selectors(TrailName=trail.name, AdvancedEventSelectors=advanced)
+        elif basic:
+            cloudtrail.put_event_selectors(TrailName=trail.name, EventSelectors=basic)
+        if trail.logging:
+            cloudtrail.start_logging(Name=trail.name)
+
+    # --- AWS Config, as it invokes the rules ------------------------------------------------
+
+    def _event(self, key: str, invoking: dict[str, Any], rule_id: str) -> dict[str, Any]:
+        return {
+            "invokingEvent": json.dumps(invoking),
+            "ruleParameters": "{}",
+            "resultToken": "TESTMODE",
+            "accountId": self.account_ids[key],
+            "configRuleName": rule_id,
+        }
+
+    def _maker(self, key: str, region: str) -> Callable[..., Any]:
+        def make_session(**kwargs: Any) -> Any:
+            return self._session(key, kwargs.get("region_name", region))
+
+        return make_session
+
+    def run_rules(self) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = []
+        for key in self.sessions:
+            for region in REGIONS:
+                maker = self._maker(key, region)
+                cloudtrail = maker().client("cloudtrail", region_name=region)
+                for trail in cloudtrail.describe_trails(includeShadowTrails=False)["trailList"]:
+                    tags = cloudtrail.list_tags(ResourceIdList=[trail["TrailARN"]])
+                    tag_list = tags["ResourceTagList"][0].get("TagsList", [])
+                    item = {
+                        "resourceType": "AWS::CloudTrail::Trail",
+                        "resourceId": trail["Name"],
+                        "ARN": trail["TrailARN"],
+                        "awsRegion": region,
+                        "configurationItemStatus": "OK",
+                        "configurationItemCaptureTime": CAPTURE_TIME,
+                        "tags": {t["Key"]: t["Value"] for t in tag_list},
+                        "configuration": {
+                            "name": trail["Name"],
+                            "trailARN": trail["TrailARN"],
+                            "homeRegion": trail["HomeRegion"],
+                            "isMultiRegionTrail": trail["IsMultiRegionTrail"],
+                            "isOrganizationTrail": trail["IsOrganizationTrail"],
+                        },
+                    }
+                    invoking = {"messageType": "ConfigurationItemChangeNotification",
+                                "configurationItem": item}  # fmt: skip
+                    results += self._invoke(key, TRAIL_RULE, invoking, maker)
+                scheduled = {
+                    "messageType": "ScheduledNotification",
+                    "notificationCreationTime": CAPTURE_TIME,
+                    "awsAccountId": self.account_ids[key],
+                }
+                results += self._invoke(key, TRAIL_RULE, scheduled, maker)
+                results += self._invoke(key, ACCOUNT_RULE, scheduled, maker)
+        return results
+
+    def _invoke(self, key: str, rule_id: str, invoking: dict[str, Any],
+                maker: Callable[..., Any]) -> list[dict[str, Any]]:  # fmt: skip
+        event = self._event(key, invoking, rule_id)
+        try:
+            evaluations, errors = run_rule(rule_id, event, None, maker, put=True)
+        except RuleError as exc:
+            self.say(f"  rule error: {exc}")
+            return []
+        for error in errors:
+            self.say(f"  not evaluated: {error}")
+        return [
+            {
+                **e,
+                "rule": rule_id,
+                "message": invoking["messageType"],
+                "accountId": self.account_ids[key],
+            }
+            for e in evaluations
+        ]
+
+    # --- scan, remediate ----------------------------------------------------------------------
+
+    def scan(self, title: str) -> Report:
+        targets = [Target(self.account_ids[k], self._session(k)) for k in self.sessions]
+        result = Scanner(targets, list(REGIONS), RuleParameters.from_strings({})).scan()
+        entries = [
+            entry_from_finding(f, result.facts.get(f.trail_arn or "")) for f in result.findings
+        ]
+        order = {"NON_COMPLIANT": 0, "NOT_APPLICABLE": 2}
+        entries.sort(
+            key=lambda e: (
+                order.get(e.compliance, 1),
+                e.account_id,
+                e.region,
+                e.rule,
+                e.resource_id,
+            )
+        )
+        return Report(
+            title=title,
+            generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            source="trailguard demo sandbox (moto server on 127.0.0.1)",
+            entries=tuple(entries),
+            errors=tuple(result.errors),
+        )
+
+    def remediate(self, report: Report) -> list[str]:
+        """Run the SSM document's own script for each remediable non-compliant trail, with
+        the credentials of the account that owns it (as Automation would)."""
+        from trailguard.build import document
+
+        steps = document()["mainSteps"]
+        namespace: dict[str, Any] = {"__name__": "ssm_step"}
+        exec(compile(steps[0]["inputs"]["Script"], DOCUMENT_SCRIPT, "exec"), namespace)  # noqa: S102
+        handler = namespace["remediate_handler"]
+        owners = {v: k for k, v in self.account_ids.items()}
+        lines: list[str] = []
+        for entry in report.trails():
+            if entry.compliance != "NON_COMPLIANT" or not entry.trail_arn:
+                continue
+            if entry.fix and entry.fix.startswith("aws cloudtrail start-logging"):
+                lines.append(
+                    f"{entry.resource_id}: stopped trail; not a selector problem: {entry.fix}"
+                )
+                continue
+            lines.append(
+                self._attempt(handler, owners[entry.account_id], entry.trail_arn, entry.region)
+            )
+        return lines
+
+    def _attempt(self, handler: Callable[..., Any], key: str, trail: str, region: str) -> str:
+        creds = self.credentials.get(key, {})
+        saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION")}  # fmt: skip
+        os.environ.update(creds)
+        os.environ["AWS_DEFAULT_REGION"] = region
+        try:
+            output = handler(
+                {"TrailName": trail, "ResourceTypes": "AWS::SNS::Topic", "DryRun": "false"}, None
+            )
+            return f"{trail} (from {key}): {output['message']}"
+        except RuntimeError as exc:
+            return f"{trail} (from {key}): {exc}"
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+DOCUMENT_SCRIPT = "<TrailGuard-EnableSnsDataEvents AddSelectors>"
+
+
+def _print_evaluations(sandbox: Sandbox, evaluations: list[dict[str, Any]]) -> None:
+    for e in evaluations:
+        if e["message"] != "ScheduledNotification":
+            continue
+        sandbox.say(
+            f"  {e['accountId']} {e['ComplianceResourceId'][:18]:<18} {e['ComplianceType']:<15} "
+            f"{e['Annotation'][:110]}"
+        )
+
+
+def run(out_dir: Path, out: TextIO) -> int:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("trailguard").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        with _sandbox_environment(f"http://{host}:{port}"):
+            sandbox = Sandbox(out)
+            sandbox.say(
+                f"Sandbox: moto server on http://{host}:{port} (nothing leaves this machine)"
+            )
+            sandbox.build()
+            sandbox.say(
+                "\n1. AWS Config runs the rules (change notifications, then a scheduled run):"
+            )
+            _print_evaluations(sandbox, sandbox.run_rules())
+            before = sandbox.scan("trailguard demo: before remediation")
+            sandbox.say("\n2. trailguard scan of the organization:")
+            sandbox.say(render(before, "table"))
+            sandbox.say("3. Remediation: the SSM document's script on each failing trail:")
+            for line in sandbox.remediate(before):
+                sandbox.say(f"  {line}")
+            sandbox.say("\n4. AWS Config evaluates again:")
+            _print_evaluations(sandbox, sandbox.run_rules())
+            after = sandbox.scan("trailguard demo: after remediation")
+            sandbox.say("\n5. trailguard scan after remediation:")
+            sandbox.say(render(after, "table"))
+            out_dir.mkdir(parents=True, exist_ok=True)
+            paths = []
+            for name, report in (("before", before), ("after", after)):
+                for fmt in ("html", "md"):
+                    path = out_dir / f"trailguard-demo-{name}.{fmt}"
+                    path.write_text(render(report, fmt), encoding="utf-8")
+                    paths.append(path)
+            sandbox.say("Reports written:")
+            for path in paths:
+                sandbox.say(f"  {path}")
+    finally:
+        server.stop()
+    return 0
