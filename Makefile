@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install demo examples test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Until the sandbox exists: check every example (exit 1 = non-compliant is expected there).
+# The main job on the embedded sandbox: a moto server on 127.0.0.1, no AWS account needed.
 demo: $(STAMP)
+	$(BIN)/trailguard demo --out reports
+
+# The offline check on the shipped examples (exit 1 = non-compliant is expected there).
+examples: $(STAMP)
 	@for f in examples/*.json; do \
 	  echo "== trailguard check $$f"; \
 	  $(BIN)/trailguard check "$$f"; rc=$$?; \

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from snapshots import assert_text_snapshot
@@ -54,7 +55,9 @@ ALL_SNS = {
 }
 
 
-def trail(account: str, region: str, name: str, compliance: str, annotation: str, **kw: object):  # type: ignore[no-untyped-def]
+def trail(
+    account: str, region: str, name: str, compliance: str, annotation: str, **kw: Any
+) -> ReportEntry:
     home = kw.pop("home", region)
     return ReportEntry(
         rule=TRAIL_RULE,
@@ -65,11 +68,13 @@ def trail(account: str, region: str, name: str, compliance: str, annotation: str
         trail_arn=f"arn:aws:cloudtrail:{home}:{account}:trail/{name}",
         compliance=compliance,
         annotation=annotation,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 
-def coverage(account: str, region: str, compliance: str, annotation: str, fix: str | None = None):  # type: ignore[no-untyped-def]
+def coverage(
+    account: str, region: str, compliance: str, annotation: str, fix: str | None = None
+) -> ReportEntry:
     return ReportEntry(
         ACCOUNT_RULE, account, region, ACCOUNT_TYPE, account, None, compliance, annotation, fix=fix
     )

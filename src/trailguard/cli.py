@@ -364,14 +364,13 @@ def _write_report(report: Any, args: argparse.Namespace, stdout: TextIO) -> None
 
 
 def _rule_parameters(raw: str | None) -> Any:
-    from trailguard.rules.logic import RuleParameters
-    from trailguard.rules.metadata import ParameterError, load, parameters
+    from trailguard.rules.logic import rule_parameters
+    from trailguard.rules.metadata import ParameterError
 
     try:
-        values = parameters(load("cloudtrail-sns-data-events-enabled"), raw)
+        return rule_parameters(raw)
     except ParameterError as exc:
         raise UsageError(f"--parameters: {exc}") from exc
-    return RuleParameters.from_strings(values)
 
 
 def cmd_scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:

@@ -102,7 +102,10 @@ def fix_for(finding: Finding, facts: TrailFacts | None) -> str | None:
             return f"aws cloudtrail start-logging --name {facts.arn} --region {facts.home_region}"
         fix = trail_fix(facts.arn, facts.home_region, facts.name)
         if facts.is_organization:
-            fix += "; an organization trail: run it from the management account or a delegated administrator"
+            fix += (
+                "; an organization trail: run it from the management account or a "
+                "delegated administrator"
+            )
         return fix
     if finding.rule_id == ACCOUNT_RULE:
         return coverage_fix(finding.region)

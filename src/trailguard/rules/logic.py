@@ -58,6 +58,14 @@ class RuleParameters:
         return build_requirement(self.resource_types, None, partition)
 
 
+def rule_parameters(raw: str | dict[str, Any] | None = None) -> RuleParameters:
+    """The per-trail rule's parameters from ``raw`` over its defaults (as the rule reads them);
+    raises ParameterError naming a bad parameter."""
+    from trailguard.rules.metadata import load, parameters
+
+    return RuleParameters.from_strings(parameters(load(TRAIL_RULE), raw))
+
+
 @dataclass(frozen=True, slots=True)
 class TrailFacts:
     """What is known of one trail, as seen from one account and region.
