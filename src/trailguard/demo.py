@@ -378,7 +378,7 @@ def run(out_dir: Path, out: TextIO) -> int:
             out_dir.mkdir(parents=True, exist_ok=True)
             paths = []
             for name, report in (("before", before), ("after", after)):
-                for fmt in ("html", "md"):
+                for fmt in ("html", "md", "json"):
                     path = out_dir / f"trailguard-demo-{name}.{fmt}"
                     path.write_text(render(report, fmt), encoding="utf-8")
                     paths.append(path)

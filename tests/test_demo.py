@@ -1,0 +1,61 @@
+"""trailguard demo runs end to end in the suite, on its own moto server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+from pathlib import Path
+
+from trailguard.cli import main
+from trailguard.reporting.render import parse_json
+
+
+def test_demo_end_to_end(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["demo", "--out", str(tmp_path)], stdout=out, stderr=err) == 0
+    text = out.getvalue()
+    port = int(re.search(r"moto server on http://127\.0\.0\.1:(\d+)", text).group(1))  # type: ignore[union-attr]
+    with socket.socket() as probe:  # the server it started is stopped again
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == [
+        f"trailguard-demo-{when}.{fmt}"
+        for when in ("after", "before")
+        for fmt in ("html", "json", "md")
+    ]
+    for name in written:
+        assert str(tmp_path / name) in text
+
+    before = parse_json((tmp_path / "trailguard-demo-before.json").read_text(encoding="utf-8"))
+    after = parse_json((tmp_path / "trailguard-demo-after.json").read_text(encoding="utf-8"))
+
+    def trails(report: object) -> dict[str, str]:
+        return {e.resource_id: e.compliance for e in report.trails()}  # type: ignore[attr-defined]
+
+    assert trails(before) == {
+        "org-trail": "NON_COMPLIANT",
+        "security-audit": "COMPLIANT",
+        "payments-events": "NON_COMPLIANT",
+        "payments-archive": "NON_COMPLIANT",
+        "analytics-legacy": "NON_COMPLIANT",
+        "analytics-tokyo": "NON_COMPLIANT",
+        "analytics-sandbox": "NOT_APPLICABLE",
+    }
+    # Every remediable trail ends compliant; the stopped one needs StartLogging, not selectors.
+    assert trails(after) == {
+        "org-trail": "COMPLIANT",
+        "security-audit": "COMPLIANT",
+        "payments-events": "COMPLIANT",
+        "payments-archive": "NON_COMPLIANT",
+        "analytics-legacy": "COMPLIANT",
+        "analytics-tokyo": "COMPLIANT",
+        "analytics-sandbox": "NOT_APPLICABLE",
+    }
+    org = next(e for e in before.trails() if e.resource_id == "org-trail")
+    assert org.fix is not None and "management account" in org.fix
+    stopped = next(e for e in after.trails() if e.resource_id == "payments-archive")
+    assert stopped.fix is not None and stopped.fix.startswith("aws cloudtrail start-logging")
+    for when in ("before", "after"):
+        html = (tmp_path / f"trailguard-demo-{when}.html").read_text(encoding="utf-8")
+        assert "http" not in html  # self-contained: no external reference of any kind
