@@ -35,7 +35,7 @@ from trailguard.rules.runtime import TAGS_BATCH, read_trail_facts
 CLIENT_CONFIG = botocore.config.Config(
     retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=20
 )
-DEFAULT_TPS = 5.0  # per account-region; CloudTrail allows 10 for Describe/Get calls
+DEFAULT_TPS = 8.0  # per account-region; CloudTrail allows 10 a second for Describe/Get calls
 Progress = Callable[[str, int, int], None]
 
 
@@ -162,29 +162,45 @@ class Scanner:
                 if arn not in readers or (owner is not None and readers[arn][0] is not owner):
                     readers[arn] = (owner or by_account[account], trail)
 
-        # Trails read through the same account and home region are read by one job, which
-        # lists their tags (only when a tag exemption is set) 20 at a time, ListTags' limit.
-        groups: dict[tuple[str, str], list[tuple[Target, dict[str, Any]]]] = {}
-        for _arn, (target, trail) in sorted(readers.items()):
-            groups.setdefault((target.account_id, trail["HomeRegion"]), []).append((target, trail))
+        # Tags only when a tag exemption is set: one ListTags per 20 trails (its limit) of the
+        # same account and home region. Then each trail is read on its own (two calls).
+        tags: dict[str, dict[str, str]] = {}
+        if self.params.exemption_tag_key:
+            groups: dict[tuple[str, str], list[tuple[Target, str]]] = {}
+            for arn, (target, trail) in sorted(readers.items()):
+                key = (target.account_id, trail["HomeRegion"])
+                groups.setdefault(key, []).append((target, arn))
 
-        def reader(chunk: list[tuple[Target, dict[str, Any]]]) -> Callable[[], None]:
+            def tagger(region: str, chunk: list[tuple[Target, str]]) -> Callable[[], None]:
+                def job() -> None:
+                    client = self.client(chunk[0][0], region)
+                    tags.update(self._tags(client, [arn for _, arn in chunk]))
+
+                return job
+
+            self._run(
+                "reading tags",
+                [
+                    tagger(region, members[i : i + TAGS_BATCH])
+                    for (_, region), members in sorted(groups.items())
+                    for i in range(0, len(members), TAGS_BATCH)
+                ],
+            )
+
+        def reader(arn: str, target: Target, trail: dict[str, Any]) -> Callable[[], None]:
             def job() -> None:
-                client = self.client(chunk[0][0], chunk[0][1]["HomeRegion"])
-                arns = [trail["TrailARN"] for _, trail in chunk]
-                tags = self._tags(client, arns) if self.params.exemption_tag_key else {}
-                for _, trail in chunk:
-                    arn = trail["TrailARN"]
-                    self.result.facts[arn] = read_trail_facts(client, trail, tags.get(arn))
+                client = self.client(target, trail["HomeRegion"])
+                self.result.facts[arn] = read_trail_facts(client, trail, tags.get(arn))
 
             return job
 
-        jobs = [
-            reader(members[i : i + TAGS_BATCH])
-            for _, members in sorted(groups.items())
-            for i in range(0, len(members), TAGS_BATCH)
-        ]
-        self._run("reading trails", jobs)
+        # Interleave account-regions so that the workers spread over many rate limiters
+        # instead of queueing behind one.
+        queues: dict[tuple[str, str], list[Callable[[], None]]] = {}
+        for arn, (target, trail) in sorted(readers.items()):
+            key = (target.account_id, trail["HomeRegion"])
+            queues.setdefault(key, []).append(reader(arn, target, trail))
+        self._run("reading trails", list(_round_robin(list(queues.values()))))
         facts = self.result.facts
         for arn in sorted(facts):
             known = facts[arn]
@@ -215,6 +231,13 @@ class Scanner:
             item["ResourceId"]: {t["Key"]: t.get("Value", "") for t in item.get("TagsList", [])}
             for item in response.get("ResourceTagList", [])
         }
+
+
+def _round_robin(queues: list[list[Callable[[], None]]]) -> Iterable[Callable[[], None]]:
+    for i in range(max((len(q) for q in queues), default=0)):
+        for queue in queues:
+            if i < len(queue):
+                yield queue[i]
 
 
 def enabled_regions(session: Any, region: str) -> list[str]:

@@ -1,0 +1,557 @@
+"""``trailguard report``: the report built from AWS Config's own results.
+
+AWS Config is answered by botocore Stubbers (moto implements none of these calls); each
+request is checked against the API model and each response is shaped as the real API returns
+it (the Stubber validates responses too). Rules deployed by a conformance pack carry a suffix
+("-conformance-pack-<id>"); an unrelated rule, and names that only look alike, are ignored
+(no request for their results is made: the Stubber would reject it).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import UTC, datetime
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+import trailguard.aws
+from trailguard.cli import main
+from trailguard.reporting.from_config import (
+    build_report,
+    from_account,
+    from_aggregator,
+    rule_id_of,
+)
+from trailguard.reporting.model import ReportEntry
+from trailguard.reporting.render import parse_json
+
+ACCOUNT = "111122223333"
+MEMBER = "444455556666"
+REGION = "eu-west-1"
+AGGREGATOR = "org-aggregator"
+TRAIL_RULE = "cloudtrail-sns-data-events-enabled"
+ACCOUNT_RULE = "cloudtrail-sns-data-events-account-coverage"
+TRAIL_TYPE = "AWS::CloudTrail::Trail"
+ACCOUNT_TYPE = "AWS::::Account"
+PACK = "-conformance-pack-abcd1234"
+TRAIL_PACK_RULE = TRAIL_RULE + PACK
+ACCOUNT_PACK_RULE = ACCOUNT_RULE + PACK
+UNRELATED = "cloudtrail-enabled"
+LOOKALIKES = ("cloudtrail-sns-data-events-enabledx", "my-cloudtrail-sns-data-events-enabled")
+RESULT_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
+DOCUMENT = "TrailGuard-EnableSnsDataEvents"
+WHEN = datetime(2024, 5, 2, 3, 4, 5, tzinfo=UTC)
+INVOKED = datetime(2024, 5, 2, 3, 4, 0, tzinfo=UTC)
+TITLE = "trailguard: CloudTrail recording of Amazon SNS data events"
+
+ANN_PUBLISH = (
+    "PublishBatch on AWS::SNS::Topic is not logged: eventName Equals [Publish] only; "
+    "add PublishBatch (trailguard plan)"
+)
+ANN_STOPPED = (
+    "The trail is not logging (stopped), so it records nothing; start it with StartLogging."
+)
+ANN_OK = "Every Publish and PublishBatch on AWS::SNS::Topic is logged"
+ANN_SHADOW = "Evaluated in the trail's home region us-east-1"
+ANN_NO_TRAIL = "No CloudTrail trail applies to eu-west-1, so SNS data events are not recorded here"
+ANN_COVERED = "Trail org-trail (us-east-1) logs it: " + ANN_OK
+
+
+def config_rule(name: str, owner: str = "CUSTOM_LAMBDA") -> dict[str, Any]:
+    """A ConfigRule as DescribeConfigRules returns it."""
+    rule: dict[str, Any] = {
+        "ConfigRuleName": name,
+        "ConfigRuleArn": f"arn:aws:config:{REGION}:{ACCOUNT}:config-rule/config-rule-{len(name)}",
+        "ConfigRuleId": f"config-rule-{len(name):06d}",
+        "ConfigRuleState": "ACTIVE",
+        "EvaluationModes": [{"Mode": "DETECTIVE"}],
+    }
+    if owner == "AWS":
+        rule["Source"] = {"Owner": "AWS", "SourceIdentifier": "CLOUD_TRAIL_ENABLED"}
+        rule["MaximumExecutionFrequency"] = "TwentyFour_Hours"
+    else:
+        rule["Source"] = {
+            "Owner": "CUSTOM_LAMBDA",
+            "SourceIdentifier": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:trailguard-rule",
+            "SourceDetails": [
+                {"EventSource": "aws.config", "MessageType": "ScheduledNotification",
+                 "MaximumExecutionFrequency": "TwentyFour_Hours"},
+            ],
+        }  # fmt: skip
+        rule["Scope"] = {"ComplianceResourceTypes": [TRAIL_TYPE]}
+        rule["InputParameters"] = "{}"
+        rule["CreatedBy"] = "config-conforms.amazonaws.com"
+    return rule
+
+
+def result(
+    rule_name: str,
+    resource_type: str,
+    resource_id: str,
+    compliance: str,
+    annotation: str | None,
+    account: str | None = None,
+    region: str | None = None,
+) -> dict[str, Any]:
+    """An EvaluationResult (or, with account and region, an AggregateEvaluationResult)."""
+    item: dict[str, Any] = {
+        "EvaluationResultIdentifier": {
+            "EvaluationResultQualifier": {
+                "ConfigRuleName": rule_name,
+                "ResourceType": resource_type,
+                "ResourceId": resource_id,
+                "EvaluationMode": "DETECTIVE",
+            },
+            "OrderingTimestamp": WHEN,
+        },
+        "ComplianceType": compliance,
+        "ResultRecordedTime": WHEN,
+        "ConfigRuleInvokedTime": INVOKED,
+    }
+    if annotation is not None:
+        item["Annotation"] = annotation
+    if account is not None:
+        item["AccountId"] = account
+        item["AwsRegion"] = region
+    return item
+
+
+def trail_arn(
+    name: str, region: str = REGION, account: str = ACCOUNT, partition: str = "aws"
+) -> str:
+    return f"arn:{partition}:cloudtrail:{region}:{account}:trail/{name}"
+
+
+def trail_fix(
+    name: str, region: str = REGION, account: str = ACCOUNT, partition: str = "aws"
+) -> str:
+    arn = trail_arn(name, region, account, partition)
+    return (
+        f"trailguard remediate --trail {arn} --region {region} "
+        f"(or run the SSM document {DOCUMENT} with TrailName={name})"
+    )
+
+
+def coverage_fix(region: str) -> str:
+    return (
+        "make one multi-region trail record SNS data events: "
+        f"trailguard remediate --trail NAME --region {region} (or the SSM document {DOCUMENT})"
+    )
+
+
+def config_client() -> tuple[Any, Stubber]:
+    client = boto3.client("config", region_name=REGION)
+    return client, Stubber(client)
+
+
+# --- one account -------------------------------------------------------------------------------
+
+
+def stub_account(stubber: Stubber, trail_results: list[dict[str, Any]] | None = None) -> None:
+    """The account's rules (two pages) and the results of the pack's two rules."""
+    trail_results = trail_results if trail_results is not None else [
+        result(TRAIL_PACK_RULE, TRAIL_TYPE, "legacy", "NON_COMPLIANT", ANN_PUBLISH),
+        result(TRAIL_PACK_RULE, TRAIL_TYPE, "main", "COMPLIANT", ANN_OK),
+    ]  # fmt: skip
+    stubber.add_response(
+        "describe_config_rules",
+        {"ConfigRules": [config_rule(UNRELATED, "AWS"), config_rule(TRAIL_PACK_RULE),
+                         config_rule(LOOKALIKES[0])], "NextToken": "rules-2"},
+        {},
+    )  # fmt: skip
+    stubber.add_response(
+        "get_compliance_details_by_config_rule",
+        {"EvaluationResults": trail_results, "NextToken": "results-2"},
+        {"ConfigRuleName": TRAIL_PACK_RULE, "ComplianceTypes": RESULT_TYPES},
+    )
+    stubber.add_response(
+        "get_compliance_details_by_config_rule",
+        {"EvaluationResults": [
+            result(TRAIL_PACK_RULE, TRAIL_TYPE, "stopped", "NON_COMPLIANT", ANN_STOPPED),
+            result(TRAIL_PACK_RULE, TRAIL_TYPE, "quiet", "COMPLIANT", None),
+        ]},
+        {"ConfigRuleName": TRAIL_PACK_RULE, "ComplianceTypes": RESULT_TYPES,
+         "NextToken": "results-2"},
+    )  # fmt: skip
+    stubber.add_response(
+        "describe_config_rules",
+        {"ConfigRules": [config_rule(ACCOUNT_PACK_RULE), config_rule(LOOKALIKES[1])]},
+        {"NextToken": "rules-2"},
+    )
+    stubber.add_response(
+        "get_compliance_details_by_config_rule",
+        {"EvaluationResults": [
+            result(ACCOUNT_PACK_RULE, ACCOUNT_TYPE, ACCOUNT, "NON_COMPLIANT", ANN_NO_TRAIL),
+        ]},
+        {"ConfigRuleName": ACCOUNT_PACK_RULE, "ComplianceTypes": RESULT_TYPES},
+    )  # fmt: skip
+
+
+def account_entries(partition: str = "aws") -> list[ReportEntry]:
+    """What from_account gives for stub_account, in the order the results came."""
+
+    def trail(name: str, compliance: str, annotation: str) -> ReportEntry:
+        return ReportEntry(
+            rule=TRAIL_RULE, account_id=ACCOUNT, region=REGION, resource_type=TRAIL_TYPE,
+            resource_id=name, trail_arn=trail_arn(name, partition=partition),
+            compliance=compliance, annotation=annotation,
+            fix=trail_fix(name, partition=partition) if compliance == "NON_COMPLIANT" else None,
+        )  # fmt: skip
+
+    return [
+        trail("legacy", "NON_COMPLIANT", ANN_PUBLISH),
+        trail("main", "COMPLIANT", ANN_OK),
+        trail("stopped", "NON_COMPLIANT", ANN_STOPPED),
+        trail("quiet", "COMPLIANT", ""),
+        ReportEntry(
+            rule=ACCOUNT_RULE, account_id=ACCOUNT, region=REGION, resource_type=ACCOUNT_TYPE,
+            resource_id=ACCOUNT, trail_arn=None, compliance="NON_COMPLIANT",
+            annotation=ANN_NO_TRAIL, fix=coverage_fix(REGION),
+        ),
+    ]  # fmt: skip
+
+
+def test_rule_id_of_pack_suffixed_and_unrelated_names() -> None:
+    assert rule_id_of(TRAIL_RULE) == TRAIL_RULE
+    assert rule_id_of(TRAIL_PACK_RULE) == TRAIL_RULE
+    assert rule_id_of(ACCOUNT_RULE) == ACCOUNT_RULE
+    assert rule_id_of(ACCOUNT_PACK_RULE) == ACCOUNT_RULE
+    assert rule_id_of(UNRELATED) is None
+    for name in LOOKALIKES:
+        assert rule_id_of(name) is None
+
+
+def test_from_account_whole_entry_list() -> None:
+    client, stubber = config_client()
+    stub_account(stubber)
+    with stubber:
+        entries = from_account(client, ACCOUNT, REGION, "aws")
+        stubber.assert_no_pending_responses()
+    assert entries == account_entries()
+
+
+def test_from_account_other_partition() -> None:
+    client, stubber = config_client()
+    stub_account(stubber)
+    with stubber:
+        entries = from_account(client, ACCOUNT, REGION, "aws-us-gov")
+    assert entries == account_entries("aws-us-gov")
+
+
+def test_from_account_no_pack_rules() -> None:
+    client, stubber = config_client()
+    stubber.add_response(
+        "describe_config_rules", {"ConfigRules": [config_rule(UNRELATED, "AWS")]}, {}
+    )
+    with stubber:
+        assert from_account(client, ACCOUNT, REGION, "aws") == []
+        stubber.assert_no_pending_responses()
+
+
+def test_build_report_orders_and_summarises() -> None:
+    entries = account_entries()
+    report = build_report(list(entries), "AWS Config in account X", "2024-05-02T03:04:05Z")
+    by = {e.resource_id: e for e in entries}
+    assert report.entries == (
+        by[ACCOUNT],  # NON_COMPLIANT first; then account, region, rule, resource id
+        by["legacy"],
+        by["stopped"],
+        by["main"],  # then COMPLIANT
+        by["quiet"],
+    )
+    assert (report.title, report.source, report.generated_at, report.errors) == (
+        TITLE, "AWS Config in account X", "2024-05-02T03:04:05Z", (),
+    )  # fmt: skip
+    assert report.non_compliant
+    assert report.counts() == {"NON_COMPLIANT": 3, "COMPLIANT": 2}
+    assert report.to_dict()["summary"] == {
+        "accounts": 1, "regions": 1, "trails": 4,
+        "compliance": {"NON_COMPLIANT": 3, "COMPLIANT": 2},
+    }  # fmt: skip
+
+
+# --- an aggregator -------------------------------------------------------------------------------
+
+
+def summary_item(rule: str, account: str, region: str, compliance: str) -> dict[str, Any]:
+    return {
+        "ConfigRuleName": rule,
+        "Compliance": {
+            "ComplianceType": compliance,
+            "ComplianceContributorCount": {"CappedCount": 1, "CapExceeded": False},
+        },
+        "AccountId": account,
+        "AwsRegion": region,
+    }
+
+
+MEMBER_TRAIL_RULE = TRAIL_RULE + "-conformance-pack-ffff9999"  # another account's pack id
+
+
+def stub_aggregator(stubber: Stubber) -> None:
+    stubber.add_response(
+        "describe_aggregate_compliance_by_config_rules",
+        {"AggregateComplianceByConfigRules": [
+            summary_item(TRAIL_PACK_RULE, ACCOUNT, "us-east-1", "NON_COMPLIANT"),
+            summary_item(UNRELATED, ACCOUNT, "us-east-1", "NON_COMPLIANT"),
+        ], "NextToken": "agg-2"},
+        {"ConfigurationAggregatorName": AGGREGATOR},
+    )  # fmt: skip
+    stubber.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {"AggregateEvaluationResults": [
+            result(TRAIL_PACK_RULE, TRAIL_TYPE, "org-trail", "COMPLIANT", ANN_OK,
+                   ACCOUNT, "us-east-1"),
+            result(TRAIL_PACK_RULE, TRAIL_TYPE, "legacy", "NON_COMPLIANT", ANN_PUBLISH,
+                   ACCOUNT, "us-east-1"),
+            result(TRAIL_PACK_RULE, TRAIL_TYPE, "unread", "INSUFFICIENT_DATA", None,
+                   ACCOUNT, "us-east-1"),
+        ], "NextToken": "details-2"},
+        {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": TRAIL_PACK_RULE,
+         "AccountId": ACCOUNT, "AwsRegion": "us-east-1"},
+    )  # fmt: skip
+    stubber.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {"AggregateEvaluationResults": [
+            result(TRAIL_PACK_RULE, TRAIL_TYPE, "org-trail-shadow", "NOT_APPLICABLE",
+                   ANN_SHADOW, ACCOUNT, "us-east-1"),
+        ]},
+        {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": TRAIL_PACK_RULE,
+         "AccountId": ACCOUNT, "AwsRegion": "us-east-1", "NextToken": "details-2"},
+    )  # fmt: skip
+    stubber.add_response(
+        "describe_aggregate_compliance_by_config_rules",
+        {"AggregateComplianceByConfigRules": [
+            summary_item(ACCOUNT_PACK_RULE, MEMBER, "ap-northeast-1", "NON_COMPLIANT"),
+            summary_item(MEMBER_TRAIL_RULE, MEMBER, "ap-northeast-1", "COMPLIANT"),
+            summary_item(LOOKALIKES[1], MEMBER, "ap-northeast-1", "COMPLIANT"),
+        ]},
+        {"ConfigurationAggregatorName": AGGREGATOR, "NextToken": "agg-2"},
+    )  # fmt: skip
+    stubber.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {"AggregateEvaluationResults": [
+            result(ACCOUNT_PACK_RULE, ACCOUNT_TYPE, MEMBER, "NON_COMPLIANT",
+                   ANN_NO_TRAIL.replace("eu-west-1", "ap-northeast-1"), MEMBER,
+                   "ap-northeast-1"),
+        ]},
+        {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": ACCOUNT_PACK_RULE,
+         "AccountId": MEMBER, "AwsRegion": "ap-northeast-1"},
+    )  # fmt: skip
+    stubber.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {"AggregateEvaluationResults": [
+            result(MEMBER_TRAIL_RULE, TRAIL_TYPE, "tokyo", "COMPLIANT", ANN_OK, MEMBER,
+                   "ap-northeast-1"),
+        ]},
+        {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": MEMBER_TRAIL_RULE,
+         "AccountId": MEMBER, "AwsRegion": "ap-northeast-1"},
+    )  # fmt: skip
+
+
+def aggregator_entries() -> list[ReportEntry]:
+    east = "us-east-1"
+    tokyo = "ap-northeast-1"
+    return [
+        ReportEntry(TRAIL_RULE, ACCOUNT, east, TRAIL_TYPE, "org-trail",
+                    trail_arn("org-trail", east), "COMPLIANT", ANN_OK),
+        ReportEntry(TRAIL_RULE, ACCOUNT, east, TRAIL_TYPE, "legacy", trail_arn("legacy", east),
+                    "NON_COMPLIANT", ANN_PUBLISH, fix=trail_fix("legacy", east)),
+        ReportEntry(TRAIL_RULE, ACCOUNT, east, TRAIL_TYPE, "org-trail-shadow",
+                    trail_arn("org-trail-shadow", east), "NOT_APPLICABLE", ANN_SHADOW),
+        ReportEntry(ACCOUNT_RULE, MEMBER, tokyo, ACCOUNT_TYPE, MEMBER, None, "NON_COMPLIANT",
+                    ANN_NO_TRAIL.replace("eu-west-1", tokyo), fix=coverage_fix(tokyo)),
+        ReportEntry(TRAIL_RULE, MEMBER, tokyo, TRAIL_TYPE, "tokyo",
+                    trail_arn("tokyo", tokyo, MEMBER), "COMPLIANT", ANN_OK),
+    ]  # fmt: skip
+
+
+def test_from_aggregator_whole_entry_list() -> None:
+    client, stubber = config_client()
+    stub_aggregator(stubber)
+    with stubber:
+        entries = from_aggregator(client, AGGREGATOR, "aws")
+        stubber.assert_no_pending_responses()
+    assert entries == aggregator_entries()
+
+
+def test_build_report_from_aggregator_entries() -> None:
+    report = build_report(aggregator_entries(), "AWS Config aggregator X", "2024-05-02T03:04:05Z")
+    ids = [(e.compliance, e.account_id, e.resource_id) for e in report.entries]
+    assert ids == [
+        ("NON_COMPLIANT", ACCOUNT, "legacy"),
+        ("NON_COMPLIANT", MEMBER, MEMBER),
+        ("COMPLIANT", ACCOUNT, "org-trail"),
+        ("COMPLIANT", MEMBER, "tokyo"),
+        ("NOT_APPLICABLE", ACCOUNT, "org-trail-shadow"),
+    ]
+    assert report.accounts == (ACCOUNT, MEMBER)
+    assert report.regions == ("ap-northeast-1", "us-east-1")
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+class FakeClients:
+    """Stands in for trailguard.aws.Clients: hands out the stubbed clients."""
+
+    created: ClassVar[list[tuple[str | None, str | None]]] = []
+
+    def __init__(self, clients: dict[str, Any], region: str = REGION) -> None:
+        self.clients = clients
+        self.region = region
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        assert region in (None, self.region)
+        return self.clients[service]
+
+
+@pytest.fixture
+def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Stubber]]:
+    """Stubbed ``config`` and ``sts`` clients behind trailguard.aws.Clients.from_profile."""
+    config, config_stub = config_client()
+    sts = boto3.client("sts", region_name=REGION)
+    sts_stub = Stubber(sts)
+    FakeClients.created = []
+
+    def from_profile(profile: str | None, region: str | None) -> FakeClients:
+        FakeClients.created.append((profile, region))
+        return FakeClients({"config": config, "sts": sts})
+
+    monkeypatch.setattr(trailguard.aws.Clients, "from_profile", staticmethod(from_profile))
+    config_stub.activate()
+    sts_stub.activate()
+    yield {"config": config_stub, "sts": sts_stub}
+    config_stub.deactivate()
+    sts_stub.deactivate()
+
+
+def identity(stub: Stubber, partition: str = "aws") -> None:
+    stub.add_response(
+        "get_caller_identity",
+        {"UserId": "AIDAEXAMPLEUSERID", "Account": ACCOUNT,
+         "Arn": f"arn:{partition}:iam::{ACCOUNT}:user/auditor"},
+        {},
+    )  # fmt: skip
+
+
+def report_cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["report", *args], stdin=io.StringIO(""), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_report_account_json(stubbed: dict[str, Stubber]) -> None:
+    identity(stubbed["sts"])
+    stub_account(stubbed["config"])
+    code, out, err = report_cli("--output", "json", "--profile", "audit", "--region", REGION)
+    assert (code, err) == (1, "")
+    for stub in stubbed.values():
+        stub.assert_no_pending_responses()
+    assert FakeClients.created == [("audit", REGION)]
+    report = parse_json(out)
+    expected = build_report(account_entries(), "", "")
+    assert report.entries == expected.entries
+    assert report.source == f"AWS Config in account {ACCOUNT}, {REGION}"
+    assert report.title == TITLE
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", report.generated_at)
+    data = json.loads(out)
+    assert data["summary"] == {
+        "accounts": 1, "regions": 1, "trails": 4,
+        "compliance": {"NON_COMPLIANT": 3, "COMPLIANT": 2},
+    }  # fmt: skip
+    assert data["errors"] == []
+    assert data["findings"][0] == {
+        "rule": ACCOUNT_RULE, "accountId": ACCOUNT, "region": REGION,
+        "resourceType": ACCOUNT_TYPE, "resourceId": ACCOUNT, "trailARN": None,
+        "compliance": "NON_COMPLIANT", "annotation": ANN_NO_TRAIL, "causes": [],
+        "example": None, "selectors": None, "fix": coverage_fix(REGION),
+    }  # fmt: skip
+
+
+def test_cli_report_partition_from_the_caller(stubbed: dict[str, Stubber]) -> None:
+    identity(stubbed["sts"], "aws-us-gov")
+    stub_account(stubbed["config"])
+    code, out, _ = report_cli("--output", "json")
+    assert code == 1
+    assert parse_json(out).entries == build_report(account_entries("aws-us-gov"), "", "").entries
+
+
+def test_cli_report_all_compliant_exits_0(stubbed: dict[str, Stubber]) -> None:
+    identity(stubbed["sts"])
+    stubbed["config"].add_response(
+        "describe_config_rules", {"ConfigRules": [config_rule(TRAIL_PACK_RULE)]}, {}
+    )
+    stubbed["config"].add_response(
+        "get_compliance_details_by_config_rule",
+        {"EvaluationResults": [result(TRAIL_PACK_RULE, TRAIL_TYPE, "main", "COMPLIANT", ANN_OK)]},
+        {"ConfigRuleName": TRAIL_PACK_RULE, "ComplianceTypes": RESULT_TYPES},
+    )
+    code, out, err = report_cli("--output", "csv")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1].startswith(f"{TRAIL_RULE},{ACCOUNT},{REGION},{TRAIL_TYPE},main,")
+
+
+def test_cli_report_aggregator_markdown(stubbed: dict[str, Stubber]) -> None:
+    identity(stubbed["sts"])
+    stub_aggregator(stubbed["config"])
+    code, out, err = report_cli("--aggregator", AGGREGATOR, "--output", "md")
+    assert (code, err) == (1, "")
+    for stub in stubbed.values():
+        stub.assert_no_pending_responses()
+    lines = out.splitlines()
+    assert lines[0] == f"# {TITLE}"
+    assert re.fullmatch(
+        rf"Generated \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ from AWS Config aggregator {AGGREGATOR}\.",
+        lines[2],
+    )
+    assert "| Accounts | 2 |" in lines
+    assert "| Regions | 2 |" in lines
+    assert "| Trails | 4 |" in lines
+    assert "## Accounts that could not be evaluated" in lines
+    assert "## Non-compliant findings (2)" in lines
+    assert f"### {ACCOUNT} us-east-1: trail legacy" in lines
+    assert f"### {MEMBER} ap-northeast-1: account coverage" in lines
+    assert f"| Trail | {trail_arn('legacy', 'us-east-1')} |" in lines
+    assert "| Verdict | **NON_COMPLIANT** |" in lines
+    escaped = ANN_PUBLISH.replace("[", "\\[").replace("]", "\\]")
+    assert f"Annotation: {escaped}" in lines
+    assert trail_fix("legacy", "us-east-1") in lines
+    assert coverage_fix("ap-northeast-1") in lines
+    assert "## Other findings (3)" in lines
+    # unrelated and look-alike rules never show up
+    assert UNRELATED not in out
+    assert "enabledx" not in out and "my-cloudtrail" not in out
+    assert "unread" not in out  # INSUFFICIENT_DATA is not a result
+
+
+def test_cli_report_aggregator_json(stubbed: dict[str, Stubber]) -> None:
+    identity(stubbed["sts"])
+    stub_aggregator(stubbed["config"])
+    code, out, _ = report_cli("--aggregator", AGGREGATOR, "--output", "json")
+    assert code == 1
+    report = parse_json(out)
+    assert report.source == f"AWS Config aggregator {AGGREGATOR}"
+    assert report.entries == build_report(aggregator_entries(), "", "").entries
+
+
+def test_cli_report_config_error_is_one_line_exit_4(stubbed: dict[str, Stubber]) -> None:
+    identity(stubbed["sts"])
+    stubbed["config"].add_client_error(
+        "describe_aggregate_compliance_by_config_rules",
+        service_error_code="NoSuchConfigurationAggregatorException",
+        service_message="The configuration aggregator does not exist.",
+        http_status_code=400,
+        expected_params={"ConfigurationAggregatorName": "missing"},
+    )
+    code, out, err = report_cli("--aggregator", "missing")
+    assert (code, out) == (4, "")
+    assert err.startswith("trailguard: failed: cannot read AWS Config results: ")
+    assert "NoSuchConfigurationAggregatorException" in err
+    assert err.count("\n") == 1

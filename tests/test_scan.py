@@ -1,0 +1,538 @@
+"""``trailguard scan`` against an organization in a moto server (``ThreadedMotoServer`` on
+127.0.0.1, fake credentials only, reached through AWS_ENDPOINT_URL).
+
+The organization (see ``scan_helpers.build_org``): the management account and three members,
+one trail per selector fixture over three regions (single- and multi-region, some stopped,
+some tag-exempted) and an organization trail. The scan is run through ``trailguard.cli.main``
+and its report compared with the core (``trailguard check`` on each trail's selectors) and
+with the Config rules run as AWS Config would (``run_rule`` with a ScheduledNotification per
+account and region; Config's side answered by botocore Stubbers).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, ClassVar
+
+import pytest
+from moto.server import ThreadedMotoServer
+from scan_helpers import (
+    ACCOUNT_RULE,
+    ACCOUNT_TYPE,
+    EXEMPT_TAG,
+    MANAGEMENT,
+    REGIONS,
+    ROLE,
+    SOLO,
+    TRAIL_RULE,
+    TRAIL_TYPE,
+    ConfigStubbedSession,
+    Org,
+    build_org,
+    check,
+    scheduled_event,
+    stopped_annotation,
+)
+
+import trailguard.aws
+import trailguard.scan
+from trailguard.cli import _progress_bar, main
+from trailguard.reporting.model import ReportEntry
+from trailguard.reporting.render import parse_csv, parse_json
+from trailguard.rules.logic import rule_parameters
+from trailguard.rules.runtime import run_rule
+from trailguard.scan import RateLimiter, Scanner, Target
+
+NOT_IN_ORG = "999999999999"
+FAST_TPS = 1000.0  # for the runs that do not test the rate limiter
+
+
+class RecordingScanner(Scanner):
+    """The real Scanner, also logging every CloudTrail call it makes as
+    (account, client region, operation, TrailName/Name) through a botocore event hook."""
+
+    instances: ClassVar[list[RecordingScanner]] = []
+    tps_override: float | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if RecordingScanner.tps_override is not None:
+            kwargs["tps"] = RecordingScanner.tps_override
+        super().__init__(*args, **kwargs)
+        self.log: list[tuple[str, str, str, str | None]] = []
+        self._hooked: set[int] = set()
+        self._log_lock = threading.Lock()
+        RecordingScanner.instances.append(self)
+
+    def client(self, target: Target, region: str) -> Any:
+        client = super().client(target, region)
+        with self._log_lock:
+            if id(client) not in self._hooked:
+                self._hooked.add(id(client))
+                account = target.account_id
+
+                def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+                    with self._log_lock:
+                        name = params.get("TrailName") or params.get("Name")
+                        self.log.append((account, region, model.name, name))
+
+                client.meta.events.register("before-parameter-build.cloudtrail.*", record)
+        return client
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    scanner: RecordingScanner | None
+
+
+def scan(*args: str, tps: float | None = FAST_TPS) -> Run:
+    """``trailguard scan ARGS`` through ``main``, with the Scanner recorded."""
+    RecordingScanner.instances.clear()
+    RecordingScanner.tps_override = tps
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["scan", *args], stdin=io.StringIO(""), stdout=out, stderr=err)
+    scanner = RecordingScanner.instances[-1] if RecordingScanner.instances else None
+    return Run(code, out.getvalue(), err.getvalue(), scanner)
+
+
+ORG_ARGS = ("--org", "--role-name", ROLE, "--regions", ",".join(REGIONS))
+
+
+@pytest.fixture(scope="module")
+def org() -> Iterator[Org]:
+    with pytest.MonkeyPatch.context() as mp:
+        werkzeug = logging.getLogger("werkzeug")  # one line per request: too much to keep
+        mp.setattr(werkzeug, "level", logging.WARNING)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        try:
+            host, port = server.get_host_and_port()
+            endpoint = f"http://{host}:{port}"
+            mp.setenv("AWS_ENDPOINT_URL", endpoint)
+            mp.setattr(trailguard.scan, "Scanner", RecordingScanner)
+            yield build_org(endpoint)
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def org_scan(org: Org) -> Run:
+    """The organization scanned once, as a user would (JSON), with the real rate limiter."""
+    return scan(*ORG_ARGS, "--output", "json", tps=None)
+
+
+def trail_entries(report_entries: tuple[ReportEntry, ...]) -> dict[str, ReportEntry]:
+    return {e.trail_arn or "": e for e in report_entries if e.rule == TRAIL_RULE}
+
+
+# --- the organization scan -------------------------------------------------------------------
+
+
+def test_org_scan_is_non_compliant_and_complete(org: Org, org_scan: Run) -> None:
+    assert org_scan.stderr == ""
+    assert org_scan.code == 1  # some trails do not record SNS data events
+    report = parse_json(org_scan.stdout)
+    assert report.errors == ()
+    assert report.source == f"live scan of {len(org.accounts)} account(s), 3 region(s)"
+    assert org_scan.scanner is not None
+    assert [t.account_id for t in org_scan.scanner.targets] == org.accounts
+    assert report.accounts == tuple(org.accounts)
+    assert report.regions == tuple(sorted(REGIONS))
+    coverage = sorted((e.account_id, e.region) for e in report.coverage())
+    assert coverage == sorted((a, r) for a in org.accounts for r in REGIONS)
+    assert {e.resource_type for e in report.coverage()} == {ACCOUNT_TYPE}
+
+
+def test_one_finding_per_trail_arn_shadows_not_double_counted(org: Org, org_scan: Run) -> None:
+    report = parse_json(org_scan.stdout)
+    arns = Counter(e.trail_arn for e in report.trails())
+    assert set(arns) == {t.arn for t in org.trails}
+    assert set(arns.values()) == {1}
+    for trail in org.trails:
+        entry = trail_entries(report.entries)[trail.arn]
+        assert (entry.account_id, entry.region, entry.resource_type, entry.resource_id) == (
+            trail.account, trail.region, TRAIL_TYPE, trail.name,
+        )  # fmt: skip
+    # The shadow copies really were there to be double-counted.
+    multi = [t for t in org.trails if t.multi_region]
+    assert len(multi) >= 10
+    for trail in multi:
+        for region in REGIONS:
+            listed = org.client(trail.account, "cloudtrail", region)
+            arns_here = [t["TrailARN"] for t in listed.describe_trails()["trailList"]]
+            assert trail.arn in arns_here
+
+
+def test_trail_verdicts_equal_check_on_their_selectors(org: Org, org_scan: Run) -> None:
+    entries = trail_entries(parse_json(org_scan.stdout).entries)
+    kinds: Counter[str] = Counter()
+    for trail in org.trails:
+        entry = entries[trail.arn]
+        code, checked = check(trail.selectors)
+        # The fixture's folder is the hand-judged verdict; check agrees with it.
+        assert checked["compliance"] == ("COMPLIANT" if trail.expected_compliant else
+                                         "NON_COMPLIANT"), trail.fixture  # fmt: skip
+        assert code == (0 if trail.expected_compliant else 1)
+        # The scan read what was put (moto answers both keys; [] for the kind not put) ...
+        read = {
+            "EventSelectors": trail.put.get("EventSelectors", []),
+            "AdvancedEventSelectors": trail.put.get("AdvancedEventSelectors", []),
+        }
+        assert entry.selectors == read, trail.fixture
+        # ... which check judges as it judges the fixture.
+        assert check(read)[1]["compliance"] == checked["compliance"]
+        assert check(read)[1]["annotation"] == checked["annotation"]
+        gaps = checked["gaps"]
+        if trail.exempt:
+            kinds["exempt"] += 1
+            assert (entry.compliance, entry.annotation) == (
+                "NOT_APPLICABLE", f"Exempted by the tag {EXEMPT_TAG}=true on the trail",
+            )  # fmt: skip
+            assert (entry.causes, entry.example, entry.fix) == ((), None, None)
+            continue
+        if not trail.logging:
+            kinds["stopped"] += 1
+            assert entry.compliance == "NON_COMPLIANT", trail.fixture
+            assert entry.annotation == stopped_annotation(checked["annotation"])
+            assert entry.fix == (
+                f"aws cloudtrail start-logging --name {trail.arn} --region {trail.region}"
+            )
+        else:
+            kinds[checked["compliance"]] += 1
+            assert (entry.compliance, entry.annotation) == (
+                checked["compliance"], checked["annotation"],
+            ), trail.fixture  # fmt: skip
+            if entry.compliance == "COMPLIANT":
+                assert entry.fix is None
+            else:
+                assert entry.fix == (
+                    f"trailguard remediate --trail {trail.arn} --region {trail.region} (or run "
+                    f"the SSM document TrailGuard-EnableSnsDataEvents with TrailName={trail.name})"
+                )
+        if entry.compliance == "NON_COMPLIANT" and gaps:
+            causes = tuple(f"{g['eventName']} on {g['resourceType']}: {g['cause']}" for g in gaps)
+            assert entry.causes == causes
+            assert entry.example == gaps[0]["example"]
+        else:
+            assert (entry.causes, entry.example) == ((), None)
+    assert kinds["exempt"] >= 3 and kinds["stopped"] >= 8
+    assert kinds["COMPLIANT"] >= 20 and kinds["NON_COMPLIANT"] >= 20
+
+
+def _returning(session: Any) -> Any:
+    return lambda **_: session
+
+
+def _rule_evaluations(org: Org) -> list[tuple[str, ...]]:
+    """Both Config rules, as AWS Config runs them periodically in every account and region."""
+    found: list[tuple[str, ...]] = []
+    for account in org.accounts:
+        for region in REGIONS:
+            for rule in (TRAIL_RULE, ACCOUNT_RULE):
+                session = ConfigStubbedSession(
+                    org.session(account, region), rule, previous=rule == TRAIL_RULE
+                )
+                evaluations, errors = run_rule(
+                    rule, scheduled_event(rule, account), None, _returning(session), put=False
+                )
+                assert errors == []
+                for stubber in session.stubbers:
+                    stubber.assert_no_pending_responses()
+                found += [
+                    (rule, account, region, e["ComplianceResourceType"],
+                     e["ComplianceResourceId"], e["ComplianceType"], e["Annotation"])
+                    for e in evaluations
+                ]  # fmt: skip
+    return sorted(found)
+
+
+def test_findings_equal_the_config_rules_evaluations(org: Org, org_scan: Run) -> None:
+    report = parse_json(org_scan.stdout)
+    scanned = sorted(
+        (e.rule, e.account_id, e.region, e.resource_type, e.resource_id, e.compliance,
+         e.annotation)
+        for e in report.entries
+    )  # fmt: skip
+    expected = _rule_evaluations(org)
+    assert len(expected) == len(org.trails) + len(org.accounts) * len(REGIONS)
+    assert scanned == expected
+
+
+def test_each_trail_read_once_and_one_describe_per_account_region(org: Org, org_scan: Run) -> None:
+    scanner = org_scan.scanner
+    assert scanner is not None
+    log = scanner.log
+    describes = Counter((a, r) for a, r, op, _ in log if op == "DescribeTrails")
+    assert describes == Counter({(a, r): 1 for a in org.accounts for r in REGIONS})
+    for op in ("GetEventSelectors", "GetTrailStatus"):
+        reads = Counter(name for _, _, o, name in log if o == op)
+        assert reads == Counter({t.arn: 1 for t in org.trails}), op
+        # read in the trail's home region, through the account that owns it
+        homes = {(a, r, name) for a, r, o, name in log if o == op}
+        assert homes == {(t.account, t.region, t.arn) for t in org.trails}
+    # Tags are listed (the default parameters exempt by tag) at most 20 trails a call, one call
+    # per account and home region here.
+    tags = [(a, r) for a, r, op, _ in log if op == "ListTags"]
+    assert sorted(tags) == sorted({(t.account, t.region) for t in org.trails})
+    assert set(Counter(op for _, _, op, _ in log)) == {
+        "DescribeTrails", "GetEventSelectors", "GetTrailStatus", "ListTags",
+    }  # fmt: skip
+    # The scanner's own count agrees.
+    assert scanner.result.calls == Counter(op for _, _, op, _ in log)
+
+
+# --- accounts that cannot be entered -------------------------------------------------------------
+
+
+def test_account_not_in_the_organization_is_an_error(org: Org) -> None:
+    run = scan(*ORG_ARGS, "--accounts", NOT_IN_ORG, "--output", "json")
+    report = parse_json(run.stdout)
+    assert report.errors == (f"account {NOT_IN_ORG}: not an active account of the organization",)
+    assert report.entries == ()
+    assert not report.non_compliant
+    assert run.code == 1  # the error alone fails the scan
+
+
+def test_unreachable_account_reported_next_to_the_others(org: Org, org_scan: Run) -> None:
+    member = org.members[0]
+    run = scan(*ORG_ARGS, "--accounts", f"{member},{NOT_IN_ORG}", "--output", "json")
+    report = parse_json(run.stdout)
+    assert run.code == 1
+    assert report.errors == (f"account {NOT_IN_ORG}: not an active account of the organization",)
+    full = parse_json(org_scan.stdout)
+    assert report.entries == tuple(e for e in full.entries if e.account_id == member)
+
+
+def test_role_that_cannot_be_assumed_is_an_error(
+    org: Org, org_scan: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    denied, reachable = org.members[1], org.members[2]
+    role = f"arn:aws:iam::{denied}:role/{ROLE}"
+    original = trailguard.aws.Clients.from_profile.__func__  # type: ignore[attr-defined]
+
+    def deny(params: dict[str, Any], **_: Any) -> Any:
+        if params["body"].get("RoleArn") == role:
+            error = {"Code": "AccessDenied", "Message": f"not authorized to assume {role}"}
+            return SimpleNamespace(status_code=403, headers={}), {
+                "Error": error, "ResponseMetadata": {"HTTPStatusCode": 403},
+            }  # fmt: skip
+        return None
+
+    def from_profile(cls: Any, profile: Any, region: Any) -> Any:
+        clients = original(cls, profile, region)
+        clients.session.events.register("before-call.sts.AssumeRole", deny)
+        return clients
+
+    monkeypatch.setattr(trailguard.aws.Clients, "from_profile", classmethod(from_profile))
+    run = scan(*ORG_ARGS, "--accounts", f"{denied},{reachable}", "--output", "json")
+    report = parse_json(run.stdout)
+    assert run.code == 1
+    assert report.errors == (
+        f"account {denied}: cannot assume {role}: AccessDenied: not authorized to assume {role}",
+    )
+    full = parse_json(org_scan.stdout)
+    assert report.entries == tuple(e for e in full.entries if e.account_id == reachable)
+    assert denied not in report.accounts
+
+    # Only the denied account, on its own: no findings, exit 1 all the same.
+    run = scan(*ORG_ARGS, "--accounts", denied, "--output", "json")
+    assert run.code == 1
+    assert parse_json(run.stdout).entries == ()
+
+
+# --- output formats and exit codes ---------------------------------------------------------------
+
+
+def test_csv_parses_back_to_the_json_entries(org: Org, org_scan: Run) -> None:
+    run = scan(*ORG_ARGS, "--output", "csv")
+    assert run.code == 1
+    assert parse_csv(run.stdout) == list(parse_json(org_scan.stdout).entries)
+
+
+def test_html_is_self_contained(org: Org) -> None:
+    run = scan(*ORG_ARGS, "--output", "html")
+    assert run.code == 1
+    assert run.stdout.lstrip().lower().startswith("<!doctype html")
+    assert "http" not in run.stdout.lower()
+
+
+def test_out_writes_the_file_and_prints_its_path(org: Org, org_scan: Run, tmp_path: Path) -> None:
+    path = tmp_path / "scan.json"
+    run = scan(*ORG_ARGS, "--output", "json", "--out", str(path))
+    assert run.code == 1
+    assert run.stdout == f"report written to {path}\n"
+    written = parse_json(path.read_text(encoding="utf-8"))
+    assert written.entries == parse_json(org_scan.stdout).entries
+
+
+def test_all_compliant_single_account_exits_0(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    creds = org.credentials[SOLO]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds["SecretAccessKey"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", creds["SessionToken"])
+    run = scan("--regions", REGIONS[0], "--output", "json")
+    report = parse_json(run.stdout)
+    trail = org.solo_trail
+    assert trail is not None
+    assert [
+        (e.rule, e.account_id, e.region, e.resource_id, e.compliance) for e in report.entries
+    ] == [
+        (ACCOUNT_RULE, SOLO, REGIONS[0], SOLO, "COMPLIANT"),
+        (TRAIL_RULE, SOLO, REGIONS[0], trail.name, "COMPLIANT"),
+    ]
+    assert report.errors == ()
+    assert run.code == 0
+
+
+def test_management_account_alone_without_org(org: Org) -> None:
+    """Without --org the caller's own account is scanned (the management account here)."""
+    run = scan("--regions", ",".join(REGIONS), "--output", "json")
+    report = parse_json(run.stdout)
+    assert report.accounts == (MANAGEMENT,)
+    assert {e.trail_arn for e in report.trails()} == {
+        t.arn for t in org.trails if t.account == MANAGEMENT
+    }
+    assert run.code == 1
+
+
+# --- rate limiter, progress ----------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(trailguard.scan, "time", SimpleNamespace(
+        monotonic=fake.monotonic, sleep=fake.sleep))  # fmt: skip
+    return fake
+
+
+@pytest.mark.parametrize("rate", [1.0, 4.0, 10.0])
+def test_rate_limiter_spaces_calls_one_over_rate_apart(clock: FakeClock, rate: float) -> None:
+    limiter = RateLimiter(rate)
+    times = []
+    for _ in range(6):
+        limiter.wait()
+        times.append(clock.now)
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert times[0] == 1000.0  # the first call does not wait
+    assert gaps == pytest.approx([1 / rate] * 5)
+    assert clock.sleeps == pytest.approx([1 / rate] * 5)
+
+
+def test_rate_limiter_does_not_wait_when_calls_are_slow_enough(clock: FakeClock) -> None:
+    limiter = RateLimiter(2.0)
+    limiter.wait()
+    clock.now += 0.7  # more than 1/2 s later
+    limiter.wait()
+    clock.now += 0.1  # too soon: waits the rest of 0.5 s
+    limiter.wait()
+    assert clock.sleeps == pytest.approx([0.4])
+
+
+def test_rate_limiter_zero_rate_never_waits(clock: FakeClock) -> None:
+    limiter = RateLimiter(0)
+    for _ in range(5):
+        limiter.wait()
+    assert clock.sleeps == []
+
+
+def test_rate_limiter_across_threads_real_clock() -> None:
+    """8 threads, 16 calls at 100 a second: the last starts at least 0.15 s after the first."""
+    import time
+
+    limiter = RateLimiter(100.0)
+    starts: list[float] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        for _ in range(2):
+            limiter.wait()
+            with lock:
+                starts.append(time.monotonic())
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    starts.sort()
+    assert len(starts) == 16
+    assert starts[-1] - starts[0] >= 0.15 - 0.005
+
+
+def test_progress_callback_counts_up_to_the_total(org: Org) -> None:
+    seen: list[tuple[str, int, int]] = []
+    lock = threading.Lock()
+
+    def progress(phase: str, done: int, total: int) -> None:
+        with lock:
+            seen.append((phase, done, total))
+
+    targets = [Target(a, org.session(a)) for a in org.accounts]
+    result = Scanner(
+        targets, list(REGIONS), rule_parameters(), tps=FAST_TPS, progress=progress
+    ).scan()
+    assert result.errors == []
+    # Phases one after the other, listing first and reading last (any in between, e.g. tags);
+    # within each, the count goes 0, 1, ... total.
+    phases = [p for p, _, _ in seen]
+    order = list(dict.fromkeys(phases))
+    assert phases == sorted(phases, key=order.index)
+    assert order[0] == "listing trails" and order[-1] == "reading trails"
+    for phase in order:
+        counts = [(d, t) for p, d, t in seen if p == phase]
+        total = counts[0][1]
+        assert total >= 1
+        assert counts == [(d, total) for d in range(total + 1)], phase
+    listing = next(t for p, _, t in seen if p == "listing trails")
+    assert listing == len(org.accounts) * len(REGIONS)
+
+
+def test_progress_bar_none_for_a_non_tty_stream() -> None:
+    assert _progress_bar(io.StringIO()) is None
+
+
+def test_progress_bar_on_a_terminal() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Tty()
+    show = _progress_bar(stream)
+    assert show is not None
+    show("listing trails", 0, 4)
+    show("listing trails", 2, 4)
+    show("listing trails", 4, 4)
+    text = stream.getvalue()
+    assert text.endswith("] 4/4\n")
+    assert "[" + "#" * 15 + "." * 15 + "] 2/4" in text
+    assert text.count("\r") == 3
+
+
+def test_endpoint_is_local(org: Org) -> None:
+    assert os.environ["AWS_ENDPOINT_URL"] == org.endpoint
+    assert org.endpoint.startswith("http://127.0.0.1:")
