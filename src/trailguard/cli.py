@@ -378,12 +378,14 @@ def cmd_scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from trailguard.aws import AwsSetupError, Clients
-    from trailguard.reporting.model import Report, entry_from_finding
+    from trailguard.reporting.model import Report, entry_from_finding, report_order
     from trailguard.scan import Scanner, Target, enabled_regions, organization_targets
 
     params = _rule_parameters(args.parameters)
     if args.org and not args.role_name:
         raise UsageError("--org needs --role-name (the role to assume in each account)")
+    if not args.org and (args.accounts or args.role_name):
+        raise UsageError("--accounts and --role-name go with --org")
     try:
         clients = Clients.from_profile(args.profile, args.region)
         session = clients.session
@@ -400,14 +402,11 @@ def cmd_scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     except (ClientError, BotoCoreError) as exc:
         raise Failed(f"cannot start the scan: {exc}") from exc
     scanner = Scanner(
-        targets, regions, params, max_workers=args.max_workers, progress=_progress_bar(sys.stderr)
+        targets, regions, params, max_workers=args.max_workers, progress=_progress_bar(args.stderr)
     )
     result = scanner.scan()
     entries = [entry_from_finding(f, result.facts.get(f.trail_arn or "")) for f in result.findings]
-    order = {"NON_COMPLIANT": 0, "NOT_APPLICABLE": 2}
-    entries.sort(
-        key=lambda e: (order.get(e.compliance, 1), e.account_id, e.region, e.rule, e.resource_id)
-    )
+    entries.sort(key=report_order)
     report = Report(
         title="trailguard scan: CloudTrail recording of Amazon SNS data events",
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -653,6 +652,7 @@ def main(
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed usage or help already
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    args.stderr = stderr  # for progress output, on the stream main was given
     try:
         result: int = args.handler(args, stdin, stdout)
     except UsageError as exc:

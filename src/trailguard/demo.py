@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import types
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from typing import Any, TextIO
 
 import boto3
 
-from trailguard.reporting.model import Report, entry_from_finding
+from trailguard.reporting.model import Report, entry_from_finding, report_order
 from trailguard.reporting.render import render
 from trailguard.rules.logic import ACCOUNT_RULE, TRAIL_RULE, rule_parameters
 from trailguard.rules.runtime import RuleError, run_rule
@@ -256,16 +257,7 @@ class Sandbox:
         entries = [
             entry_from_finding(f, result.facts.get(f.trail_arn or "")) for f in result.findings
         ]
-        order = {"NON_COMPLIANT": 0, "NOT_APPLICABLE": 2}
-        entries.sort(
-            key=lambda e: (
-                order.get(e.compliance, 1),
-                e.account_id,
-                e.region,
-                e.rule,
-                e.resource_id,
-            )
-        )
+        entries.sort(key=report_order)
         return Report(
             title=title,
             generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -333,6 +325,15 @@ def _print_evaluations(sandbox: Sandbox, evaluations: list[dict[str, Any]]) -> N
         )
 
 
+def _reset(server: Any) -> None:
+    """Empty the sandbox: moto keeps its state per process, so a demo starts from nothing and
+    leaves nothing behind for anything else in the same process."""
+    host, port = server.get_host_and_port()
+    request = urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30):  # 127.0.0.1 only
+        pass
+
+
 def run(out_dir: Path, out: TextIO) -> int:
     from moto.server import ThreadedMotoServer
 
@@ -341,6 +342,7 @@ def run(out_dir: Path, out: TextIO) -> int:
     logging.disable(logging.CRITICAL)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    _reset(server)
     try:
         host, port = server.get_host_and_port()
         with _sandbox_environment(f"http://{host}:{port}"):
@@ -386,6 +388,7 @@ def run(out_dir: Path, out: TextIO) -> int:
             for path in paths:
                 sandbox.say(f"  {path}")
     finally:
+        _reset(server)
         server.stop()
         logging.disable(logging.NOTSET)
     return 0

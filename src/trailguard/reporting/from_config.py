@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from trailguard.reporting.model import Report, ReportEntry, coverage_fix, trail_fix
+from trailguard.reporting.model import (
+    Report,
+    ReportEntry,
+    coverage_fix,
+    report_order,
+    trail_fix,
+)
 from trailguard.rules.logic import TRAIL_RULE
 from trailguard.rules.metadata import RULE_IDS
 
@@ -34,7 +40,9 @@ def _entry(
     compliance = result.get("ComplianceType", "")
     trail_arn = None
     fix = None
-    if rule_id == TRAIL_RULE:
+    # A trail has a verdict only in its home region and owner account, so the ARN can be
+    # built for those; NOT_APPLICABLE results may name shadow or other accounts' trails.
+    if rule_id == TRAIL_RULE and compliance in ("COMPLIANT", "NON_COMPLIANT"):
         trail_arn = f"arn:{partition}:cloudtrail:{region}:{account}:trail/{resource_id}"
         if compliance == "NON_COMPLIANT":
             fix = trail_fix(trail_arn, region, resource_id)
@@ -95,13 +103,9 @@ def from_aggregator(config: Any, aggregator: str, partition: str) -> list[Report
 
 
 def build_report(entries: list[ReportEntry], source: str, generated_at: str) -> Report:
-    order = {"NON_COMPLIANT": 0, "NOT_APPLICABLE": 2}
-    entries.sort(
-        key=lambda e: (order.get(e.compliance, 1), e.account_id, e.region, e.rule, e.resource_id)
-    )
     return Report(
         title="trailguard: CloudTrail recording of Amazon SNS data events",
         generated_at=generated_at,
         source=source,
-        entries=tuple(entries),
+        entries=tuple(sorted(entries, key=report_order)),
     )

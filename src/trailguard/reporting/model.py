@@ -135,6 +135,12 @@ def entry_from_finding(finding: Finding, facts: TrailFacts | None) -> ReportEntr
     )
 
 
+def report_order(entry: ReportEntry) -> tuple[int, str, str, str, str]:
+    """Non-compliant first, not-applicable last; then account, region, rule, resource."""
+    rank = {"NON_COMPLIANT": 0, "NOT_APPLICABLE": 2}.get(entry.compliance, 1)
+    return (rank, entry.account_id, entry.region, entry.rule, entry.resource_id)
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     title: str
