@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 # The six operators of an AdvancedFieldSelector, in the order the API documents them.
 SELECT_OPERATORS: tuple[str, ...] = ("Equals", "StartsWith", "EndsWith")
@@ -11,9 +11,13 @@ DESELECT_OPERATORS: tuple[str, ...] = ("NotEquals", "NotStartsWith", "NotEndsWit
 OPERATORS: tuple[str, ...] = SELECT_OPERATORS + DESELECT_OPERATORS
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSelector:
-    """One condition on one event field. Each operator holds its values (empty = absent)."""
+class FieldSelector(NamedTuple):
+    """One condition on one event field. Each operator holds its values (empty = absent).
+
+    Selectors are immutable value objects; they are named tuples rather than frozen
+    dataclasses because every trail evaluated builds a dozen of them, and a frozen
+    dataclass is three times slower to construct.
+    """
 
     field: str
     equals: tuple[str, ...] = ()
@@ -77,8 +81,7 @@ class FieldSelector:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class AdvancedSelector:
+class AdvancedSelector(NamedTuple):
     """An advanced event selector: an event matches when every field selector accepts it."""
 
     field_selectors: tuple[FieldSelector, ...]
