@@ -3,8 +3,9 @@
 - typical: a trail with management, S3 and SNS selectors, from the JSON response to the
   verdict (parse + validate + evaluate), on one core.
 - limit: trails at CloudTrail's 500-condition-value limit, one verdict each, worst of several
-  shapes, including one built to maximise the witness search (prefixes, suffixes and exact
-  values on both free string fields across several selectors).
+  shapes: one that only the union of three selectors makes compliant (the search must visit
+  every class), and non-compliant ones with prefixes, suffixes and exact values on both free
+  string fields across several selectors.
 """
 
 from __future__ import annotations
@@ -71,7 +72,25 @@ def _limit_shapes() -> dict[str, dict[str, Any]]:
                 {"Field": "sessionCredentialFromConsole", "Equals": ["false"]},
             )
         )
+    listed = [f"{TOPIC}p{i}-" for i in range(120)]
+    suffixes = [f"/session-{i}" for i in range(60)]
+    split = [
+        _data(
+            "listed topics, callers ending so",
+            {"Field": "resources.ARN", "StartsWith": listed},
+            {"Field": "userIdentity.arn", "EndsWith": suffixes},
+        ),
+        _data(
+            "listed topics, other callers",
+            {"Field": "resources.ARN", "StartsWith": listed},
+            {"Field": "userIdentity.arn", "NotEndsWith": suffixes},
+        ),
+        _data("all other topics", {"Field": "resources.ARN", "NotStartsWith": listed}),
+    ]
     return {
+        "3 selectors that only together log everything (compliant)": {
+            "AdvancedEventSelectors": split
+        },
         "496 excluded topics (NotEquals)": {
             "AdvancedEventSelectors": [
                 _data("all but excluded", {"Field": "resources.ARN", "NotEquals": excluded})

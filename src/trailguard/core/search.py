@@ -18,12 +18,14 @@ it has already proved covered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from trailguard.core.model import FieldSelector
 
 _FRESH = "~#%^|!`"
+_NONE = object()  # "no value at all", as opposed to None, "the field is absent"
 
 # A selector seen as a box: its conditions on each dimension, in dimension order.
 Box = tuple[tuple[FieldSelector, ...], ...]
@@ -57,38 +59,51 @@ def _fresh_char(constants: Iterable[str]) -> str:
     return chr(code)
 
 
-def witnesses(dim: Dimension, conditions: Sequence[FieldSelector]) -> tuple[list[str | None], str]:
+def witnesses(
+    dim: Dimension, conditions: Sequence[FieldSelector]
+) -> tuple[Iterator[str | None], str]:
     """Values of ``dim`` meeting every class that ``conditions`` (and the region) can tell
-    apart, and the filler character the generic ones use ("" when there is none)."""
-    everything = (*conditions, *dim.region)
+    apart, lazily (the search usually stops at the first unlogged one), and the filler
+    character the generic ones use ("" when there is none)."""
     if dim.choices:
-        values: list[str] = list(dim.choices)
-        fill = ""
-    else:
-        base = dim.prefix
-        exact: list[str] = []
-        prefixes: list[str] = []
-        suffixes: list[str] = []
-        for fs in everything:
-            exact += fs.equals + fs.not_equals
-            prefixes += fs.starts_with + fs.not_starts_with
-            suffixes += fs.ends_with + fs.not_ends_with
-        fill = _fresh_char((*exact, *prefixes, *suffixes))
-        heads = [""] + [
-            p[len(base) :] for p in prefixes if p.startswith(base) and len(p) > len(base)
-        ]
-        tails = ["", *suffixes]
-        values = [base + h + fill + t for h in dict.fromkeys(heads) for t in dict.fromkeys(tails)]
-        values += [c for c in exact if c.startswith(base) and len(c) > len(base)]
-        for s in suffixes:
-            for k in range(1, len(s)):
-                if base.endswith(s[:k]):
-                    values.append(base + s[k:])
-        values = list(dict.fromkeys(values))
-    out: list[str | None] = [v for v in values if all(r.accepts(v) for r in dim.region)]
+        return _in_region(dim, iter(dim.choices)), ""
+    exact: list[str] = []
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    for fs in (*conditions, *dim.region):
+        exact += fs.equals + fs.not_equals
+        prefixes += fs.starts_with + fs.not_starts_with
+        suffixes += fs.ends_with + fs.not_ends_with
+    fill = _fresh_char((*exact, *prefixes, *suffixes))
+    return _in_region(dim, _strings(dim.prefix, exact, prefixes, suffixes, fill)), fill
+
+
+def _strings(
+    base: str, exact: list[str], prefixes: list[str], suffixes: list[str], fill: str
+) -> Iterator[str]:
+    seen: set[str] = set()
+    heads = dict.fromkeys(
+        [""] + [p[len(base) :] for p in prefixes if p.startswith(base) and len(p) > len(base)]
+    )
+    tails = dict.fromkeys(["", *suffixes])
+    generic = (base + h + fill + t for h in heads for t in tails)
+    special = (c for c in exact if c.startswith(base) and len(c) > len(base))
+    overlaps = (base + s[k:] for s in suffixes for k in range(1, len(s)) if base.endswith(s[:k]))
+    for value in itertools.chain(generic, special, overlaps):
+        if value not in seen:
+            seen.add(value)
+            yield value
+
+
+def _in_region(dim: Dimension, values: Iterator[str]) -> Iterator[str | None]:
     if dim.may_be_absent and not dim.region:
-        out.insert(0, None)
-    return out, fill
+        yield None
+    if not dim.region:
+        yield from values
+        return
+    for value in values:
+        if all(r.accepts(value) for r in dim.region):
+            yield value
 
 
 def find_uncovered(
@@ -108,9 +123,10 @@ def find_uncovered(
             anything: list[str | None] = []
             for lv in range(level, depth):
                 values, fills[lv] = witnesses(dims[lv], ())
-                if not values:  # the region is empty along this field
+                first = next(values, _NONE)
+                if first is _NONE:  # the region is empty along this field
                     return None
-                anything.append(values[0])
+                anything.append(first)  # type: ignore[arg-type]
             return anything
         if level == depth or any(
             not any(boxes[b][lv] for lv in range(level, depth)) for b in active
