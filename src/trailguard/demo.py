@@ -29,7 +29,7 @@ import boto3
 from trailguard.reporting.model import Report, entry_from_finding, report_order
 from trailguard.reporting.render import render
 from trailguard.rules.logic import ACCOUNT_RULE, TRAIL_RULE, rule_parameters
-from trailguard.rules.runtime import RuleError, run_rule
+from trailguard.rules.runtime import RuleError, run_rule, session_from_credentials
 from trailguard.scan import Scanner, Target
 
 SANDBOX = Path(__file__).resolve().parent / "demo_sandbox.json"
@@ -103,7 +103,7 @@ class Sandbox:
         self.out = out
         self.sessions: dict[str, Any] = {}
         self.account_ids: dict[str, str] = {}
-        self.credentials: dict[str, dict[str, str]] = {}
+        self.credentials: dict[str, dict[str, Any]] = {}
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -125,11 +125,7 @@ class Sandbox:
             creds = management.client("sts").assume_role(
                 RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="trailguard-demo"
             )["Credentials"]
-            self.credentials[name] = {
-                "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
-                "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
-                "AWS_SESSION_TOKEN": creds["SessionToken"],
-            }
+            self.credentials[name] = dict(creds)
             self.sessions[name] = self._session(name)
             self.account_ids[name] = account
         for key, session in self.sessions.items():
@@ -147,12 +143,7 @@ class Sandbox:
         creds = self.credentials.get(key)
         if creds is None:
             return boto3.Session(region_name=region)
-        return boto3.Session(
-            aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=creds["AWS_SESSION_TOKEN"],
-            region_name=region,
-        )
+        return session_from_credentials(boto3.Session, creds, region)
 
     def _create(self, trail: DemoTrail) -> None:
         account = self.account_ids[trail.account]
@@ -292,10 +283,12 @@ class Sandbox:
         return lines
 
     def _attempt(self, handler: Callable[..., Any], key: str, trail: str, region: str) -> str:
-        creds = self.credentials.get(key, {})
+        creds = self.credentials.get(key)
         names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
         saved = {k: os.environ.get(k) for k in (*names, "AWS_DEFAULT_REGION")}
-        os.environ.update(creds)
+        if creds is not None:  # the step runs with the owning account's credentials
+            keys = ("AccessKeyId", "SecretAccessKey", "SessionToken")
+            os.environ.update({n: str(creds[k]) for n, k in zip(names, keys, strict=True)})
         os.environ["AWS_DEFAULT_REGION"] = region
         try:
             output = handler(

@@ -30,7 +30,7 @@ from trailguard.rules.logic import (
     evaluate_account,
     evaluate_trail,
 )
-from trailguard.rules.runtime import TAGS_BATCH, read_trail_facts
+from trailguard.rules.runtime import TAGS_BATCH, assume_role_session, read_trail_facts
 
 CLIENT_CONFIG = botocore.config.Config(
     retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=20
@@ -271,23 +271,11 @@ def organization_targets(
             continue
         role = f"arn:{partition}:iam::{account}:role/{role_name}"
         try:
-            creds = session.client("sts").assume_role(
-                RoleArn=role, RoleSessionName="trailguard-scan"
-            )["Credentials"]
+            entered = assume_role_session(session, make_session, role, "trailguard-scan")
         except (ClientError, BotoCoreError) as exc:
             targets.append(Target(account, None, f"cannot assume {role}: {_error_text(exc)}"))
             continue
-        targets.append(
-            Target(
-                account,
-                make_session(
-                    aws_access_key_id=creds["AccessKeyId"],
-                    aws_secret_access_key=creds["SecretAccessKey"],
-                    aws_session_token=creds["SessionToken"],
-                    region_name=session.region_name,
-                ),
-            )
-        )
+        targets.append(Target(account, entered))
     for account in sorted((wanted or set()) - set(accounts)):
         targets.append(Target(account, None, "not an active account of the organization"))
     return targets

@@ -75,10 +75,10 @@ def witnesses(
         prefixes += fs.starts_with + fs.not_starts_with
         suffixes += fs.ends_with + fs.not_ends_with
     fill = _fresh_char((*exact, *prefixes, *suffixes))
-    return _in_region(dim, _strings(dim.prefix, exact, prefixes, suffixes, fill)), fill
+    return _in_region(dim, _string_witnesses(dim.prefix, exact, prefixes, suffixes, fill)), fill
 
 
-def _strings(
+def _string_witnesses(
     base: str, exact: list[str], prefixes: list[str], suffixes: list[str], fill: str
 ) -> Iterator[str]:
     seen: set[str] = set()

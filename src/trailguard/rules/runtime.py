@@ -341,16 +341,28 @@ def session_for(
         function_arn = str(getattr(context, "invoked_function_arn", "") or "arn:aws:")
         role = f"arn:{function_arn.split(':')[1] or 'aws'}:iam::{target}:role/{role_name}"
     if role and target and own and target != own:
-        credentials = session.client("sts").assume_role(
-            RoleArn=role, RoleSessionName="trailguard-config-rule"
-        )["Credentials"]
-        return make_session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=session.region_name,
-        )
+        return assume_role_session(session, make_session, role, "trailguard-config-rule")
     return session
+
+
+def session_from_credentials(
+    make_session: Callable[..., Session], credentials: dict[str, Any], region: str | None
+) -> Session:
+    """A session holding STS ``Credentials`` (as AssumeRole returns them)."""
+    return make_session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
+    )
+
+
+def assume_role_session(
+    session: Session, make_session: Callable[..., Session], role_arn: str, name: str
+) -> Session:
+    """A session acting as ``role_arn``, assumed with ``session``, in the same region."""
+    credentials = session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=name)
+    return session_from_credentials(make_session, credentials["Credentials"], session.region_name)
 
 
 def run_rule(
