@@ -6,12 +6,13 @@ every point of a region?" is decided field by field over finite witness sets.
 
 A string field is decided through witness values that meet every class of strings the
 conditions can tell apart. With the condition constants split into exact values E, prefixes P
-and suffixes S, a string x of the domain (``prefix`` + at least one character) that is not one
-of a finite set of special points (the values in E, and the strings whose tail runs back into
-the domain prefix within a suffix constant) satisfies exactly the same conditions as
-``prefix + p + z + s``, where p is the longest prefix constant x starts with (after the domain
-prefix), s the longest suffix constant x ends with, and z a character no constant contains.
-So the special points plus every ``prefix + p + z + s`` are enough. The search keeps, field by
+and suffixes S, a string x of the domain (``prefix`` + at least one character) that is not in
+E satisfies exactly the same conditions as ``prefix + p + z + s``, where p is the longest
+prefix constant x starts with (after the domain prefix), s the longest suffix constant x ends
+with, and z a character no constant contains: x and that witness start with the same prefix
+constants (those that are prefixes of ``prefix + p``), end with the same suffix constants
+(the suffixes of s) and, holding z, the witness equals no constant. So E plus every
+``prefix + p + z + s`` are enough. The search keeps, field by
 field, the boxes that accept the witness chosen so far, and remembers the (field, boxes) pairs
 it has already proved covered.
 """
@@ -88,8 +89,7 @@ def _string_witnesses(
     tails = dict.fromkeys(["", *suffixes])
     generic = (base + h + fill + t for h in heads for t in tails)
     special = (c for c in exact if c.startswith(base) and len(c) > len(base))
-    overlaps = (base + s[k:] for s in suffixes for k in range(1, len(s)) if base.endswith(s[:k]))
-    for value in itertools.chain(generic, special, overlaps):
+    for value in itertools.chain(generic, special):
         if value not in seen:
             seen.add(value)
             yield value
