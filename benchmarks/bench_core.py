@@ -111,13 +111,17 @@ def _verdict(response: dict[str, Any]) -> str:
     return evaluate(config, REQUIREMENT).compliance
 
 
-def _rate(fn: Callable[[], object], seconds: float = 2.0) -> tuple[float, int]:
-    count, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        for _ in range(200):
-            fn()
-        count += 200
-    return count / elapsed, count
+def _rate(fn: Callable[[], object], seconds: float = 1.0, windows: int = 5) -> tuple[float, int]:
+    """The best rate over several windows (the least disturbed by anything else running)."""
+    best, total = 0.0, 0
+    for _ in range(windows):
+        count, start = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < seconds:
+            for _ in range(200):
+                fn()
+            count += 200
+        best, total = max(best, count / elapsed), total + count
+    return best, total
 
 
 def _best_time(fn: Callable[[], object], repeats: int = 7) -> float:
@@ -135,7 +139,7 @@ def main() -> None:
     rate, count = _rate(lambda: _verdict(json.loads(raw)))
     print(
         f"typical trail (management + S3 + SNS), JSON to verdict: {rate:,.0f} verdicts/s "
-        f"on one core ({count:,} verdicts; target >= 20,000/s)"
+        f"on one core (best of 5 one-second windows; target >= 20,000/s)"
     )
     config = parse_response(TYPICAL)
     rate, count = _rate(lambda: evaluate(config, REQUIREMENT))

@@ -1,4 +1,4 @@
-"""Properties of the remediation planner (``trailguard.core.plan``), judged by the oracles.
+"""Properties of the remediation planner (``trailguard.core.planner``), judged by the oracles.
 
 For random basic configurations (``basic_selector_lists``), random advanced configurations
 (``advanced_selector_sets``), the default configuration (nothing configured) and a

@@ -24,7 +24,7 @@ from trailguard.core.errors import SelectorError
 from trailguard.core.inclusion import find_lost
 from trailguard.core.model import SelectorConfig
 from trailguard.core.parse import parse_response, selectors_to_api
-from trailguard.core.plan import PlanRefused, plan
+from trailguard.core.planner import PlanRefused, plan
 from trailguard.core.requirement import Requirement
 from trailguard.core.validate import check_valid
 from trailguard.core.verdict import Verdict, evaluate

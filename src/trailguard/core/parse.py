@@ -63,13 +63,14 @@ def selector_label(index: int, name: str | None) -> str:
 _FIELD_KEYS = ("Field", *OPERATORS)
 _FIELD_KEY_SET = frozenset(_FIELD_KEYS)
 _SELECTOR_KEYS = ("Name", "FieldSelectors")
+_SELECTOR_KEY_SET = frozenset(_SELECTOR_KEYS)
 
 
 def _all_strings(items: list[Any]) -> bool:
     return all(type(item) is str for item in items)
 
 
-def _field_selector(raw: object, where: str, i: int) -> FieldSelector:
+def _field_selector(raw: object, index: int, name: str | None, i: int) -> FieldSelector:
     # Fast path for well-formed input (this runs for every field of every trail evaluated);
     # anything unusual goes to the slow path, which finds and names the problem.
     if type(raw) is dict and len(raw) > 1 and _FIELD_KEY_SET.issuperset(raw):
@@ -93,7 +94,7 @@ def _field_selector(raw: object, where: str, i: int) -> FieldSelector:
                     get("NotStartsWith", ()),
                     get("NotEndsWith", ()),
                 )
-    return _diagnose_field_selector(raw, f"{where}.FieldSelectors[{i}]")
+    return _diagnose_field_selector(raw, f"{selector_label(index, name)}.FieldSelectors[{i}]")
 
 
 def _diagnose_field_selector(raw: object, path: str) -> FieldSelector:
@@ -117,21 +118,26 @@ def _diagnose_field_selector(raw: object, path: str) -> FieldSelector:
 
 
 def _advanced(raw: object, index: int) -> AdvancedSelector:
-    obj = _expect_object(raw, f"AdvancedEventSelectors[{index}]", _SELECTOR_KEYS)
+    if type(raw) is dict and _SELECTOR_KEY_SET.issuperset(raw):
+        obj: dict[str, Any] = raw
+    else:
+        obj = _expect_object(raw, f"AdvancedEventSelectors[{index}]", _SELECTOR_KEYS)
     name = obj.get("Name")
     if name is not None and type(name) is not str:
         raise SelectorError(
             f"AdvancedEventSelectors[{index}].Name", f"expected a string, got {_type_name(name)}"
         )
-    where = selector_label(index, name)
-    if "FieldSelectors" not in obj:
-        raise SelectorError(where, "'FieldSelectors' is required")
-    raw_fields = obj["FieldSelectors"]
+    raw_fields: list[Any] | None = obj.get("FieldSelectors")
     if type(raw_fields) is not list or not raw_fields:
+        where = selector_label(index, name)
+        if "FieldSelectors" not in obj:
+            raise SelectorError(where, "'FieldSelectors' is required")
         if type(raw_fields) is list:
             raise SelectorError(f"{where}.FieldSelectors", "a selector needs at least one field")
-        _expect_list(raw_fields, f"{where}.FieldSelectors")
-    fields = tuple(_field_selector(item, where, i) for i, item in enumerate(raw_fields))
+        raise SelectorError(
+            f"{where}.FieldSelectors", f"expected a list, got {_type_name(raw_fields)}"
+        )
+    fields = tuple(_field_selector(item, index, name, i) for i, item in enumerate(raw_fields))
     return AdvancedSelector(fields, name or None)
 
 

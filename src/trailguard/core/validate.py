@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from trailguard.core.catalog import BASIC_RESOURCE_TYPES
 from trailguard.core.convert import BASIC_SERVICES
 from trailguard.core.errors import SelectorError
-from trailguard.core.model import AdvancedSelector, BasicSelector, FieldSelector, SelectorConfig
+from trailguard.core.model import OPERATORS, AdvancedSelector, BasicSelector, SelectorConfig
 from trailguard.core.parse import selector_label
 
 MAX_ADVANCED_VALUES = 500  # condition values across all advanced selectors of a trail
@@ -104,7 +104,10 @@ def _check_field(
         )
         return
     choices = ALLOWED_VALUES.get((category, fs.field))
-    for operator, values in fs.operators():
+    arn_field = fs.field == "resources.ARN"
+    for operator, values in zip(OPERATORS, fs[1:], strict=True):
+        if not values:
+            continue
         if operator not in operators:
             permitted = " or ".join(sorted(operators))
             problems.append(
@@ -120,11 +123,7 @@ def _check_field(
                 message = f"value must be 1 to {MAX_VALUE_LENGTH} characters, got {len(value)}"
             elif choices is not None and value not in choices:
                 message = f"{value!r} is not one of {', '.join(choices)}"
-            elif (
-                fs.field == "resources.ARN"
-                and operator in _EQUALS_NOT_EQUALS
-                and not _ARN.match(value)
-            ):
+            elif arn_field and operator in _EQUALS_NOT_EQUALS and not _ARN.match(value):
                 message = f"{operator} on resources.ARN needs a full ARN, got {value!r}"
             if message:
                 problems.append(
@@ -138,17 +137,12 @@ def _check_advanced(selector: AdvancedSelector, index: int, problems: list[Probl
 
     if selector.name is not None and len(selector.name) > MAX_NAME_LENGTH:
         problems.append(Problem(f"{here()}.Name", f"longer than {MAX_NAME_LENGTH} characters"))
-    counts = {field: 0 for field in SINGLE_FIELDS}
-    category_field: FieldSelector | None = None
-    category_index = 0
-    for i, fs in enumerate(selector.field_selectors):
-        if fs.field in counts:
-            counts[fs.field] += 1
-            if category_field is None and fs.field == "eventCategory":
-                category_field, category_index = fs, i
-    for field, count in counts.items():
-        if count > 1:
+    fields = [fs.field for fs in selector.field_selectors]
+    for field in SINGLE_FIELDS:
+        if fields.count(field) > 1:
             problems.append(Problem(here(), f"field {field} appears more than once"))
+    category_index = fields.index("eventCategory") if "eventCategory" in fields else -1
+    category_field = selector.field_selectors[category_index] if category_index >= 0 else None
     if category_field is None:
         problems.append(
             Problem(
@@ -167,9 +161,8 @@ def _check_advanced(selector: AdvancedSelector, index: int, problems: list[Probl
         )
         return
     category = categories[0]
-    present = {fs.field for fs in selector.field_selectors}
     for required in REQUIRED_FIELDS[category]:
-        if required not in present:
+        if required not in fields:
             problems.append(Problem(here(), f"{required} is required in a {category} selector"))
     for i in range(len(selector.field_selectors)):
         _check_field(category, selector, index, i, problems)

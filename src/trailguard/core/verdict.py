@@ -10,6 +10,7 @@ selectors and fields that narrow it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,23 +70,33 @@ class Verdict:
 # --- the search ------------------------------------------------------------------------------
 
 
-def _applicable(selectors: tuple[AdvancedSelector, ...], event: RequiredEvent) -> list[Box]:
-    """For each selector that can log ``event``: its conditions on each free field."""
+@functools.lru_cache(maxsize=512)
+def _event_fields(event: RequiredEvent) -> tuple[dict[str, str], dict[str, int], Box]:
+    """The event's fixed values, its free fields' positions, and the box with no condition."""
     fixed = dict(event.fixed)
     index = {free.field: i for i, free in enumerate(event.free)}
+    return fixed, index, tuple(() for _ in event.free)
+
+
+def _applicable(selectors: tuple[AdvancedSelector, ...], event: RequiredEvent) -> list[Box]:
+    """For each selector that can log ``event``: its conditions on each free field."""
+    fixed, index, unconditional = _event_fields(event)
     out: list[Box] = []
     for selector in selectors:
-        per_field: list[list[FieldSelector]] = [[] for _ in event.free]
+        per_field: list[list[FieldSelector]] | None = None
         for fs in selector.field_selectors:
-            if fs.field in fixed:
-                if not fs.accepts(fixed[fs.field]):
+            value = fixed.get(fs.field)
+            if value is not None:
+                if not fs.accepts(value):
                     break
             elif fs.field in index:
+                if per_field is None:
+                    per_field = [[] for _ in unconditional]
                 per_field[index[fs.field]].append(fs)
             else:  # the event has no such field: the condition can never hold
                 break
         else:
-            out.append(tuple(tuple(c) for c in per_field))
+            out.append(unconditional if per_field is None else tuple(map(tuple, per_field)))
     return out
 
 
@@ -188,24 +199,29 @@ def _cause(
     return "; ".join(reasons[:2]) + more
 
 
+@functools.lru_cache(maxsize=64)
+def _compliant_annotation(requirement: Requirement) -> str:
+    parts = [
+        f"{' and '.join(requirement.event_names(t))} on {t}" for t in requirement.resource_types
+    ]
+    return _cut("Logged for every resource, caller and session: " + "; ".join(parts))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= ANNOTATION_LIMIT else text[: ANNOTATION_LIMIT - 1] + "…"
+
+
 def _annotation(gaps: list[Gap], requirement: Requirement) -> str:
     if not gaps:
-        parts = [
-            f"{' and '.join(requirement.event_names(t))} on {t}" for t in requirement.resource_types
-        ]
-        text = "Logged for every resource, caller and session: " + "; ".join(parts)
-    else:
-        groups: dict[tuple[str, str], list[str]] = {}
-        for gap in gaps:
-            groups.setdefault((gap.resource_type, gap.cause), []).append(gap.event_name)
-        parts = []
-        for (resource_type, cause), names in groups.items():
-            verb = "is" if len(names) == 1 else "are"
-            parts.append(f"{' and '.join(names)} on {resource_type} {verb} not logged: {cause}")
-        text = "; ".join(parts)
-    if len(text) > ANNOTATION_LIMIT:
-        text = text[: ANNOTATION_LIMIT - 1] + "…"
-    return text
+        return _compliant_annotation(requirement)
+    groups: dict[tuple[str, str], list[str]] = {}
+    for gap in gaps:
+        groups.setdefault((gap.resource_type, gap.cause), []).append(gap.event_name)
+    parts = []
+    for (resource_type, cause), names in groups.items():
+        verb = "is" if len(names) == 1 else "are"
+        parts.append(f"{' and '.join(names)} on {resource_type} {verb} not logged: {cause}")
+    return _cut("; ".join(parts))
 
 
 # --- entry point -----------------------------------------------------------------------------

@@ -10,17 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from trailguard.core import (
-    COMPLIANT,
-    NON_COMPLIANT,
-    Requirement,
-    SelectorError,
-    Verdict,
-    build_requirement,
-    evaluate,
-    parse_response,
-)
-from trailguard.core.verdict import ANNOTATION_LIMIT
+from trailguard.core.errors import SelectorError
+from trailguard.core.parse import parse_response
+from trailguard.core.requirement import Requirement, build_requirement
+from trailguard.core.verdict import ANNOTATION_LIMIT, COMPLIANT, NON_COMPLIANT, Verdict, evaluate
 
 NOT_APPLICABLE = "NOT_APPLICABLE"
 TRAIL_RULE = "cloudtrail-sns-data-events-enabled"
