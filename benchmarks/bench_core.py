@@ -136,13 +136,13 @@ def _best_time(fn: Callable[[], object], repeats: int = 7) -> float:
 def main() -> None:
     raw = json.dumps(TYPICAL)
     assert _verdict(TYPICAL) == "COMPLIANT"
-    rate, count = _rate(lambda: _verdict(json.loads(raw)))
+    rate, _ = _rate(lambda: _verdict(json.loads(raw)))
     print(
         f"typical trail (management + S3 + SNS), JSON to verdict: {rate:,.0f} verdicts/s "
         f"on one core (best of 5 one-second windows; target >= 20,000/s)"
     )
     config = parse_response(TYPICAL)
-    rate, count = _rate(lambda: evaluate(config, REQUIREMENT))
+    rate, _ = _rate(lambda: evaluate(config, REQUIREMENT))
     print(f"typical trail, evaluate only: {rate:,.0f} verdicts/s")
     worst = 0.0
     for name, response in _limit_shapes().items():
