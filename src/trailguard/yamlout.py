@@ -8,7 +8,6 @@ more than the standard library.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 _RESERVED = ("true", "false", "yes", "no", "null", "on", "off", "~")
@@ -33,16 +32,45 @@ def scalar(value: Any) -> str:
         and text[0].isalnum()
         and all(c.isalnum() or c in "-_.:/ (),'" for c in text)
         and ": " not in text
-        and not text.endswith(":")
+        and not text.endswith((":", " "))
         and text.lower() not in _RESERVED
         and not _numeric(text)
     )
-    return text if plain else json.dumps(text)
+    return text if plain else double_quoted(text)
+
+
+def double_quoted(text: str) -> str:
+    """A YAML double-quoted scalar: backslash, quote and non-printable characters escaped."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char.isprintable() and code not in (0xFEFF,):
+            out.append(char)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
 
 
 def _block(text: str, indent: int) -> str:
+    """A literal block ("|-": no final newline, "|": one, "|+": more), or a quoted scalar
+    where a block cannot hold the text as it is."""
+    if text[:1] in (" ", "\n") or not all(c.isprintable() or c == "\n" for c in text):
+        return double_quoted(text)
     pad = " " * indent
-    return "|-\n" + "\n".join(pad + line if line.strip() else "" for line in text.split("\n"))
+    if not text.endswith("\n"):
+        indicator, body = "|-", text
+    else:
+        indicator, body = ("|+" if text.endswith("\n\n") else "|"), text[:-1]
+    lines = (pad + line if line else "" for line in body.split("\n"))
+    return indicator + "\n" + "\n".join(lines)
 
 
 def to_yaml(value: Any, indent: int = 0) -> str:
@@ -51,7 +79,7 @@ def to_yaml(value: Any, indent: int = 0) -> str:
     lines: list[str] = []
     items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
     for key, item in items:
-        lead = f"{pad}{key}:" if key is not None else f"{pad}-"
+        lead = f"{pad}{scalar(key)}:" if key is not None else f"{pad}-"
         if isinstance(item, dict | list) and item:
             if key is None:
                 lines.append(f"{pad}- " + to_yaml(item, indent + 2).lstrip())
