@@ -119,18 +119,6 @@ class Finding:
     trail_arn: str | None = None
     verdict: Verdict | None = field(default=None, compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule_id,
-            "accountId": self.account_id,
-            "region": self.region,
-            "resourceType": self.resource_type,
-            "resourceId": self.resource_id,
-            "trailARN": self.trail_arn,
-            "compliance": self.compliance,
-            "annotation": self.annotation,
-        }
-
 
 class NotEvaluated(Exception):
     """A trail's facts could not be read, so no verdict may be given (never COMPLIANT)."""
