@@ -17,68 +17,28 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import boto3
+import selector_data
 from botocore.stub import Stubber
+from selector_data import ACCOUNT, TRAIL_RULE, TRAIL_TYPE, trail_arn
 
 from trailguard.core import build_requirement, evaluate, parse_response
 
-ACCOUNT = "123456789012"  # moto's default account
 OTHER_ACCOUNT = "111122223333"
 BUCKET = "trailguard-rule-test-bucket"
-TRAIL_TYPE = "AWS::CloudTrail::Trail"
-ACCOUNT_TYPE = "AWS::::Account"
-TRAIL_RULE = "cloudtrail-sns-data-events-enabled"
-ACCOUNT_RULE = "cloudtrail-sns-data-events-account-coverage"
-ANNOTATION_LIMIT = 256
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "selectors"
-ROOT = Path(__file__).resolve().parent.parent
 
 CAPTURE_TIME = "2024-05-01T10:20:30.123Z"
 CAPTURE_DT = datetime(2024, 5, 1, 10, 20, 30, 123000, tzinfo=UTC)
 NOTIFICATION_TIME = "2024-05-02T03:04:05.678Z"
 NOTIFICATION_DT = datetime(2024, 5, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
-SNS_ALL = [
-    {
-        "Name": "All SNS topic data events",
-        "FieldSelectors": [
-            {"Field": "eventCategory", "Equals": ["Data"]},
-            {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
-        ],
-    }
-]
-SNS_PUBLISH_ONLY = [
-    {
-        "Name": "SNS Publish only",
-        "FieldSelectors": [
-            {"Field": "eventCategory", "Equals": ["Data"]},
-            {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
-            {"Field": "eventName", "Equals": ["Publish"]},
-        ],
-    }
-]
-MANAGEMENT_ONLY = [
-    {
-        "Name": "Management events",
-        "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
-    }
-]
-
-
-def trail_arn(name: str, region: str = "us-east-1", account: str = ACCOUNT) -> str:
-    return f"arn:aws:cloudtrail:{region}:{account}:trail/{name}"
-
-
-def fixture(path: str) -> dict[str, Any]:
-    return dict(json.loads((FIXTURES / path).read_text(encoding="utf-8")))
-
-
-def fixture_paths() -> list[str]:
-    return sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("*/*.json"))
+# advanced selector lists of one selector each
+SNS_ALL = [selector_data.SNS_ALL_OWN]
+SNS_PUBLISH_ONLY = [selector_data.SNS_PUBLISH_ONLY]
+MANAGEMENT_ONLY = [selector_data.MANAGEMENT]
 
 
 def selectors_of(response: dict[str, Any]) -> dict[str, Any]:
@@ -91,17 +51,6 @@ def verdict(
 ) -> Any:
     """The core's verdict on ``selectors`` for the rule's requirement (aws partition)."""
     return evaluate(parse_response(selectors), build_requirement(resource_types, None, "aws"))
-
-
-def cut(text: str) -> str:
-    return text if len(text) <= ANNOTATION_LIMIT else text[: ANNOTATION_LIMIT - 1] + "…"
-
-
-def stopped_annotation(selector_annotation: str) -> str:
-    return cut(
-        "The trail is not logging (stopped), so it records nothing; start it with "
-        "StartLogging. Selectors: " + selector_annotation
-    )
 
 
 def evaluation(

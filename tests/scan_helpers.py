@@ -25,32 +25,17 @@ from typing import Any
 
 import boto3
 from botocore.stub import Stubber
+from selector_data import ACCOUNT, SNS_ALL_OWN, fixture_paths, load_fixture, trail_arn
 
 from trailguard.cli import main
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "selectors"
 REGIONS = ("us-east-1", "eu-west-1", "ap-northeast-1")
 ROLE = "OrganizationAccountAccessRole"
-MANAGEMENT = "123456789012"  # moto's default account
+MANAGEMENT = ACCOUNT  # moto's default account
 SOLO = "210987654321"  # an account outside the organization
-TRAIL_RULE = "cloudtrail-sns-data-events-enabled"
-ACCOUNT_RULE = "cloudtrail-sns-data-events-account-coverage"
-TRAIL_TYPE = "AWS::CloudTrail::Trail"
-ACCOUNT_TYPE = "AWS::::Account"
 EXEMPT_TAG = "trailguard:exempt"
-ANNOTATION_LIMIT = 256
 SELECTOR_KEYS = ("EventSelectors", "AdvancedEventSelectors")
-SNS_ALL = {
-    "AdvancedEventSelectors": [
-        {
-            "Name": "All SNS topic data events",
-            "FieldSelectors": [
-                {"Field": "eventCategory", "Equals": ["Data"]},
-                {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
-            ],
-        }
-    ]
-}
+SNS_ALL = {"AdvancedEventSelectors": [SNS_ALL_OWN]}
 
 
 @dataclass(frozen=True)
@@ -119,14 +104,6 @@ class Org:
         return {t.arn: t for t in self.trails}
 
 
-def fixture_paths() -> list[str]:
-    return sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("*/*.json"))
-
-
-def load_fixture(path: str) -> dict[str, Any]:
-    return dict(json.loads((FIXTURES / path).read_text(encoding="utf-8")))
-
-
 def _assume(management: Any, account: str) -> dict[str, str]:
     creds = management.client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="trailguard-test"
@@ -152,8 +129,18 @@ def _create(org: Org, trail: SeededTrail) -> SeededTrail:
     return trail
 
 
-def _arn(account: str, region: str, name: str) -> str:
-    return f"arn:aws:cloudtrail:{region}:{account}:trail/{name}"
+def _plain_trail(name: str, account: str, **flags: bool) -> SeededTrail:
+    """A trail of the first region with compliant selectors (a plain SNS topic selector)."""
+    path = "compliant/sns-topic-plain-selector.json"
+    return SeededTrail(
+        name=name,
+        arn=trail_arn(name, REGIONS[0], account),
+        account=account,
+        region=REGIONS[0],
+        fixture=path,
+        selectors=load_fixture(path),
+        **flags,
+    )
 
 
 def build_org(endpoint: str) -> Org:
@@ -181,7 +168,7 @@ def build_org(endpoint: str) -> Org:
         stopped = i % 7 == 3
         trail = SeededTrail(
             name=name,
-            arn=_arn(account, region, name),
+            arn=trail_arn(name, region, account),
             account=account,
             region=region,
             fixture=path,
@@ -192,28 +179,9 @@ def build_org(endpoint: str) -> Org:
         )
         org.trails.append(_create(org, trail))
     # An organization trail of the management account (multi-region, compliant selectors).
-    org_trail = SeededTrail(
-        name="org-trail",
-        arn=_arn(me, REGIONS[0], "org-trail"),
-        account=me,
-        region=REGIONS[0],
-        fixture="compliant/sns-topic-plain-selector.json",
-        selectors=load_fixture("compliant/sns-topic-plain-selector.json"),
-        multi_region=True,
-        organization=True,
-    )
+    org_trail = _plain_trail("org-trail", me, multi_region=True, organization=True)
     org.trails.append(_create(org, org_trail))
-    org.solo_trail = _create(
-        org,
-        SeededTrail(
-            name="solo-trail",
-            arn=_arn(SOLO, REGIONS[0], "solo-trail"),
-            account=SOLO,
-            region=REGIONS[0],
-            fixture="compliant/sns-topic-plain-selector.json",
-            selectors=load_fixture("compliant/sns-topic-plain-selector.json"),
-        ),
-    )
+    org.solo_trail = _create(org, _plain_trail("solo-trail", SOLO))
     return org
 
 
@@ -229,17 +197,6 @@ def check(selectors: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     )  # fmt: skip
     assert err.getvalue() == "", err.getvalue()
     return code, json.loads(out.getvalue())
-
-
-def cut(text: str) -> str:
-    return text if len(text) <= ANNOTATION_LIMIT else text[: ANNOTATION_LIMIT - 1] + "…"
-
-
-def stopped_annotation(selector_annotation: str) -> str:
-    return cut(
-        "The trail is not logging (stopped), so it records nothing; start it with "
-        "StartLogging. Selectors: " + selector_annotation
-    )
 
 
 # --- Config's side of a rule run -----------------------------------------------------------------

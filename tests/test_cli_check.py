@@ -17,20 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selector_data import BOTH_TOPIC_EVENTS, ENDPOINT, FIXTURES, TOPIC
 
 from trailguard.cli import main
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "selectors"
 COMPLIANT_DIR = FIXTURES / "compliant"
 NON_COMPLIANT_DIR = FIXTURES / "non_compliant"
 
-TOPIC = "AWS::SNS::Topic"
-ENDPOINT = "AWS::SNS::PlatformEndpoint"
 EXAMPLE_TOPIC_ARN = "arn:aws:sns:us-east-1:111122223333:example-topic"
 EXAMPLE_CALLER = "arn:aws:sts::111122223333:assumed-role/ExampleRole/example-session"
 ERROR = "trailguard: error: "
 STDIN = ERROR + "standard input: "
-BOTH_TOPIC_EVENTS = [{"resourceType": TOPIC, "eventNames": ["Publish", "PublishBatch"]}]
 
 
 @dataclass(frozen=True)
@@ -96,6 +93,28 @@ def advanced(*selectors: dict[str, Any], **top: Any) -> str:
     return json.dumps({"AdvancedEventSelectors": list(selectors), **top})
 
 
+def sns_advanced(*extra: dict[str, Any]) -> str:
+    """A document of one SNS topic selector named 'x', with ``extra`` field selectors."""
+    return advanced(sns_selector(*extra))
+
+
+def run_json(name: str, *options: str) -> Result:
+    """``trailguard check`` on fixture ``name`` with ``options`` and ``--output json``."""
+    return run(fixture(name), *options, "--output", "json")
+
+
+def gap(
+    event_name: str, cause: str, resource_type: str = TOPIC, **example_args: Any
+) -> dict[str, Any]:
+    """One entry of a verdict's "gaps": the event not logged, why, and the example shown."""
+    return {
+        "resourceType": resource_type,
+        "eventName": event_name,
+        "cause": cause,
+        "example": example(event_name, resource_type=resource_type, **example_args),
+    }
+
+
 def assert_one_error_line(result: Result, line: str) -> None:
     assert (result.code, result.out, result.err) == (2, "", line + "\n")
 
@@ -134,7 +153,7 @@ def test_fixture_folders_are_not_empty() -> None:
 
 def test_eventname_equals_publish_only_misses_publishbatch() -> None:
     name = "sns-eventname-equals-publish-only"
-    result = run(fixture(f"non_compliant/{name}"), "--output", "json")
+    result = run_json(f"non_compliant/{name}")
     cause = "selector 'Log SNS Publish' limits eventName to [Publish]"
     assert (result.code, result.err) == (1, "")
     assert result.json() == {
@@ -142,21 +161,14 @@ def test_eventname_equals_publish_only_misses_publishbatch() -> None:
         "compliance": "NON_COMPLIANT",
         "annotation": f"PublishBatch on {TOPIC} is not logged: {cause}",
         "selectorKind": "advanced",
-        "gaps": [
-            {
-                "resourceType": TOPIC,
-                "eventName": "PublishBatch",
-                "cause": cause,
-                "example": example("PublishBatch"),
-            }
-        ],
+        "gaps": [gap("PublishBatch", cause)],
         "requirement": BOTH_TOPIC_EVENTS,
     }
 
 
 def test_publish_and_publishbatch_in_two_selectors_is_compliant() -> None:
     name = "sns-publish-and-publishbatch-split-selectors"
-    result = run(fixture(f"compliant/{name}"), "--output", "json")
+    result = run_json(f"compliant/{name}")
     assert (result.code, result.err) == (0, "")
     assert result.json() == {
         "trailARN": trail_arn(name),
@@ -172,7 +184,7 @@ def test_publish_and_publishbatch_in_two_selectors_is_compliant() -> None:
 
 def test_readonly_equals_true_misses_both_publish_events() -> None:
     name = "sns-readonly-equals-true"
-    result = run(fixture(f"non_compliant/{name}"), "--output", "json")
+    result = run_json(f"non_compliant/{name}")
     cause = "selector 'SNS read-only data events' limits readOnly to [true]"
     assert (result.code, result.err) == (1, "")
     assert result.json() == {
@@ -180,15 +192,7 @@ def test_readonly_equals_true_misses_both_publish_events() -> None:
         "compliance": "NON_COMPLIANT",
         "annotation": f"Publish and PublishBatch on {TOPIC} are not logged: {cause}",
         "selectorKind": "advanced",
-        "gaps": [
-            {
-                "resourceType": TOPIC,
-                "eventName": event,
-                "cause": cause,
-                "example": example(event),
-            }
-            for event in ("Publish", "PublishBatch")
-        ],
+        "gaps": [gap("Publish", cause), gap("PublishBatch", cause)],
         "requirement": BOTH_TOPIC_EVENTS,
     }
 
@@ -196,7 +200,7 @@ def test_readonly_equals_true_misses_both_publish_events() -> None:
 def test_arn_startswith_one_prefix_shows_a_topic_outside_it() -> None:
     name = "sns-arn-startswith-account-region-prefix"
     prefix = "arn:aws:sns:us-east-1:111122223333:"
-    result = run(fixture(f"non_compliant/{name}"), "--output", "json")
+    result = run_json(f"non_compliant/{name}")
     assert (result.code, result.err) == (1, "")
     verdict = result.json()
     outside = "arn:aws:sns:eu-west-1:111122223333:example-topic"
@@ -207,24 +211,19 @@ def test_arn_startswith_one_prefix_shows_a_topic_outside_it() -> None:
         "annotation": f"Publish and PublishBatch on {TOPIC} are not logged: {cause}",
         "selectorKind": "advanced",
         "gaps": [
-            {
-                "resourceType": TOPIC,
-                "eventName": event,
-                "cause": cause,
-                "example": example(event, resource_arn=outside),
-            }
-            for event in ("Publish", "PublishBatch")
+            gap("Publish", cause, resource_arn=outside),
+            gap("PublishBatch", cause, resource_arn=outside),
         ],
         "requirement": BOTH_TOPIC_EVENTS,
     }
-    for gap in verdict["gaps"]:
-        arn = gap["example"]["resources.ARN"]
+    for entry in verdict["gaps"]:
+        arn = entry["example"]["resources.ARN"]
         assert arn.startswith("arn:aws:sns:") and not arn.startswith(prefix)
 
 
 def test_basic_selectors_only_names_basic_selectors() -> None:
     name = "basic-management-only"
-    result = run(fixture(f"non_compliant/{name}"), "--output", "json")
+    result = run_json(f"non_compliant/{name}")
     cause = (
         f"the trail uses basic event selectors, which cannot log {TOPIC}; "
         f"switch to advanced selectors with resources.type {TOPIC} (trailguard plan)"
@@ -236,15 +235,7 @@ def test_basic_selectors_only_names_basic_selectors() -> None:
         "compliance": "NON_COMPLIANT",
         "annotation": f"Publish and PublishBatch on {TOPIC} are not logged: {cause}",
         "selectorKind": "basic",
-        "gaps": [
-            {
-                "resourceType": TOPIC,
-                "eventName": event,
-                "cause": cause,
-                "example": example(event),
-            }
-            for event in ("Publish", "PublishBatch")
-        ],
+        "gaps": [gap("Publish", cause), gap("PublishBatch", cause)],
         "requirement": BOTH_TOPIC_EVENTS,
     }
     assert "basic event selectors" in verdict["annotation"]
@@ -255,7 +246,7 @@ def test_basic_selectors_only_names_basic_selectors() -> None:
     "name", ["basic-management-s3-lambda", "basic-writeonly-dynamodb-exclude-kms"]
 )
 def test_other_basic_fixtures_name_basic_selectors(name: str) -> None:
-    result = run(fixture(f"non_compliant/{name}"), "--output", "json")
+    result = run_json(f"non_compliant/{name}")
     verdict = result.json()
     assert (result.code, verdict["selectorKind"]) == (1, "basic")
     assert verdict["annotation"].startswith(
@@ -265,7 +256,7 @@ def test_other_basic_fixtures_name_basic_selectors(name: str) -> None:
 
 
 def test_no_selectors_key_is_default_kind() -> None:
-    result = run(fixture("non_compliant/no-selectors-key"), "--output", "json")
+    result = run_json("non_compliant/no-selectors-key")
     verdict = result.json()
     cause = f"no advanced selector has resources.type {TOPIC}; add one (trailguard plan)"
     assert (result.code, verdict["selectorKind"]) == (1, "default")
@@ -298,13 +289,7 @@ def test_long_annotation_is_cut_to_256_characters() -> None:
 
 def test_platform_endpoint_required_on_topic_only_trail() -> None:
     name = "sns-topic-plain-selector"
-    result = run(
-        fixture(f"compliant/{name}"),
-        "--resource-types",
-        f"{TOPIC},{ENDPOINT}",
-        "--output",
-        "json",
-    )
+    result = run_json(f"compliant/{name}", "--resource-types", f"{TOPIC},{ENDPOINT}")
     cause = f"no advanced selector has resources.type {ENDPOINT}; add one (trailguard plan)"
     endpoint_arn = (
         "arn:aws:sns:us-east-1:111122223333:endpoint/GCM/example-app/"
@@ -316,14 +301,7 @@ def test_platform_endpoint_required_on_topic_only_trail() -> None:
         "compliance": "NON_COMPLIANT",
         "annotation": f"Publish on {ENDPOINT} is not logged: {cause}",
         "selectorKind": "advanced",
-        "gaps": [
-            {
-                "resourceType": ENDPOINT,
-                "eventName": "Publish",
-                "cause": cause,
-                "example": example("Publish", endpoint_arn, resource_type=ENDPOINT),
-            }
-        ],
+        "gaps": [gap("Publish", cause, ENDPOINT, resource_arn=endpoint_arn)],
         "requirement": [
             {"resourceType": TOPIC, "eventNames": ["Publish", "PublishBatch"]},
             {"resourceType": ENDPOINT, "eventNames": ["Publish"]},
@@ -349,7 +327,7 @@ def test_platform_endpoint_plus_topic_selectors_cover_both_types() -> None:
 
 def test_event_names_publish_on_publish_only_trail_is_compliant() -> None:
     name = "sns-eventname-equals-publish-only"
-    result = run(fixture(f"non_compliant/{name}"), "--event-names", "Publish", "--output", "json")
+    result = run_json(f"non_compliant/{name}", "--event-names", "Publish")
     assert (result.code, result.err) == (0, "")
     assert result.json() == {
         "trailARN": trail_arn(name),
@@ -362,12 +340,8 @@ def test_event_names_publish_on_publish_only_trail_is_compliant() -> None:
 
 
 def test_event_names_publishbatch_on_publish_only_trail_is_non_compliant() -> None:
-    result = run(
-        fixture("non_compliant/sns-eventname-equals-publish-only"),
-        "--event-names",
-        "PublishBatch",
-        "--output",
-        "json",
+    result = run_json(
+        "non_compliant/sns-eventname-equals-publish-only", "--event-names", "PublishBatch"
     )
     verdict = result.json()
     assert result.code == 1
@@ -386,14 +360,12 @@ def test_unknown_resource_type_without_event_names_is_bad_input() -> None:
 
 
 def test_unknown_resource_type_with_event_names_is_checked() -> None:
-    result = run(
-        fixture("compliant/sns-topic-plain-selector"),
+    result = run_json(
+        "compliant/sns-topic-plain-selector",
         "--resource-types",
         "AWS::X::Y",
         "--event-names",
         "DoThing",
-        "--output",
-        "json",
     )
     verdict = result.json()
     assert (result.code, result.err) == (1, "")
@@ -414,13 +386,7 @@ def test_event_name_not_in_catalog_is_bad_input() -> None:
 
 
 def test_partition_option_moves_the_required_arns() -> None:
-    result = run(
-        fixture("non_compliant/sns-eventname-equals-publish-only"),
-        "--partition",
-        "aws-cn",
-        "--output",
-        "json",
-    )
+    result = run_json("non_compliant/sns-eventname-equals-publish-only", "--partition", "aws-cn")
     gaps = result.json()["gaps"]
     assert result.code == 1
     assert [g["example"] for g in gaps] == [
@@ -452,14 +418,14 @@ def test_partition_defaults_to_the_trail_arn_partition() -> None:
 
 def test_stdin_dash_and_default_give_the_same_result() -> None:
     text = Path(fixture("non_compliant/sns-eventname-equals-publish-only")).read_text()
-    from_file = run(fixture("non_compliant/sns-eventname-equals-publish-only"), "--output", "json")
+    from_file = run_json("non_compliant/sns-eventname-equals-publish-only")
     dash = run("-", "--output", "json", stdin=text)
     default = run("--output", "json", stdin=text)
     assert dash == default == Result(1, from_file.out, "")
 
 
 def test_stdin_compliant_without_trail_arn() -> None:
-    result = run("-", "--output", "json", stdin=advanced(sns_selector()))
+    result = run("-", "--output", "json", stdin=sns_advanced())
     assert (result.code, result.err) == (0, "")
     assert result.json()["trailARN"] is None
 
@@ -470,7 +436,7 @@ def test_unknown_top_level_keys_are_ignored() -> None:
     publish_only = advanced(
         sns_selector({"Field": "eventName", "Equals": ["Publish"]}), ResponseMetadata=metadata
     )
-    assert run(stdin=compliant) == run(stdin=advanced(sns_selector()))
+    assert run(stdin=compliant) == run(stdin=sns_advanced())
     assert run(stdin=compliant).code == 0
     result = run("--output", "json", stdin=publish_only)
     assert (result.code, result.err) == (1, "")
@@ -479,13 +445,13 @@ def test_unknown_top_level_keys_are_ignored() -> None:
 
 def test_exactly_500_values_is_accepted() -> None:
     names = ["Publish", "PublishBatch", *(f"Other{i:03}" for i in range(496))]
-    result = run(stdin=advanced(sns_selector({"Field": "eventName", "Equals": names})))
+    result = run(stdin=sns_advanced({"Field": "eventName", "Equals": names}))
     assert (result.code, result.err) == (0, "")
 
 
 def test_value_of_2048_characters_is_accepted() -> None:
     arn = "arn:aws:sns:" + "a" * (2048 - len("arn:aws:sns:"))
-    result = run(stdin=advanced(sns_selector({"Field": "resources.ARN", "StartsWith": [arn]})))
+    result = run(stdin=sns_advanced({"Field": "resources.ARN", "StartsWith": [arn]}))
     assert (result.code, result.err) == (1, "")
 
 
@@ -518,7 +484,7 @@ def test_text_output_non_compliant() -> None:
 
 
 def test_text_output_from_stdin_without_trail_arn_names_the_source() -> None:
-    result = run(stdin=advanced(sns_selector()))
+    result = run(stdin=sns_advanced())
     assert result.out.splitlines()[0] == "COMPLIANT  -  (advanced selectors)"
 
 
@@ -570,28 +536,28 @@ BAD_STDIN: list[tuple[str, str, str]] = [
     ),
     (
         "unknown-operator-key-Equal",
-        advanced(sns_selector({"Field": "eventName", "Equal": ["Publish"]})),
+        sns_advanced({"Field": "eventName", "Equal": ["Publish"]}),
         f"{_SEL}.FieldSelectors[2]: unknown key 'Equal' (expected one of Field, Equals, "
         "StartsWith, EndsWith, NotEquals, NotStartsWith, NotEndsWith)",
     ),
     (
         "field-selector-without-operator",
-        advanced(sns_selector({"Field": "eventName"})),
+        sns_advanced({"Field": "eventName"}),
         f"{_SEL}.FieldSelectors[2] (eventName): field selector has no operator",
     ),
     (
         "operator-with-no-values",
-        advanced(sns_selector({"Field": "eventName", "Equals": []})),
+        sns_advanced({"Field": "eventName", "Equals": []}),
         f"{_SEL}.FieldSelectors[2] (eventName).Equals: operator has no values",
     ),
     (
         "non-string-value",
-        advanced(sns_selector({"Field": "eventName", "Equals": ["Publish", 3]})),
+        sns_advanced({"Field": "eventName", "Equals": ["Publish", 3]}),
         f"{_SEL}.FieldSelectors[2] (eventName).Equals[1]: expected a string, got a number",
     ),
     (
         "unknown-field-eventNames",
-        advanced(sns_selector({"Field": "eventNames", "Equals": ["Publish"]})),
+        sns_advanced({"Field": "eventNames", "Equals": ["Publish"]}),
         f"{_SEL}.FieldSelectors[2] (eventNames): field 'eventNames' is not allowed in a Data "
         "selector on a trail (allowed: eventCategory, resources.type, readOnly, eventName, "
         "resources.ARN, eventSource, eventType, userIdentity.arn, sessionCredentialFromConsole)",
@@ -612,19 +578,19 @@ BAD_STDIN: list[tuple[str, str, str]] = [
     ),
     (
         "readonly-notequals",
-        advanced(sns_selector({"Field": "readOnly", "NotEquals": ["true"]})),
+        sns_advanced({"Field": "readOnly", "NotEquals": ["true"]}),
         f"{_SEL}.FieldSelectors[2] (readOnly).NotEquals: operator NotEquals is not allowed for "
         "readOnly; use Equals",
     ),
     (
         "console-startswith",
-        advanced(sns_selector({"Field": "sessionCredentialFromConsole", "StartsWith": ["t"]})),
+        sns_advanced({"Field": "sessionCredentialFromConsole", "StartsWith": ["t"]}),
         f"{_SEL}.FieldSelectors[2] (sessionCredentialFromConsole).StartsWith: operator "
         "StartsWith is not allowed for sessionCredentialFromConsole; use Equals or NotEquals",
     ),
     (
         "readonly-yes",
-        advanced(sns_selector({"Field": "readOnly", "Equals": ["yes"]})),
+        sns_advanced({"Field": "readOnly", "Equals": ["yes"]}),
         f"{_SEL}.FieldSelectors[2] (readOnly).Equals[0]: 'yes' is not one of true, false",
     ),
     (
@@ -762,7 +728,7 @@ def test_invalid_json_in_file_names_the_file(tmp_path: Path) -> None:
 
 def test_validation_error_in_file_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "selectors.json"
-    path.write_text(advanced(sns_selector({"Field": "readOnly", "Equals": ["yes"]})))
+    path.write_text(sns_advanced({"Field": "readOnly", "Equals": ["yes"]}))
     assert_one_error_line(
         run(str(path)),
         ERROR + f"{path}: {_SEL}.FieldSelectors[2] (readOnly).Equals[0]: "
@@ -864,22 +830,22 @@ def _console_script() -> Path:
     return script
 
 
+def run_process(argv: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``argv`` run as a real process (text streams captured, at most 60 s)."""
+    return subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=60)
+
+
 def test_console_script_exit_codes() -> None:
     script = str(_console_script())
     for name, code in [
         ("compliant/sns-publish-and-publishbatch-split-selectors", 0),
         ("non_compliant/sns-eventname-equals-publish-only", 1),
     ]:
-        proc = subprocess.run(
-            [script, "check", fixture(name)], capture_output=True, text=True, timeout=60
-        )
+        proc = run_process([script, "check", fixture(name)])
         assert (proc.returncode, proc.stderr) == (code, ""), name
-    proc = subprocess.run(
+    proc = run_process(
         [script, "check", "--output", "json", "-"],
-        input=advanced(sns_selector({"Field": "readOnly", "Equals": ["yes"]})),
-        capture_output=True,
-        text=True,
-        timeout=60,
+        sns_advanced({"Field": "readOnly", "Equals": ["yes"]}),
     )
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == (
@@ -888,26 +854,14 @@ def test_console_script_exit_codes() -> None:
 
 
 def test_python_m_bad_json_on_stdin() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "trailguard", "check"],
-        input="[1, 2",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_process([sys.executable, "-m", "trailguard", "check"], "[1, 2")
     assert (proc.returncode, proc.stdout) == (2, "")
     assert "Traceback" not in proc.stderr
     assert proc.stderr == (STDIN + "invalid JSON at line 1 column 6: Expecting ',' delimiter\n")
 
 
 def test_python_m_usage_error() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "trailguard", "check", "--output", "yaml"],
-        input="{}",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_process([sys.executable, "-m", "trailguard", "check", "--output", "yaml"], "{}")
     assert (proc.returncode, proc.stdout) == (2, "")
     assert "Traceback" not in proc.stderr
     assert proc.stderr == (

@@ -25,61 +25,37 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
+from selector_data import (
+    ACCOUNT,
+    BASIC_CONVERTED_PLUS_SNS,
+    BASIC_SELECTORS,
+    BOTH_TOPIC_EVENTS,
+    ENDPOINT,
+    ENDPOINT_ADDED,
+    LAMBDA_ALL_CONVERTED,
+    MANAGEMENT,
+    ROOT,
+    S3_PREFIX,
+    SNS_ADDED,
+    SNS_ALL_OWN,
+    SNS_PUBLISH_ONLY,
+    TOPIC,
+    advanced_only,
+    make_trail,
+    moto_with_bucket,
+    read_back,
+)
 
 import trailguard.aws
 from trailguard.cli import main
 from trailguard.core import COMPLIANT, build_requirement, evaluate, parse_response
 from trailguard.remediation import RemediationError, remediate
 
-ACCOUNT = "123456789012"  # moto's default account
 MEMBER_ACCOUNT = "111122223333"
-BUCKET = "trailguard-test-trail-logs"
-TOPIC = "AWS::SNS::Topic"
-ENDPOINT = "AWS::SNS::PlatformEndpoint"
 REQUIREMENT = build_requirement()  # SNS topics: Publish and PublishBatch
-ROOT = Path(__file__).resolve().parent.parent
 
+# --- selectors, written out (the shared ones are in selector_data) ----------------------------
 
-def arn(name: str, region: str = "us-east-1", account: str = ACCOUNT) -> str:
-    return f"arn:aws:cloudtrail:{region}:{account}:trail/{name}"
-
-
-# --- selectors, written out -------------------------------------------------------------------
-
-MANAGEMENT = {
-    "Name": "Management events",
-    "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
-}
-SNS_ADDED = {
-    "Name": "trailguard: log all AWS::SNS::Topic data events",
-    "FieldSelectors": [
-        {"Field": "eventCategory", "Equals": ["Data"]},
-        {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
-    ],
-}
-SNS_PUBLISH_ONLY = {
-    "Name": "SNS Publish only",
-    "FieldSelectors": [
-        {"Field": "eventCategory", "Equals": ["Data"]},
-        {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
-        {"Field": "eventName", "Equals": ["Publish"]},
-    ],
-}
-SNS_ALL_OWN = {
-    "Name": "All SNS topic data events",
-    "FieldSelectors": [
-        {"Field": "eventCategory", "Equals": ["Data"]},
-        {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
-    ],
-}
-S3_PREFIX = {
-    "Name": "S3 objects under a prefix",
-    "FieldSelectors": [
-        {"Field": "eventCategory", "Equals": ["Data"]},
-        {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
-        {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::example-bucket/logs/"]},
-    ],
-}
 DYNAMODB_OTHER_ACTOR = {
     "Name": "DynamoDB, added by someone else",
     "FieldSelectors": [
@@ -87,45 +63,18 @@ DYNAMODB_OTHER_ACTOR = {
         {"Field": "resources.type", "Equals": ["AWS::DynamoDB::Table"]},
     ],
 }
-BASIC_SELECTORS = [
-    {
-        "ReadWriteType": "All",
-        "IncludeManagementEvents": True,
-        "DataResources": [
-            {"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::example-bucket/prefix/"]},
-            {"Type": "AWS::Lambda::Function", "Values": ["arn:aws:lambda"]},
-        ],
-    }
-]
-BASIC_CONVERTED_PLUS_SNS = [
-    {
-        "Name": "Management events",
-        "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
-    },
-    {
-        "Name": "AWS::S3::Object data events",
-        "FieldSelectors": [
-            {"Field": "eventCategory", "Equals": ["Data"]},
-            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
-            {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::example-bucket/prefix/"]},
-        ],
-    },
-    {
-        "Name": "AWS::Lambda::Function data events",
-        "FieldSelectors": [
-            {"Field": "eventCategory", "Equals": ["Data"]},
-            {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]},
-        ],
-    },
-    {
-        "Name": "trailguard: log all AWS::SNS::Topic data events",
-        "FieldSelectors": [
-            {"Field": "eventCategory", "Equals": ["Data"]},
-            {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
-        ],
-    },
-]
-BOTH_TOPIC_EVENTS = [{"resourceType": TOPIC, "eventNames": ["Publish", "PublishBatch"]}]
+# 2 + 497 = 499 condition values (CloudTrail allows 500): no room for SNS topics' two
+MANY_S3_PREFIXES = {
+    "Name": "Many S3 prefixes",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+        {
+            "Field": "resources.ARN",
+            "StartsWith": [f"arn:aws:s3:::bucket-{n:03d}/" for n in range(497)],
+        },
+    ],
+}
 
 
 # --- recording proxy --------------------------------------------------------------------------
@@ -189,31 +138,8 @@ class RecordingClient:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
+    with moto_with_bucket():
         yield
-
-
-def make_trail(
-    name: str,
-    *,
-    basic: list[dict[str, Any]] | None = None,
-    advanced: list[dict[str, Any]] | None = None,
-    region: str = "us-east-1",
-    **options: Any,
-) -> str:
-    client = boto3.client("cloudtrail", region_name=region)
-    created = client.create_trail(Name=name, S3BucketName=BUCKET, **options)
-    if basic is not None:
-        client.put_event_selectors(TrailName=name, EventSelectors=basic)
-    if advanced is not None:
-        client.put_event_selectors(TrailName=name, AdvancedEventSelectors=advanced)
-    return str(created["TrailARN"])
-
-
-def read_back(name: str, region: str = "us-east-1") -> dict[str, Any]:
-    response = boto3.client("cloudtrail", region_name=region).get_event_selectors(TrailName=name)
-    return {k: response[k] for k in ("TrailARN", "EventSelectors", "AdvancedEventSelectors")}
 
 
 def other_actor_put(name: str, selectors: list[dict[str, Any]], region: str = "us-east-1") -> None:
@@ -227,33 +153,90 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
+def run_remediate(
+    client_for: Callable[[str], Any],
+    trail: str,
+    region: str = "us-east-1",
+    requirement: Any = REQUIREMENT,
+    **kwargs: Any,
+) -> Any:
+    """``remediate`` as most tests call it: from ``region``, for SNS topics, as moto's account,
+    with a recording fake ``sleep`` unless one is given."""
+    kwargs.setdefault("account_id", ACCOUNT)
+    kwargs.setdefault("sleep", Sleeps())
+    return remediate(client_for, trail, region, requirement, **kwargs)
+
+
+# --- expected results: RemediationResult.to_dict(), whole, for each outcome --------------------
+
+
+def updated(
+    trail_arn: str,
+    before: dict[str, Any],
+    after: list[dict[str, Any]],
+    gained: list[dict[str, Any]] = BOTH_TOPIC_EVENTS,
+) -> dict[str, Any]:
+    """A trail of us-east-1 whose selectors were changed to ``after`` and verified."""
+    return {
+        "trailARN": trail_arn,
+        "homeRegion": "us-east-1",
+        "changed": True,
+        "dryRun": False,
+        "message": "selectors updated and verified",
+        "gained": gained,
+        "before": before,
+        "after": {"AdvancedEventSelectors": after},
+        "complianceBefore": "NON_COMPLIANT",
+        "complianceAfter": "COMPLIANT",
+    }
+
+
+def planned(
+    trail_arn: str,
+    before: dict[str, Any],
+    after: list[dict[str, Any]],
+    gained: list[dict[str, Any]] = BOTH_TOPIC_EVENTS,
+) -> dict[str, Any]:
+    """A dry run on a trail of us-east-1: ``after`` is only planned; nothing was written. The
+    result is the update's but for dryRun and message (complianceAfter is the verdict on the
+    planned ``after`` list)."""
+    return {
+        **updated(trail_arn, before, after, gained),
+        "dryRun": True,
+        "message": "dry run; nothing written",
+    }
+
+
+def already_compliant(trail_arn: str, before: dict[str, Any]) -> dict[str, Any]:
+    """A trail of us-east-1 that was compliant as read: nothing written, nothing gained."""
+    return {
+        "trailARN": trail_arn,
+        "homeRegion": "us-east-1",
+        "changed": False,
+        "dryRun": False,
+        "message": "already compliant; nothing written",
+        "gained": [],
+        "before": before,
+        "after": before,
+        "complianceBefore": "COMPLIANT",
+        "complianceAfter": "COMPLIANT",
+    }
+
+
 # --- happy paths ------------------------------------------------------------------------------
 
 
 def test_basic_trail_is_converted_and_gains_sns(aws: None) -> None:
     trail_arn = make_trail("basic-trail", basic=BASIC_SELECTORS)
     recorder, sleeps = Recorder(), Sleeps()
-    result = remediate(
-        recorder, "basic-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=sleeps
+    result = run_remediate(recorder, "basic-trail", sleep=sleeps)
+    assert result.to_dict() == updated(
+        trail_arn,
+        before={"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []},
+        after=BASIC_CONVERTED_PLUS_SNS,
     )
-    assert result.to_dict() == {
-        "trailARN": trail_arn,
-        "homeRegion": "us-east-1",
-        "changed": True,
-        "dryRun": False,
-        "message": "selectors updated and verified",
-        "gained": BOTH_TOPIC_EVENTS,
-        "before": {"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []},
-        "after": {"AdvancedEventSelectors": BASIC_CONVERTED_PLUS_SNS},
-        "complianceBefore": "NON_COMPLIANT",
-        "complianceAfter": "COMPLIANT",
-    }
     stored = read_back("basic-trail")
-    assert stored == {
-        "TrailARN": trail_arn,
-        "EventSelectors": [],
-        "AdvancedEventSelectors": BASIC_CONVERTED_PLUS_SNS,
-    }
+    assert stored == advanced_only(trail_arn, BASIC_CONVERTED_PLUS_SNS)
     assert evaluate(parse_response(stored), REQUIREMENT).compliance == COMPLIANT
     assert recorder.summary() == [
         ("us-east-1", "describe_trails"),
@@ -273,9 +256,7 @@ def test_basic_trail_is_converted_and_gains_sns(aws: None) -> None:
 
 def test_trail_found_by_arn(aws: None) -> None:
     trail_arn = make_trail("arn-trail", advanced=[MANAGEMENT])
-    result = remediate(
-        Recorder(), trail_arn, "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=Sleeps()
-    )
+    result = run_remediate(Recorder(), trail_arn)
     assert (result.changed, result.trail.name, result.trail.arn) == (True, "arn-trail", trail_arn)
     assert read_back("arn-trail")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED]
 
@@ -283,119 +264,50 @@ def test_trail_found_by_arn(aws: None) -> None:
 def test_advanced_trail_with_narrowed_sns_selector_is_kept_verbatim(aws: None) -> None:
     trail_arn = make_trail("narrow-trail", advanced=[MANAGEMENT, SNS_PUBLISH_ONLY])
     recorder, sleeps = Recorder(), Sleeps()
-    result = remediate(
-        recorder, "narrow-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=sleeps
+    result = run_remediate(recorder, "narrow-trail", sleep=sleeps)
+    expected_after = [MANAGEMENT, SNS_PUBLISH_ONLY, SNS_ADDED]
+    assert result.to_dict() == updated(
+        trail_arn,
+        before={"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY]},
+        after=expected_after,
+        gained=[{"resourceType": TOPIC, "eventNames": ["PublishBatch"]}],
     )
-    expected_after = [
-        {
-            "Name": "Management events",
-            "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
-        },
-        {
-            "Name": "SNS Publish only",
-            "FieldSelectors": [
-                {"Field": "eventCategory", "Equals": ["Data"]},
-                {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
-                {"Field": "eventName", "Equals": ["Publish"]},
-            ],
-        },
-        {
-            "Name": "trailguard: log all AWS::SNS::Topic data events",
-            "FieldSelectors": [
-                {"Field": "eventCategory", "Equals": ["Data"]},
-                {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
-            ],
-        },
-    ]
-    assert result.to_dict() == {
-        "trailARN": trail_arn,
-        "homeRegion": "us-east-1",
-        "changed": True,
-        "dryRun": False,
-        "message": "selectors updated and verified",
-        "gained": [{"resourceType": TOPIC, "eventNames": ["PublishBatch"]}],
-        "before": {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY]},
-        "after": {"AdvancedEventSelectors": expected_after},
-        "complianceBefore": "NON_COMPLIANT",
-        "complianceAfter": "COMPLIANT",
-    }
-    assert read_back("narrow-trail") == {
-        "TrailARN": trail_arn,
-        "EventSelectors": [],
-        "AdvancedEventSelectors": expected_after,
-    }
+    assert read_back("narrow-trail") == advanced_only(trail_arn, expected_after)
     assert sleeps == []
 
 
 def test_trail_without_selectors_gets_management_plus_sns(aws: None) -> None:
     trail_arn = make_trail("fresh-trail")
-    result = remediate(
-        Recorder(), "fresh-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=Sleeps()
+    result = run_remediate(Recorder(), "fresh-trail")
+    assert result.to_dict() == updated(
+        trail_arn,
+        before={"EventSelectors": [], "AdvancedEventSelectors": []},
+        after=[MANAGEMENT, SNS_ADDED],
     )
-    assert result.to_dict() == {
-        "trailARN": trail_arn,
-        "homeRegion": "us-east-1",
-        "changed": True,
-        "dryRun": False,
-        "message": "selectors updated and verified",
-        "gained": BOTH_TOPIC_EVENTS,
-        "before": {"EventSelectors": [], "AdvancedEventSelectors": []},
-        "after": {"AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]},
-        "complianceBefore": "NON_COMPLIANT",
-        "complianceAfter": "COMPLIANT",
-    }
     assert read_back("fresh-trail")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED]
 
 
 def test_platform_endpoints_too(aws: None) -> None:
     trail_arn = make_trail("push-trail", advanced=[MANAGEMENT])
     requirement = build_requirement([TOPIC, ENDPOINT])
-    result = remediate(
-        Recorder(), "push-trail", "us-east-1", requirement, account_id=ACCOUNT, sleep=Sleeps()
+    result = run_remediate(Recorder(), "push-trail", requirement=requirement)
+    assert result.to_dict() == updated(
+        trail_arn,
+        before={"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]},
+        after=[MANAGEMENT, SNS_ADDED, ENDPOINT_ADDED],
+        gained=[*BOTH_TOPIC_EVENTS, {"resourceType": ENDPOINT, "eventNames": ["Publish"]}],
     )
-    endpoint_added = {
-        "Name": "trailguard: log all AWS::SNS::PlatformEndpoint data events",
-        "FieldSelectors": [
-            {"Field": "eventCategory", "Equals": ["Data"]},
-            {"Field": "resources.type", "Equals": ["AWS::SNS::PlatformEndpoint"]},
-        ],
-    }
-    assert result.to_dict() == {
-        "trailARN": trail_arn,
-        "homeRegion": "us-east-1",
-        "changed": True,
-        "dryRun": False,
-        "message": "selectors updated and verified",
-        "gained": [*BOTH_TOPIC_EVENTS, {"resourceType": ENDPOINT, "eventNames": ["Publish"]}],
-        "before": {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]},
-        "after": {"AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED, endpoint_added]},
-        "complianceBefore": "NON_COMPLIANT",
-        "complianceAfter": "COMPLIANT",
-    }
     stored = read_back("push-trail")
-    assert stored["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED, endpoint_added]
+    assert stored["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED, ENDPOINT_ADDED]
     assert evaluate(parse_response(stored), requirement).compliance == COMPLIANT
 
 
 def test_already_compliant_trail_is_not_written(aws: None) -> None:
     trail_arn = make_trail("good-trail", advanced=[MANAGEMENT, SNS_ALL_OWN])
     recorder, sleeps = Recorder(), Sleeps()
-    result = remediate(
-        recorder, "good-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=sleeps
-    )
+    result = run_remediate(recorder, "good-trail", sleep=sleeps)
     before = {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_ALL_OWN]}
-    assert result.to_dict() == {
-        "trailARN": trail_arn,
-        "homeRegion": "us-east-1",
-        "changed": False,
-        "dryRun": False,
-        "message": "already compliant; nothing written",
-        "gained": [],
-        "before": before,
-        "after": before,
-        "complianceBefore": "COMPLIANT",
-        "complianceAfter": "COMPLIANT",
-    }
+    assert result.to_dict() == already_compliant(trail_arn, before)
     assert recorder.count("put_event_selectors") == 0
     assert recorder.summary() == [
         ("us-east-1", "describe_trails"),
@@ -408,23 +320,12 @@ def test_already_compliant_trail_is_not_written(aws: None) -> None:
 def test_dry_run_returns_the_plan_and_writes_nothing(aws: None) -> None:
     trail_arn = make_trail("dry-trail", basic=BASIC_SELECTORS)
     recorder, sleeps = Recorder(), Sleeps()
-    result = remediate(
-        recorder, "dry-trail", "us-east-1", REQUIREMENT,
-        account_id=ACCOUNT, dry_run=True, sleep=sleeps,
-    )  # fmt: skip
-    assert result.to_dict() == {
-        "trailARN": trail_arn,
-        "homeRegion": "us-east-1",
-        "changed": True,
-        "dryRun": True,
-        "message": "dry run; nothing written",
-        "gained": BOTH_TOPIC_EVENTS,
-        "before": {"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []},
-        "after": {"AdvancedEventSelectors": BASIC_CONVERTED_PLUS_SNS},
-        "complianceBefore": "NON_COMPLIANT",
-        # the verdict on the planned "after" list (nothing was written)
-        "complianceAfter": "COMPLIANT",
-    }
+    result = run_remediate(recorder, "dry-trail", dry_run=True, sleep=sleeps)
+    assert result.to_dict() == planned(
+        trail_arn,
+        before={"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []},
+        after=BASIC_CONVERTED_PLUS_SNS,
+    )
     assert recorder.count("put_event_selectors") == 0
     assert read_back("dry-trail") == {
         "TrailARN": trail_arn,
@@ -440,21 +341,12 @@ def test_dry_run_returns_the_plan_and_writes_nothing(aws: None) -> None:
 def test_multi_region_trail_is_changed_in_its_home_region(aws: None) -> None:
     trail_arn = make_trail("global-trail", advanced=[MANAGEMENT], IsMultiRegionTrail=True)
     recorder, sleeps = Recorder(), Sleeps()
-    result = remediate(
-        recorder, "global-trail", "eu-west-1", REQUIREMENT, account_id=ACCOUNT, sleep=sleeps
+    result = run_remediate(recorder, "global-trail", "eu-west-1", sleep=sleeps)
+    assert result.to_dict() == updated(
+        trail_arn,
+        before={"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]},
+        after=[MANAGEMENT, SNS_ADDED],
     )
-    assert result.to_dict() == {
-        "trailARN": trail_arn,
-        "homeRegion": "us-east-1",
-        "changed": True,
-        "dryRun": False,
-        "message": "selectors updated and verified",
-        "gained": BOTH_TOPIC_EVENTS,
-        "before": {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]},
-        "after": {"AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]},
-        "complianceBefore": "NON_COMPLIANT",
-        "complianceAfter": "COMPLIANT",
-    }
     assert result.trail.is_multi_region is True
     assert recorder.summary() == [
         ("eu-west-1", "describe_trails"),
@@ -471,9 +363,7 @@ def test_single_region_trail_of_another_region_is_not_found(aws: None) -> None:
     make_trail("local-trail", advanced=[MANAGEMENT])
     recorder = Recorder()
     with pytest.raises(RemediationError) as caught:
-        remediate(
-            recorder, "local-trail", "eu-west-1", REQUIREMENT, account_id=ACCOUNT, sleep=Sleeps()
-        )
+        run_remediate(recorder, "local-trail", "eu-west-1")
     assert caught.value.kind == "failed"
     assert str(caught.value) == "trail local-trail not found from region eu-west-1"
     assert recorder.summary() == [("eu-west-1", "describe_trails")]
@@ -494,26 +384,17 @@ def test_organization_trail_from_a_member_account_is_refused(aws: None) -> None:
     )
     recorder, sleeps = Recorder(), Sleeps()
     with pytest.raises(RemediationError) as caught:
-        remediate(
-            recorder, "org-trail", "eu-west-1", REQUIREMENT,
-            account_id=MEMBER_ACCOUNT, sleep=sleeps,
-        )  # fmt: skip
+        run_remediate(recorder, "org-trail", "eu-west-1", account_id=MEMBER_ACCOUNT, sleep=sleeps)
     assert caught.value.kind == "refused"
     assert str(caught.value) == ORG_REFUSAL
     assert recorder.summary() == [("eu-west-1", "describe_trails")]
-    assert read_back("org-trail") == {
-        "TrailARN": trail_arn,
-        "EventSelectors": [],
-        "AdvancedEventSelectors": [MANAGEMENT],
-    }
+    assert read_back("org-trail") == advanced_only(trail_arn, [MANAGEMENT])
     assert sleeps == []
 
 
 def test_organization_trail_from_the_management_account_is_changed(aws: None) -> None:
     make_trail("org-trail", advanced=[MANAGEMENT], IsOrganizationTrail=True)
-    result = remediate(
-        Recorder(), "org-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=Sleeps()
-    )
+    result = run_remediate(Recorder(), "org-trail")
     assert (result.changed, result.trail.is_organization_trail) == (True, True)
     assert read_back("org-trail")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED]
 
@@ -530,30 +411,14 @@ def test_concurrent_change_between_read_and_put_is_replanned(aws: None) -> None:
             other_actor_put("busy-trail", [MANAGEMENT, DYNAMODB_OTHER_ACTOR])
 
     recorder.before["get_event_selectors"] = other_actor_before_second_read
-    result = remediate(
-        recorder, "busy-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=sleeps
-    )
+    result = run_remediate(recorder, "busy-trail", sleep=sleeps)
     expected_after = [MANAGEMENT, DYNAMODB_OTHER_ACTOR, SNS_ADDED]
-    assert result.to_dict() == {
-        "trailARN": trail_arn,
-        "homeRegion": "us-east-1",
-        "changed": True,
-        "dryRun": False,
-        "message": "selectors updated and verified",
-        "gained": BOTH_TOPIC_EVENTS,
-        "before": {
-            "EventSelectors": [],
-            "AdvancedEventSelectors": [MANAGEMENT, DYNAMODB_OTHER_ACTOR],
-        },
-        "after": {"AdvancedEventSelectors": expected_after},
-        "complianceBefore": "NON_COMPLIANT",
-        "complianceAfter": "COMPLIANT",
-    }
-    assert read_back("busy-trail") == {
-        "TrailARN": trail_arn,
-        "EventSelectors": [],
-        "AdvancedEventSelectors": expected_after,
-    }
+    assert result.to_dict() == updated(
+        trail_arn,
+        before={"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, DYNAMODB_OTHER_ACTOR]},
+        after=expected_after,
+    )
+    assert read_back("busy-trail") == advanced_only(trail_arn, expected_after)
     assert recorder.summary() == [
         ("us-east-1", "describe_trails"),
         ("us-east-1", "get_event_selectors"),
@@ -574,22 +439,9 @@ def test_concurrent_change_that_makes_the_trail_compliant_stops_without_a_put(aw
             other_actor_put("fixed-elsewhere", [MANAGEMENT, SNS_ALL_OWN])
 
     recorder.before["get_event_selectors"] = other_actor_fixes_it
-    result = remediate(
-        recorder, "fixed-elsewhere", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=Sleeps()
-    )
+    result = run_remediate(recorder, "fixed-elsewhere")
     before = {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_ALL_OWN]}
-    assert result.to_dict() == {
-        "trailARN": trail_arn,
-        "homeRegion": "us-east-1",
-        "changed": False,
-        "dryRun": False,
-        "message": "already compliant; nothing written",
-        "gained": [],
-        "before": before,
-        "after": before,
-        "complianceBefore": "COMPLIANT",
-        "complianceAfter": "COMPLIANT",
-    }
+    assert result.to_dict() == already_compliant(trail_arn, before)
     assert recorder.count("put_event_selectors") == 0
 
 
@@ -615,10 +467,7 @@ def test_selectors_that_keep_changing_fail_without_a_put(aws: None) -> None:
 
     recorder.before["get_event_selectors"] = churn
     with pytest.raises(RemediationError) as caught:
-        remediate(
-            recorder, "churning-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT,
-            sleep=Sleeps(),
-        )  # fmt: skip
+        run_remediate(recorder, "churning-trail")
     assert caught.value.kind == "failed"
     assert str(caught.value) == (
         f"{trail_arn}: the selectors kept changing while planning; try again later"
@@ -637,20 +486,14 @@ def test_verification_failure_restores_the_selectors_read(aws: None) -> None:
 
     recorder.after["put_event_selectors"] = other_actor_narrows
     with pytest.raises(RemediationError) as caught:
-        remediate(
-            recorder, "racy-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=sleeps
-        )
+        run_remediate(recorder, "racy-trail", sleep=sleeps)
     assert caught.value.kind == "restored"
     assert str(caught.value) == (
         f"{trail_arn}: verification failed (an event logged before is no longer logged: "
         "{'eventCategory': 'Data', 'resources.ARN': 'arn:aws:s3:::example-bucket/logs/~', "
         "'resources.type': 'AWS::S3::Object'}); the previous selectors were put back"
     )
-    assert read_back("racy-trail") == {
-        "TrailARN": trail_arn,
-        "EventSelectors": [],
-        "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX],
-    }
+    assert read_back("racy-trail") == advanced_only(trail_arn, [MANAGEMENT, S3_PREFIX])
     assert recorder.summary() == [
         ("us-east-1", "describe_trails"),
         ("us-east-1", "get_event_selectors"),
@@ -676,10 +519,7 @@ def test_verification_failure_when_sns_is_dropped_again(aws: None) -> None:
 
     recorder.after["put_event_selectors"] = other_actor_drops_sns
     with pytest.raises(RemediationError) as caught:
-        remediate(
-            recorder, "racy-sns-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT,
-            sleep=sleeps,
-        )  # fmt: skip
+        run_remediate(recorder, "racy-sns-trail", sleep=sleeps)
     assert caught.value.kind == "restored"
     assert str(caught.value) == (
         f"{trail_arn}: verification failed (still not compliant: Publish and PublishBatch on "
@@ -700,10 +540,7 @@ def test_verification_failure_on_a_basic_trail_restores_its_basic_selectors(aws:
 
     recorder.after["put_event_selectors"] = other_actor_narrows
     with pytest.raises(RemediationError) as caught:
-        remediate(
-            recorder, "racy-basic-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT,
-            sleep=Sleeps(),
-        )  # fmt: skip
+        run_remediate(recorder, "racy-basic-trail")
     assert caught.value.kind == "restored"
     # The restoring request puts back the basic selectors exactly as read. (moto keeps the
     # advanced list beside them, where CloudTrail would replace it, so read back only these.)
@@ -713,25 +550,11 @@ def test_verification_failure_on_a_basic_trail_restores_its_basic_selectors(aws:
 
 
 def test_plan_over_the_value_limit_is_refused_and_nothing_written(aws: None) -> None:
-    big = [
-        {
-            "Name": "Many S3 prefixes",
-            "FieldSelectors": [
-                {"Field": "eventCategory", "Equals": ["Data"]},
-                {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
-                {
-                    "Field": "resources.ARN",
-                    "StartsWith": [f"arn:aws:s3:::bucket-{n:03d}/" for n in range(497)],
-                },
-            ],
-        }
-    ]
+    big = [MANY_S3_PREFIXES]
     trail_arn = make_trail("full-trail", advanced=big)
     recorder = Recorder()
     with pytest.raises(RemediationError) as caught:
-        remediate(
-            recorder, "full-trail", "us-east-1", REQUIREMENT, account_id=ACCOUNT, sleep=Sleeps()
-        )
+        run_remediate(recorder, "full-trail")
     assert caught.value.kind == "refused"
     assert str(caught.value) == (
         f"{trail_arn}: the trail's selectors use 499 condition values; adding 2 for "
@@ -782,24 +605,12 @@ def stub_error(stubber: Stubber, operation: str, code: str, message: str) -> Non
 
 
 def run_stubbed(client: Any, sleeps: Sleeps) -> Any:
-    return remediate(
-        lambda region: client, "stubbed-trail", "us-east-1", REQUIREMENT,
-        account_id=ACCOUNT, sleep=sleeps,
-    )  # fmt: skip
+    return run_remediate(lambda region: client, "stubbed-trail", sleep=sleeps)
 
 
-STUB_RESULT = {
-    "trailARN": STUB_ARN,
-    "homeRegion": "us-east-1",
-    "changed": True,
-    "dryRun": False,
-    "message": "selectors updated and verified",
-    "gained": BOTH_TOPIC_EVENTS,
-    "before": {"AdvancedEventSelectors": [MANAGEMENT]},
-    "after": {"AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]},
-    "complianceBefore": "NON_COMPLIANT",
-    "complianceAfter": "COMPLIANT",
-}
+STUB_RESULT = updated(
+    STUB_ARN, before={"AdvancedEventSelectors": [MANAGEMENT]}, after=[MANAGEMENT, SNS_ADDED]
+)
 
 
 def test_conflict_then_success(stubbed: tuple[Any, Stubber]) -> None:
@@ -937,18 +748,11 @@ def test_cli_remediate_json(aws: None) -> None:
     trail_arn = make_trail("cli-trail", basic=BASIC_SELECTORS)
     run = cli("remediate", "--trail", "cli-trail", "--region", "us-east-1", "--output", "json")
     assert (run.code, run.err) == (0, "")
-    assert json.loads(run.out) == {
-        "trailARN": trail_arn,
-        "homeRegion": "us-east-1",
-        "changed": True,
-        "dryRun": False,
-        "message": "selectors updated and verified",
-        "gained": BOTH_TOPIC_EVENTS,
-        "before": {"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []},
-        "after": {"AdvancedEventSelectors": BASIC_CONVERTED_PLUS_SNS},
-        "complianceBefore": "NON_COMPLIANT",
-        "complianceAfter": "COMPLIANT",
-    }
+    assert json.loads(run.out) == updated(
+        trail_arn,
+        before={"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []},
+        after=BASIC_CONVERTED_PLUS_SNS,
+    )
     assert read_back("cli-trail")["AdvancedEventSelectors"] == BASIC_CONVERTED_PLUS_SNS
 
 
@@ -959,18 +763,12 @@ def test_cli_remediate_dry_run_json(aws: None) -> None:
         "--output", "json",
     )  # fmt: skip
     assert (run.code, run.err) == (0, "")
-    assert json.loads(run.out) == {
-        "trailARN": trail_arn,
-        "homeRegion": "us-east-1",
-        "changed": True,
-        "dryRun": True,
-        "message": "dry run; nothing written",
-        "gained": [{"resourceType": TOPIC, "eventNames": ["PublishBatch"]}],
-        "before": {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY]},
-        "after": {"AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY, SNS_ADDED]},
-        "complianceBefore": "NON_COMPLIANT",
-        "complianceAfter": "COMPLIANT",
-    }
+    assert json.loads(run.out) == planned(
+        trail_arn,
+        before={"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY]},
+        after=[MANAGEMENT, SNS_PUBLISH_ONLY, SNS_ADDED],
+        gained=[{"resourceType": TOPIC, "eventNames": ["PublishBatch"]}],
+    )
     assert read_back("cli-dry-trail")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_PUBLISH_ONLY]
 
 
@@ -1024,31 +822,17 @@ def test_cli_plan_basic_example() -> None:
     assert json.loads(run.out) == {
         "changed": True,
         "AdvancedEventSelectors": [
+            MANAGEMENT,
             {
-                "Name": "Management events",
-                "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
-            },
-            {
+                # the example's S3 value "arn:aws:s3" is every object: no resources.ARN field
                 "Name": "AWS::S3::Object data events",
                 "FieldSelectors": [
                     {"Field": "eventCategory", "Equals": ["Data"]},
                     {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
                 ],
             },
-            {
-                "Name": "AWS::Lambda::Function data events",
-                "FieldSelectors": [
-                    {"Field": "eventCategory", "Equals": ["Data"]},
-                    {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]},
-                ],
-            },
-            {
-                "Name": "trailguard: log all AWS::SNS::Topic data events",
-                "FieldSelectors": [
-                    {"Field": "eventCategory", "Equals": ["Data"]},
-                    {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
-                ],
-            },
+            LAMBDA_ALL_CONVERTED,
+            SNS_ADDED,
         ],
     }
 
@@ -1059,21 +843,7 @@ def test_cli_plan_compliant_is_no_change() -> None:
 
 
 def test_cli_plan_over_the_limit_is_refused(tmp_path: Path) -> None:
-    selectors = {
-        "AdvancedEventSelectors": [
-            {
-                "Name": "Many S3 prefixes",
-                "FieldSelectors": [
-                    {"Field": "eventCategory", "Equals": ["Data"]},
-                    {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
-                    {
-                        "Field": "resources.ARN",
-                        "StartsWith": [f"arn:aws:s3:::bucket-{n:03d}/" for n in range(497)],
-                    },
-                ],
-            }
-        ]
-    }
+    selectors = {"AdvancedEventSelectors": [MANY_S3_PREFIXES]}
     path = tmp_path / "full.json"
     path.write_text(json.dumps(selectors), encoding="utf-8")
     run = cli("plan", str(path))

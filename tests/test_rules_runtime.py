@@ -26,34 +26,36 @@ import boto3
 import pytest
 from moto import mock_aws
 from rule_events import (
-    ACCOUNT,
-    ACCOUNT_RULE,
-    ACCOUNT_TYPE,
     CAPTURE_DT,
     MANAGEMENT_ONLY,
     NOTIFICATION_DT,
     OTHER_ACCOUNT,
-    ROOT,
     SNS_ALL,
     SNS_PUBLISH_ONLY,
-    TRAIL_RULE,
-    TRAIL_TYPE,
     World,
     access_denied_for,
     change_event,
     context,
     evaluation,
-    fixture,
-    fixture_paths,
     make_bucket,
     make_trail,
     oversized_event,
     scheduled_event,
     selectors_of,
-    stopped_annotation,
-    trail_arn,
     trail_item,
     verdict,
+)
+from selector_data import (
+    ACCOUNT,
+    ACCOUNT_RULE,
+    ACCOUNT_TYPE,
+    ROOT,
+    TRAIL_RULE,
+    TRAIL_TYPE,
+    fixture_paths,
+    load_fixture,
+    stopped_annotation,
+    trail_arn,
 )
 
 import trailguard.aws
@@ -93,7 +95,7 @@ def test_sanity_of_expected_verdicts() -> None:
 
 @pytest.mark.parametrize("path", fixture_paths())
 def test_change_notification_gives_the_cores_verdict(world: World, path: str) -> None:
-    shape = fixture(path)
+    shape = load_fixture(path)
     selectors = selectors_of(shape)
     name = "trail-" + Path(path).stem[:100]
     make_trail(name, selectors=selectors)

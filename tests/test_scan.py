@@ -26,22 +26,18 @@ from typing import Any, ClassVar
 import pytest
 from moto.server import ThreadedMotoServer
 from scan_helpers import (
-    ACCOUNT_RULE,
-    ACCOUNT_TYPE,
     EXEMPT_TAG,
     MANAGEMENT,
     REGIONS,
     ROLE,
     SOLO,
-    TRAIL_RULE,
-    TRAIL_TYPE,
     ConfigStubbedSession,
     Org,
     build_org,
     check,
     scheduled_event,
-    stopped_annotation,
 )
+from selector_data import ACCOUNT_RULE, ACCOUNT_TYPE, TRAIL_RULE, TRAIL_TYPE, stopped_annotation
 
 import trailguard.aws
 import trailguard.scan

@@ -12,13 +12,28 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import yaml
-from moto import mock_aws
+from selector_data import (
+    ACCOUNT,
+    BASIC_CONVERTED_PLUS_SNS,
+    BASIC_SELECTORS,
+    ENDPOINT,
+    ENDPOINT_ADDED,
+    MANAGEMENT,
+    ROOT,
+    S3_PREFIX,
+    SNS_ADDED,
+    SNS_PUBLISH_ONLY,
+    TOPIC,
+    advanced_only,
+    make_trail,
+    moto_with_bucket,
+    read_back,
+)
 
 from trailguard.core import (
     COMPLIANT,
@@ -29,58 +44,9 @@ from trailguard.core import (
     parse_response,
 )
 
-DOCUMENT = (
-    Path(__file__).resolve().parent.parent / "remediation" / "TrailGuard-EnableSnsDataEvents.yaml"
-)
-BUCKET = "trailguard-ssm-test-logs"
-ACCOUNT = "123456789012"
-TOPIC = "AWS::SNS::Topic"
-ENDPOINT = "AWS::SNS::PlatformEndpoint"
-
-MANAGEMENT = {
-    "Name": "Management events",
-    "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
-}
-S3_PREFIX = {
-    "Name": "S3 objects under a prefix",
-    "FieldSelectors": [
-        {"Field": "eventCategory", "Equals": ["Data"]},
-        {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
-        {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::example-bucket/logs/"]},
-    ],
-}
-SNS_PUBLISH_ONLY = {
-    "Name": "SNS Publish only",
-    "FieldSelectors": [
-        {"Field": "eventCategory", "Equals": ["Data"]},
-        {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
-        {"Field": "eventName", "Equals": ["Publish"]},
-    ],
-}
-SNS_ADDED = {
-    "Name": "trailguard: log all AWS::SNS::Topic data events",
-    "FieldSelectors": [
-        {"Field": "eventCategory", "Equals": ["Data"]},
-        {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
-    ],
-}
-ENDPOINT_ADDED = {
-    "Name": "trailguard: log all AWS::SNS::PlatformEndpoint data events",
-    "FieldSelectors": [
-        {"Field": "eventCategory", "Equals": ["Data"]},
-        {"Field": "resources.type", "Equals": ["AWS::SNS::PlatformEndpoint"]},
-    ],
-}
-BASIC_SELECTORS = [
-    {
-        "ReadWriteType": "All",
-        "IncludeManagementEvents": True,
-        "DataResources": [
-            {"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::example-bucket/prefix/"]},
-            {"Type": "AWS::Lambda::Function", "Values": ["arn:aws:lambda"]},
-        ],
-    }
-]
+DOCUMENT = ROOT / "remediation" / "TrailGuard-EnableSnsDataEvents.yaml"
+VERIFIED = {"verified": True, "message": "the selectors put are in place"}
+NOTHING_TO_VERIFY = {"verified": True, "message": "nothing was written; nothing to verify"}
 
 
 def canonical(value: Any) -> str:
@@ -109,12 +75,17 @@ def trailguard_unimportable(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def add_step(monkeypatch: pytest.MonkeyPatch) -> Any:
+def load_handler(monkeypatch: pytest.MonkeyPatch, step: str, handler: str) -> Any:
+    """The step's ``Script`` run in a fresh namespace (trailguard unimportable): its handler."""
     namespace: dict[str, Any] = {}
     with trailguard_unimportable(monkeypatch):
-        exec(compile(ADD_SCRIPT, "AddSelectors", "exec"), namespace)
-    handler = namespace["remediate_handler"]
+        exec(compile(STEPS[step]["inputs"]["Script"], step, "exec"), namespace)
+    return namespace[handler]
+
+
+@pytest.fixture
+def add_step(monkeypatch: pytest.MonkeyPatch) -> Any:
+    handler = load_handler(monkeypatch, "AddSelectors", "remediate_handler")
 
     def run(events: dict[str, Any]) -> Any:
         with trailguard_unimportable(monkeypatch):
@@ -125,10 +96,7 @@ def add_step(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 @pytest.fixture
 def verify_step(monkeypatch: pytest.MonkeyPatch) -> Any:
-    namespace: dict[str, Any] = {}
-    with trailguard_unimportable(monkeypatch):
-        exec(compile(VERIFY_SCRIPT, "VerifyTrail", "exec"), namespace)
-    handler = namespace["verify_handler"]
+    handler = load_handler(monkeypatch, "VerifyTrail", "verify_handler")
 
     def run(outputs: dict[str, Any]) -> Any:
         # The step's InputPayload: {{ AddSelectors.TrailArn }}, .HomeRegion, .Expected
@@ -145,32 +113,18 @@ def verify_step(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
+    with moto_with_bucket():
         yield
 
 
-def make_trail(
-    name: str,
-    *,
-    basic: list[dict[str, Any]] | None = None,
-    advanced: list[dict[str, Any]] | None = None,
-    **options: Any,
-) -> str:
-    client = boto3.client("cloudtrail", region_name="us-east-1")
-    created = client.create_trail(Name=name, S3BucketName=BUCKET, **options)
-    if basic is not None:
-        client.put_event_selectors(TrailName=name, EventSelectors=basic)
-    if advanced is not None:
-        client.put_event_selectors(TrailName=name, AdvancedEventSelectors=advanced)
-    return str(created["TrailARN"])
+def payload(trail: str, resource_types: str = TOPIC, dry_run: str = "false") -> dict[str, str]:
+    """The AddSelectors step's InputPayload, as SSM fills it in from the parameters."""
+    return {"TrailName": trail, "ResourceTypes": resource_types, "DryRun": dry_run}
 
 
-def read_back(name: str) -> dict[str, Any]:
-    response = boto3.client("cloudtrail", region_name="us-east-1").get_event_selectors(
-        TrailName=name
-    )
-    return {k: response[k] for k in ("TrailARN", "EventSelectors", "AdvancedEventSelectors")}
+def selectors_json(selectors: dict[str, Any]) -> str:
+    """How AddSelectors reports the selectors before and after: JSON with sorted keys."""
+    return json.dumps(selectors, sort_keys=True)
 
 
 # --- the scripts are self-contained -----------------------------------------------------------
@@ -213,7 +167,7 @@ def test_steps_call_the_handlers_with_their_payloads() -> None:
 
 def test_advanced_trail_is_fixed_and_verified(aws: None, add_step: Any, verify_step: Any) -> None:
     trail_arn = make_trail("ssm-trail", advanced=[MANAGEMENT, S3_PREFIX, SNS_PUBLISH_ONLY])
-    outputs = add_step({"TrailName": "ssm-trail", "ResourceTypes": TOPIC, "DryRun": "false"})
+    outputs = add_step(payload("ssm-trail"))
     after = [MANAGEMENT, S3_PREFIX, SNS_PUBLISH_ONLY, SNS_ADDED]
     before = {
         "EventSelectors": [],
@@ -224,17 +178,17 @@ def test_advanced_trail_is_fixed_and_verified(aws: None, add_step: Any, verify_s
         "trailArn": trail_arn,
         "homeRegion": "us-east-1",
         "message": "selectors updated and verified",
-        "before": json.dumps(before, sort_keys=True),
-        "after": json.dumps({"AdvancedEventSelectors": after}, sort_keys=True),
+        "before": selectors_json(before),
+        "after": selectors_json({"AdvancedEventSelectors": after}),
         "expected": canonical(after),
     }
     stored = read_back("ssm-trail")
-    assert stored == {"TrailARN": trail_arn, "EventSelectors": [], "AdvancedEventSelectors": after}
+    assert stored == advanced_only(trail_arn, after)
     assert evaluate(parse_response(stored), build_requirement()).compliance == COMPLIANT
     for selector in before["AdvancedEventSelectors"]:
         assert selector in stored["AdvancedEventSelectors"]
 
-    assert verify_step(outputs) == {"verified": True, "message": "the selectors put are in place"}
+    assert verify_step(outputs) == VERIFIED
 
     # someone changes the trail between the steps: VerifyTrail fails the automation
     boto3.client("cloudtrail", region_name="us-east-1").put_event_selectors(
@@ -253,75 +207,50 @@ def test_basic_trail_is_converted_and_loses_nothing(
 ) -> None:
     trail_arn = make_trail("ssm-basic-trail", basic=BASIC_SELECTORS)
     before = read_back("ssm-basic-trail")
-    outputs = add_step({"TrailName": "ssm-basic-trail", "ResourceTypes": TOPIC, "DryRun": "false"})
-    after = [
-        MANAGEMENT,
-        {
-            "Name": "AWS::S3::Object data events",
-            "FieldSelectors": [
-                {"Field": "eventCategory", "Equals": ["Data"]},
-                {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
-                {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::example-bucket/prefix/"]},
-            ],
-        },
-        {
-            "Name": "AWS::Lambda::Function data events",
-            "FieldSelectors": [
-                {"Field": "eventCategory", "Equals": ["Data"]},
-                {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]},
-            ],
-        },
-        SNS_ADDED,
-    ]
+    outputs = add_step(payload("ssm-basic-trail"))
+    after = BASIC_CONVERTED_PLUS_SNS
     assert outputs == {
         "changed": True,
         "trailArn": trail_arn,
         "homeRegion": "us-east-1",
         "message": "selectors updated and verified",
-        "before": json.dumps(
-            {"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []}, sort_keys=True
-        ),
-        "after": json.dumps({"AdvancedEventSelectors": after}, sort_keys=True),
+        "before": selectors_json({"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []}),
+        "after": selectors_json({"AdvancedEventSelectors": after}),
         "expected": canonical(after),
     }
     stored = read_back("ssm-basic-trail")
-    assert stored == {"TrailARN": trail_arn, "EventSelectors": [], "AdvancedEventSelectors": after}
+    assert stored == advanced_only(trail_arn, after)
     assert evaluate(parse_response(stored), build_requirement()).compliance == COMPLIANT
     # every basic selector from before is still logged, as its advanced equivalent
     old, new = parse_response(before), parse_response(stored)
     assert find_lost(effective_selectors(old), effective_selectors(new)) is None
-    assert verify_step(outputs) == {"verified": True, "message": "the selectors put are in place"}
+    assert verify_step(outputs) == VERIFIED
 
 
 def test_topic_and_platform_endpoint(aws: None, add_step: Any, verify_step: Any) -> None:
     trail_arn = make_trail("ssm-push-trail", advanced=[MANAGEMENT, SNS_PUBLISH_ONLY])
-    outputs = add_step(
-        {"TrailName": "ssm-push-trail", "ResourceTypes": f"{TOPIC},{ENDPOINT}", "DryRun": "false"}
-    )
+    outputs = add_step(payload("ssm-push-trail", f"{TOPIC},{ENDPOINT}"))
     after = [MANAGEMENT, SNS_PUBLISH_ONLY, SNS_ADDED, ENDPOINT_ADDED]
     assert outputs == {
         "changed": True,
         "trailArn": trail_arn,
         "homeRegion": "us-east-1",
         "message": "selectors updated and verified",
-        "before": json.dumps(
-            {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY]},
-            sort_keys=True,
+        "before": selectors_json(
+            {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY]}
         ),
-        "after": json.dumps({"AdvancedEventSelectors": after}, sort_keys=True),
+        "after": selectors_json({"AdvancedEventSelectors": after}),
         "expected": canonical(after),
     }
     stored = read_back("ssm-push-trail")
     assert stored["AdvancedEventSelectors"] == after
     both = build_requirement([TOPIC, ENDPOINT])
     assert evaluate(parse_response(stored), both).compliance == COMPLIANT
-    assert verify_step(outputs) == {"verified": True, "message": "the selectors put are in place"}
+    assert verify_step(outputs) == VERIFIED
 
     # a trail that logs topics but not platform endpoints is changed only for the endpoints
     make_trail("ssm-topics-only", advanced=[MANAGEMENT, SNS_ADDED])
-    outputs = add_step(
-        {"TrailName": "ssm-topics-only", "ResourceTypes": f"{TOPIC},{ENDPOINT}", "DryRun": "false"}
-    )
+    outputs = add_step(payload("ssm-topics-only", f"{TOPIC},{ENDPOINT}"))
     assert read_back("ssm-topics-only")["AdvancedEventSelectors"] == [
         MANAGEMENT,
         SNS_ADDED,
@@ -332,37 +261,27 @@ def test_topic_and_platform_endpoint(aws: None, add_step: Any, verify_step: Any)
 
 def test_dry_run_writes_nothing(aws: None, add_step: Any, verify_step: Any) -> None:
     trail_arn = make_trail("ssm-dry-trail", advanced=[MANAGEMENT, S3_PREFIX])
-    outputs = add_step({"TrailName": "ssm-dry-trail", "ResourceTypes": TOPIC, "DryRun": "true"})
+    outputs = add_step(payload("ssm-dry-trail", dry_run="true"))
     assert outputs == {
         "changed": True,
         "trailArn": trail_arn,
         "homeRegion": "us-east-1",
         "message": "dry run; nothing written",
-        "before": json.dumps(
-            {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX]},
-            sort_keys=True,
+        "before": selectors_json(
+            {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX]}
         ),
-        "after": json.dumps(
-            {"AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX, SNS_ADDED]}, sort_keys=True
-        ),
+        "after": selectors_json({"AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX, SNS_ADDED]}),
         "expected": "null",
     }
-    assert read_back("ssm-dry-trail") == {
-        "TrailARN": trail_arn,
-        "EventSelectors": [],
-        "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX],
-    }
-    assert verify_step(outputs) == {
-        "verified": True,
-        "message": "nothing was written; nothing to verify",
-    }
+    assert read_back("ssm-dry-trail") == advanced_only(trail_arn, [MANAGEMENT, S3_PREFIX])
+    assert verify_step(outputs) == NOTHING_TO_VERIFY
 
 
 def test_already_compliant_trail(aws: None, add_step: Any, verify_step: Any) -> None:
     trail_arn = make_trail("ssm-good-trail", advanced=[MANAGEMENT, SNS_ADDED])
-    outputs = add_step({"TrailName": "ssm-good-trail", "ResourceTypes": TOPIC, "DryRun": "false"})
-    before = json.dumps(
-        {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]}, sort_keys=True
+    outputs = add_step(payload("ssm-good-trail"))
+    before = selectors_json(
+        {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]}
     )
     assert outputs == {
         "changed": False,
@@ -373,22 +292,19 @@ def test_already_compliant_trail(aws: None, add_step: Any, verify_step: Any) -> 
         "after": before,
         "expected": "null",
     }
-    assert verify_step(outputs) == {
-        "verified": True,
-        "message": "nothing was written; nothing to verify",
-    }
+    assert verify_step(outputs) == NOTHING_TO_VERIFY
 
 
 def test_default_resource_types_when_the_parameter_is_empty(aws: None, add_step: Any) -> None:
     make_trail("ssm-default-types", advanced=[MANAGEMENT])
-    outputs = add_step({"TrailName": "ssm-default-types", "ResourceTypes": "", "DryRun": "false"})
+    outputs = add_step(payload("ssm-default-types", ""))
     assert outputs["changed"] is True
     assert read_back("ssm-default-types")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED]
 
 
 def test_missing_trail_fails_the_step(aws: None, add_step: Any) -> None:
     with pytest.raises(RuntimeError) as caught:
-        add_step({"TrailName": "no-such-trail", "ResourceTypes": TOPIC, "DryRun": "false"})
+        add_step(payload("no-such-trail"))
     assert str(caught.value) == (
         "TrailGuard remediation failed: trail no-such-trail not found from region us-east-1"
     )
@@ -397,7 +313,7 @@ def test_missing_trail_fails_the_step(aws: None, add_step: Any) -> None:
 def test_organization_trail_of_this_account_is_changed(aws: None, add_step: Any) -> None:
     # moto's caller is 123456789012, the account that made the trail: the management account.
     make_trail("ssm-org-trail", advanced=[MANAGEMENT], IsOrganizationTrail=True)
-    outputs = add_step({"TrailName": "ssm-org-trail", "ResourceTypes": TOPIC, "DryRun": "false"})
+    outputs = add_step(payload("ssm-org-trail"))
     assert outputs["changed"] is True
     assert read_back("ssm-org-trail")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED]
 
@@ -408,7 +324,7 @@ def test_script_matches_the_package(aws: None, add_step: Any) -> None:
 
     make_trail("ssm-copy-a", basic=BASIC_SELECTORS)
     make_trail("ssm-copy-b", basic=BASIC_SELECTORS)
-    outputs = add_step({"TrailName": "ssm-copy-a", "ResourceTypes": TOPIC, "DryRun": "false"})
+    outputs = add_step(payload("ssm-copy-a"))
     result = remediate(
         lambda region: boto3.client("cloudtrail", region_name=region),
         "ssm-copy-b",
