@@ -448,8 +448,12 @@ def cmd_report(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 def cmd_demo(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from pathlib import Path
 
-    from trailguard.demo import run
-
+    try:
+        from trailguard.demo import run
+    except ImportError as exc:  # moto is an optional extra, needed only for the sandbox
+        raise UsageError(
+            f"the sandbox needs {exc.name or 'moto'}: pip install 'trailguard[sandbox]'"
+        ) from exc
     return run(Path(args.out), stdout)
 
 
