@@ -671,4 +671,11 @@ def main(
     except KeyboardInterrupt:
         stderr.write("trailguard: interrupted\n")
         return 130
+    except Exception as exc:
+        # An AWS client error no command anticipated (no endpoint, expired token, ...): one
+        # line, never a traceback. Matched by module so that `check` need not import botocore.
+        if not type(exc).__module__.startswith("botocore"):
+            raise
+        stderr.write(f"trailguard: failed: {exc}\n")
+        return EXIT_FAILED
     return result
