@@ -32,10 +32,6 @@ PREFIX = "trailguard"
 CAPABILITIES = ["CAPABILITY_NAMED_IAM"]
 
 
-class DeployError(Exception):
-    pass
-
-
 @dataclass(frozen=True, slots=True)
 class Call:
     service: str

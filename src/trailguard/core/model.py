@@ -45,10 +45,6 @@ class FieldSelector(NamedTuple):
             out.append(("NotEndsWith", self.not_ends_with))
         return tuple(out)
 
-    @property
-    def has_select(self) -> bool:
-        return bool(self.equals or self.starts_with or self.ends_with)
-
     def value_count(self) -> int:
         return (
             len(self.equals)
