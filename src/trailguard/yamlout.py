@@ -8,33 +8,31 @@ more than the standard library.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _RESERVED = ("true", "false", "yes", "no", "null", "on", "off", "~")
-
-
-def _numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./(),' :-]*")
 
 
 def scalar(value: Any) -> str:
+    """A scalar that reads back as exactly ``value``.
+
+    Text is left plain only when YAML 1.1 cannot read it as anything but that string: it
+    starts with an ASCII letter (so no number, date, sexagesimal or special float can be
+    meant), holds only a few safe characters, is no boolean or null word, and has no ': '
+    or trailing colon or space. Everything else is double-quoted.
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
     text = str(value)
     plain = (
-        text
-        and text[0].isalnum()
-        and all(c.isalnum() or c in "-_.:/ (),'" for c in text)
+        _PLAIN.fullmatch(text) is not None
         and ": " not in text
         and not text.endswith((":", " "))
         and text.lower() not in _RESERVED
-        and not _numeric(text)
     )
     return text if plain else double_quoted(text)
 
