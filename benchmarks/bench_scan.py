@@ -18,6 +18,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from trailguard.rules.logic import rule_parameters
+from trailguard.rules.runtime import session_from_credentials
 from trailguard.scan import Scanner, Target
 
 ACCOUNTS = 10
@@ -30,15 +31,10 @@ SNS = [
 PUBLISH_ONLY = [*SNS, {"Field": "eventName", "Equals": ["Publish"]}]
 
 
-def _session(creds: dict[str, str] | None, region: str = REGIONS[0]) -> Any:
+def _session(creds: dict[str, Any] | None, region: str = REGIONS[0]) -> Any:
     if creds is None:
         return boto3.Session(region_name=region)
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=region,
-    )
+    return session_from_credentials(boto3.Session, creds, region)
 
 
 def seed() -> list[Target]:

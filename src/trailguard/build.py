@@ -19,14 +19,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from trailguard import __version__
+from trailguard import DOCUMENT_NAME, __version__
 from trailguard.deploygen import templates
 from trailguard.packgen import conformance_pack_text
 from trailguard.rules.metadata import DEFINITIONS, RULE_IDS
 from trailguard.yamlout import to_yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-DOCUMENT_NAME = "TrailGuard-EnableSnsDataEvents"
 # The modules the remediation script needs; their trailguard imports give the order.
 REMEDIATION_MODULES = ("trailguard.ssm_entry",)
 SSM_CONTENT_LIMIT = 64 * 1024

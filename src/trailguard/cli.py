@@ -378,7 +378,7 @@ def cmd_scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from trailguard.aws import AwsSetupError, Clients
-    from trailguard.reporting.model import Report, entry_from_finding, report_order
+    from trailguard.reporting.model import scan_report
     from trailguard.scan import Scanner, Target, enabled_regions, organization_targets
 
     params = _rule_parameters(args.parameters)
@@ -405,14 +405,13 @@ def cmd_scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         targets, regions, params, max_workers=args.max_workers, progress=_progress_bar(args.stderr)
     )
     result = scanner.scan()
-    entries = [entry_from_finding(f, result.facts.get(f.trail_arn or "")) for f in result.findings]
-    entries.sort(key=report_order)
-    report = Report(
+    report = scan_report(
+        result.findings,
+        result.facts,
+        result.errors,
         title="trailguard scan: CloudTrail recording of Amazon SNS data events",
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         source=f"live scan of {len(targets)} account(s), {len(regions)} region(s)",
-        entries=tuple(entries),
-        errors=tuple(result.errors),
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     _write_report(report, args, stdout)
     return EXIT_NON_COMPLIANT if report.non_compliant or report.errors else EXIT_OK

@@ -26,7 +26,7 @@ from typing import Any, TextIO
 
 import boto3
 
-from trailguard.reporting.model import Report, entry_from_finding, report_order
+from trailguard.reporting.model import Report, scan_report
 from trailguard.reporting.render import render
 from trailguard.rules.logic import ACCOUNT_RULE, TRAIL_RULE, rule_parameters
 from trailguard.rules.runtime import RuleError, run_rule, session_from_credentials
@@ -245,16 +245,13 @@ class Sandbox:
     def scan(self, title: str) -> Report:
         targets = [Target(self.account_ids[k], self._session(k)) for k in self.sessions]
         result = Scanner(targets, list(REGIONS), rule_parameters()).scan()
-        entries = [
-            entry_from_finding(f, result.facts.get(f.trail_arn or "")) for f in result.findings
-        ]
-        entries.sort(key=report_order)
-        return Report(
+        return scan_report(
+            result.findings,
+            result.facts,
+            result.errors,
             title=title,
-            generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             source="trailguard demo sandbox (moto server on 127.0.0.1)",
-            entries=tuple(entries),
-            errors=tuple(result.errors),
+            generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
 
     def remediate(self, report: Report) -> list[str]:

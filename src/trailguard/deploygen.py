@@ -252,7 +252,8 @@ def _common_parameters() -> dict[str, Any]:
 
 
 def _ssm_document() -> dict[str, Any]:
-    from trailguard.build import DOCUMENT_NAME, document
+    from trailguard import DOCUMENT_NAME
+    from trailguard.build import document
 
     return {
         "Type": "AWS::SSM::Document",

@@ -12,7 +12,6 @@ from typing import Any
 from trailguard.rules.metadata import RULE_IDS, load
 from trailguard.yamlout import to_yaml
 
-DOCUMENT_NAME = "TrailGuard-EnableSnsDataEvents"
 FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 LAMBDA_PARAMETER = {
     "cloudtrail-sns-data-events-enabled": "TrailRuleLambdaArn",

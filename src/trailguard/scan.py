@@ -30,7 +30,12 @@ from trailguard.rules.logic import (
     evaluate_account,
     evaluate_trail,
 )
-from trailguard.rules.runtime import TAGS_BATCH, assume_role_session, read_trail_facts
+from trailguard.rules.runtime import (
+    TAGS_BATCH,
+    assume_role_session,
+    error_text,
+    read_trail_facts,
+)
 
 CLIENT_CONFIG = botocore.config.Config(
     retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=20
@@ -71,13 +76,6 @@ class ScanResult:
     calls: Counter[str] = field(default_factory=Counter)
     regions: list[str] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".rstrip(": ")
-    return f"{type(exc).__name__}: {exc}"
 
 
 class Scanner:
@@ -147,7 +145,7 @@ class Scanner:
                 except (ClientError, BotoCoreError) as exc:
                     self.result.errors.append(
                         f"account {target.account_id} {region}: DescribeTrails failed: "
-                        f"{_error_text(exc)}"
+                        f"{error_text(exc)}"
                     )
 
             return job
@@ -225,7 +223,7 @@ class Scanner:
         try:
             response = client.list_tags(ResourceIdList=arns)
         except (ClientError, BotoCoreError) as exc:
-            self.result.errors.append(f"ListTags failed (no tag exemptions): {_error_text(exc)}")
+            self.result.errors.append(f"ListTags failed (no tag exemptions): {error_text(exc)}")
             return {}
         return {
             item["ResourceId"]: {t["Key"]: t.get("Value", "") for t in item.get("TagsList", [])}
@@ -273,7 +271,7 @@ def organization_targets(
         try:
             entered = assume_role_session(session, make_session, role, "trailguard-scan")
         except (ClientError, BotoCoreError) as exc:
-            targets.append(Target(account, None, f"cannot assume {role}: {_error_text(exc)}"))
+            targets.append(Target(account, None, f"cannot assume {role}: {error_text(exc)}"))
             continue
         targets.append(Target(account, entered))
     for account in sorted((wanted or set()) - set(accounts)):

@@ -10,9 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from trailguard import DOCUMENT_NAME
 from trailguard.rules.logic import ACCOUNT_RULE, TRAIL_RULE, Finding, TrailFacts
 
-DOCUMENT_NAME = "TrailGuard-EnableSnsDataEvents"
 # Columns of the flat (CSV) form, in order; JSON carries the same fields.
 FIELDS = (
     "rule",
@@ -132,6 +132,25 @@ def entry_from_finding(finding: Finding, facts: TrailFacts | None) -> ReportEntr
         example=example,
         selectors=facts.selectors if facts is not None and finding.trail_arn else None,
         fix=fix_for(finding, facts),
+    )
+
+
+def scan_report(
+    findings: list[Finding],
+    facts: dict[str, TrailFacts],
+    errors: list[str],
+    title: str,
+    source: str,
+    generated_at: str,
+) -> Report:
+    """The report of a live scan: each finding with its trail's evidence, in report order."""
+    entries = [entry_from_finding(f, facts.get(f.trail_arn or "")) for f in findings]
+    return Report(
+        title=title,
+        generated_at=generated_at,
+        source=source,
+        entries=tuple(sorted(entries, key=report_order)),
+        errors=tuple(errors),
     )
 
 

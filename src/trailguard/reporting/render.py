@@ -18,7 +18,7 @@ from typing import Any
 
 from trailguard.rules.logic import ACCOUNT_RULE, NOT_APPLICABLE, TRAIL_RULE, TRAIL_TYPE
 
-from .model import FIELDS, Report, ReportEntry
+from .model import FIELDS, Report, ReportEntry, report_order
 
 FORMATS = ("table", "json", "csv", "html", "md")
 COMPLIANT = "COMPLIANT"
@@ -54,15 +54,8 @@ def render(report: Report, fmt: str) -> str:
 # --- ordering and figures shared by the renderings ---------------------------------------
 
 
-def _rank(entry: ReportEntry) -> tuple[int, str, str, str, str]:
-    """Non-compliant first, not-applicable last; then account, region, rule, resource."""
-    order = {NON_COMPLIANT: 0, NOT_APPLICABLE: 2}
-    rank = order.get(entry.compliance, 1)
-    return (rank, entry.account_id, entry.region, entry.rule, entry.resource_id)
-
-
 def _sorted(entries: Iterable[ReportEntry]) -> list[ReportEntry]:
-    return sorted(entries, key=_rank)
+    return sorted(entries, key=report_order)
 
 
 def _short_rule(rule: str) -> str:

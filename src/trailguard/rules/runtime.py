@@ -81,7 +81,7 @@ class Invocation:
         )
 
 
-def _error_text(exc: Exception) -> str:
+def error_text(exc: Exception) -> str:
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".rstrip(": ")
@@ -104,11 +104,11 @@ def read_trail_facts(
             k: v for k, v in response.items() if k in ("EventSelectors", "AdvancedEventSelectors")
         }
     except (ClientError, BotoCoreError) as exc:
-        errors.append(f"GetEventSelectors failed: {_error_text(exc)}")
+        errors.append(f"GetEventSelectors failed: {error_text(exc)}")
     try:
         logging = bool(client.get_trail_status(Name=arn)["IsLogging"])
     except (ClientError, BotoCoreError) as exc:
-        errors.append(f"GetTrailStatus failed: {_error_text(exc)}")
+        errors.append(f"GetTrailStatus failed: {error_text(exc)}")
     return TrailFacts.from_description(
         trail,
         selectors=selectors,
@@ -264,7 +264,7 @@ class RuleRun:
                     if qualifier.get("ResourceType") == TRAIL_TYPE:
                         ids.append(qualifier["ResourceId"])
         except (ClientError, BotoCoreError) as exc:
-            LOG.warning("cannot list previous results to retire: %s", _error_text(exc))
+            LOG.warning("cannot list previous results to retire: %s", error_text(exc))
         return ids
 
     def _evaluate_trails(self, trails: list[TrailFacts]) -> list[Finding]:
@@ -304,7 +304,7 @@ class RuleRun:
             ):
                 return self._trail_change()
         except (ClientError, BotoCoreError) as exc:
-            raise RuleError(f"{self.inv.rule_name}: {_error_text(exc)}") from exc
+            raise RuleError(f"{self.inv.rule_name}: {error_text(exc)}") from exc
         raise RuleError(f"unsupported messageType {self.inv.message_type!r}")
 
     def put(self, evaluations: list[dict[str, Any]]) -> None:
