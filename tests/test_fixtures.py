@@ -1,8 +1,10 @@
 """Every selector fixture against its folder's expected verdict and a whole-verdict snapshot.
 
 The folder (compliant / non_compliant) is the hand-judged expectation, written before the core
-(see fixtures/selectors/README.md); the snapshot pins the whole verdict, annotation, causes and
-example events included. Every example must be unlogged according to the independent oracle.
+(see fixtures/selectors/README.md); the snapshot pins the whole verdict, annotation, causes,
+certainties and example events included. Every example must be unlogged according to the
+independent oracle, and outside the accepted exclusions a fixture names under the top-level key
+``trailguardAcceptedExclusions`` (ignored by the response parser, as any unknown top-level key).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from trailguard.core import (
     parse_response,
     selectors_to_api,
 )
+from trailguard.core.exclusions import parse_exclusions
 
 HERE = Path(__file__).parent
 FIXTURES = sorted((HERE / "fixtures" / "selectors").glob("*/*.json"))
@@ -40,14 +43,19 @@ def test_enough_fixtures() -> None:
 
 @pytest.mark.parametrize("path", FIXTURES, ids=_id)
 def test_fixture_verdict(path: Path, update_snapshots: bool) -> None:
-    config = parse_response(json.loads(path.read_text(encoding="utf-8")))
+    document = json.loads(path.read_text(encoding="utf-8"))
+    config = parse_response(document)
     check_valid(config)
-    verdict = evaluate(config, build_requirement())
+    exclusions = parse_exclusions(document.get("trailguardAcceptedExclusions", []))
+    verdict = evaluate(config, build_requirement(exclusions=exclusions))
     assert verdict.compliance == path.parent.name.upper()
     assert 1 <= len(verdict.annotation) <= 256
     selectors = selectors_to_api(effective_selectors(config))
+    excused = selectors_to_api(exclusions)
     for gap in verdict.gaps:
         assert not is_logged(selectors, gap.example), gap
+        assert not is_logged(excused, gap.example), gap
+        assert gap.example.get("sessionCredentialFromConsole") in (None, "true"), gap
     assert_snapshot(
         SNAPSHOTS / path.parent.name / f"{path.stem}.json", verdict.to_dict(), update_snapshots
     )

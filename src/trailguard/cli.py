@@ -19,6 +19,8 @@ from trailguard import __version__
 if TYPE_CHECKING:
     from trailguard.remediation import RemediationResult
 from trailguard.core import (
+    AdvancedSelector,
+    Gap,
     PlanRefused,
     Requirement,
     SelectorConfig,
@@ -31,6 +33,8 @@ from trailguard.core import (
     plan,
     selectors_to_api,
 )
+from trailguard.core.exclusions import exclusions_to_api, parse_exclusions
+from trailguard.core.record import RECORD_FIELDS, UNDOCUMENTED
 
 EXIT_OK = 0
 EXIT_NON_COMPLIANT = 1
@@ -117,25 +121,71 @@ def load_selectors(source: str, stdin: TextIO) -> SelectorConfig:
     return config
 
 
-def requirement_from_args(args: argparse.Namespace, config: SelectorConfig) -> Requirement:
-    partition = args.partition or _partition_of(config.trail_arn) or "aws"
+def exclusions_from_arg(text: str | None) -> tuple[AdvancedSelector, ...]:
+    """``--accept-exclusions``: JSON text, or ``@FILE`` holding it."""
+    if text is None:
+        return ()
+    where = "--accept-exclusions"
+    if text.startswith("@"):
+        where = text[1:]
+        raw = read_json(text[1:], sys.stdin)
+    else:
+        try:
+            raw = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise UsageError(f"--accept-exclusions: invalid JSON: {exc}") from exc
     try:
-        return build_requirement(args.resource_types, args.event_names, partition)
+        return parse_exclusions(raw, where)
     except SelectorError as exc:
         raise UsageError(str(exc)) from exc
 
 
-def _format_example(example: dict[str, str]) -> str:
-    keys = ("eventName", "resources.ARN", "userIdentity.arn", "sessionCredentialFromConsole")
-    return " ".join(f"{key}={example[key]}" for key in keys if key in example)
+def requirement_from_args(args: argparse.Namespace, trail_arn: str | None) -> Requirement:
+    partition = args.partition or _partition_of(trail_arn) or "aws"
+    exclusions = exclusions_from_arg(args.accept_exclusions)
+    try:
+        return build_requirement(args.resource_types, args.event_names, partition, exclusions)
+    except SelectorError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+_EXAMPLE_KEYS = (
+    "eventName",
+    "resources.ARN",
+    "userIdentity.arn",
+    "sessionCredentialFromConsole",
+    "eventType",
+    "readOnly",
+)
+
+
+def _format_example(gap: Gap) -> str:
+    example = gap.example
+    shown = [f"{key}={example[key]}" for key in _EXAMPLE_KEYS if key in example]
+    lacking = dict.fromkeys(("userIdentity.arn", *gap.missing_fields))
+    return " ".join(shown + [f"(no {key})" for key in lacking if key not in example])
 
 
 def render_verdict_text(verdict: Verdict, source: str, trail_arn: str | None) -> str:
     lines = [f"{verdict.compliance}  {trail_arn or source}  ({verdict.selector_kind} selectors)"]
     lines.append(f"  {verdict.annotation}")
+    notes: dict[str, str] = {}
     for gap in verdict.gaps:
-        lines.append(f"  - {gap.event_name} on {gap.resource_type}: {gap.cause}")
-        lines.append(f"    not logged, e.g. {_format_example(gap.example)}")
+        lines.append(f"  - {gap.event_name} on {gap.resource_type} [{gap.certainty}]: {gap.cause}")
+        if gap.certainty == UNDOCUMENTED:
+            lines.append(f"    not shown to be logged, e.g. {_format_example(gap)}")
+        else:
+            lines.append(f"    not logged, e.g. {_format_example(gap)}")
+        for name in gap.missing_fields:
+            known = RECORD_FIELDS.get(name)
+            notes.setdefault(name, known.note if known else f"no record is known to have {name}")
+    for name, note in notes.items():
+        lines.append(f"  about {name}: {note}.")
+    if any(gap.certainty == UNDOCUMENTED for gap in verdict.gaps):
+        lines.append(
+            "  undocumented: AWS does not document how a selector condition treats a field the "
+            "record lacks, so these events cannot be shown to be logged."
+        )
     if verdict.gaps:
         lines.append(f"  fix: trailguard plan {source}   (prints the selectors to put)")
     return "\n".join(lines) + "\n"
@@ -143,7 +193,7 @@ def render_verdict_text(verdict: Verdict, source: str, trail_arn: str | None) ->
 
 def cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     config = load_selectors(args.file, stdin)
-    requirement = requirement_from_args(args, config)
+    requirement = requirement_from_args(args, config.trail_arn)
     verdict = evaluate(config, requirement)
     if args.output == "json":
         payload: dict[str, Any] = {"trailARN": config.trail_arn, **verdict.to_dict()}
@@ -151,6 +201,7 @@ def cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             {"resourceType": t, "eventNames": list(requirement.event_names(t))}
             for t in requirement.resource_types
         ]
+        payload["acceptedExclusions"] = exclusions_to_api(requirement.exclusions)
         stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         stdout.write(render_verdict_text(verdict, args.file, config.trail_arn))
@@ -159,7 +210,7 @@ def cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
 def cmd_plan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     config = load_selectors(args.file, stdin)
-    requirement = requirement_from_args(args, config)
+    requirement = requirement_from_args(args, config.trail_arn)
     try:
         proposal = plan(config, requirement)
     except PlanRefused as exc:
@@ -192,8 +243,7 @@ def cmd_remediate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> in
     try:
         clients = Clients.from_profile(args.profile, args.region)
         account = clients.account_id()
-        partition = args.partition or _partition_of(args.trail) or "aws"
-        requirement = build_requirement(args.resource_types, args.event_names, partition)
+        requirement = requirement_from_args(args, args.trail)
         result = remediate(
             clients.cloudtrail,
             args.trail,
@@ -481,6 +531,13 @@ def _add_requirement_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--partition",
         help="AWS partition of the ARNs to cover (default: from TrailARN, else aws)",
+    )
+    parser.add_argument(
+        "--accept-exclusions",
+        metavar="JSON|@FILE",
+        help="events that may go unlogged, as a JSON list of CloudTrail field selectors, e.g. "
+        '\'[{"Field": "resources.ARN", "StartsWith": ["arn:aws:sns:us-east-1:111122223333:'
+        "load-test-\"]}]' (an object with FieldSelectors for an AND of conditions)",
     )
 
 

@@ -24,7 +24,8 @@ from trailguard.core.model import (
 _READ_WRITE_TYPES = ("ReadOnly", "WriteOnly", "All")
 
 
-def _type_name(value: object) -> str:
+def type_name(value: object) -> str:
+    """How a JSON value's type is named in error messages."""
     names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
     if value is None:
         return "null"
@@ -33,7 +34,7 @@ def _type_name(value: object) -> str:
 
 def _expect_object(value: object, path: str, keys: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise SelectorError(path, f"expected an object, got {_type_name(value)}")
+        raise SelectorError(path, f"expected an object, got {type_name(value)}")
     if not all(key in keys for key in value):
         key = next(k for k in value if k not in keys)
         expected = ", ".join(keys)
@@ -43,7 +44,7 @@ def _expect_object(value: object, path: str, keys: tuple[str, ...]) -> dict[str,
 
 def _expect_list(value: object, path: str) -> list[Any]:
     if not isinstance(value, list):
-        raise SelectorError(path, f"expected a list, got {_type_name(value)}")
+        raise SelectorError(path, f"expected a list, got {type_name(value)}")
     return value
 
 
@@ -51,7 +52,7 @@ def _strings(value: object, path: str) -> tuple[str, ...]:
     items = _expect_list(value, path)
     for i, item in enumerate(items):
         if type(item) is not str:
-            raise SelectorError(f"{path}[{i}]", f"expected a string, got {_type_name(item)}")
+            raise SelectorError(f"{path}[{i}]", f"expected a string, got {type_name(item)}")
     return tuple(items)
 
 
@@ -94,10 +95,11 @@ def _field_selector(raw: object, index: int, name: str | None, i: int) -> FieldS
                     get("NotStartsWith", ()),
                     get("NotEndsWith", ()),
                 )
-    return _diagnose_field_selector(raw, f"{selector_label(index, name)}.FieldSelectors[{i}]")
+    return parse_field_selector(raw, f"{selector_label(index, name)}.FieldSelectors[{i}]")
 
 
-def _diagnose_field_selector(raw: object, path: str) -> FieldSelector:
+def parse_field_selector(raw: object, path: str) -> FieldSelector:
+    """One AdvancedFieldSelector, or a :class:`SelectorError` at ``path`` saying what is wrong."""
     obj = _expect_object(raw, path, _FIELD_KEYS)
     field = obj.get("Field")
     if type(field) is not str:
@@ -125,7 +127,7 @@ def _advanced(raw: object, index: int) -> AdvancedSelector:
     name = obj.get("Name")
     if name is not None and type(name) is not str:
         raise SelectorError(
-            f"AdvancedEventSelectors[{index}].Name", f"expected a string, got {_type_name(name)}"
+            f"AdvancedEventSelectors[{index}].Name", f"expected a string, got {type_name(name)}"
         )
     raw_fields: list[Any] | None = obj.get("FieldSelectors")
     if type(raw_fields) is not list or not raw_fields:
@@ -135,7 +137,7 @@ def _advanced(raw: object, index: int) -> AdvancedSelector:
         if type(raw_fields) is list:
             raise SelectorError(f"{where}.FieldSelectors", "a selector needs at least one field")
         raise SelectorError(
-            f"{where}.FieldSelectors", f"expected a list, got {_type_name(raw_fields)}"
+            f"{where}.FieldSelectors", f"expected a list, got {type_name(raw_fields)}"
         )
     fields = tuple(_field_selector(item, index, name, i) for i, item in enumerate(raw_fields))
     return AdvancedSelector(fields, name or None)
@@ -161,7 +163,7 @@ def _basic(raw: object, index: int) -> BasicSelector:
     include = obj.get("IncludeManagementEvents", True)
     if not isinstance(include, bool):
         raise SelectorError(
-            f"{path}.IncludeManagementEvents", f"expected a boolean, got {_type_name(include)}"
+            f"{path}.IncludeManagementEvents", f"expected a boolean, got {type_name(include)}"
         )
     resources: list[DataResource] = []
     for i, item in enumerate(_expect_list(obj.get("DataResources") or [], f"{path}.DataResources")):
@@ -183,11 +185,11 @@ def parse_response(response: object) -> SelectorConfig:
         raise SelectorError(
             "",
             f"expected a JSON object as printed by 'aws cloudtrail get-event-selectors', "
-            f"got {_type_name(response)}",
+            f"got {type_name(response)}",
         )
     trail_arn = response.get("TrailARN")
     if trail_arn is not None and not isinstance(trail_arn, str):
-        raise SelectorError("TrailARN", f"expected a string, got {_type_name(trail_arn)}")
+        raise SelectorError("TrailARN", f"expected a string, got {type_name(trail_arn)}")
     raw_basic = response.get("EventSelectors")
     raw_advanced = response.get("AdvancedEventSelectors")
     basic_items = [] if raw_basic is None else _expect_list(raw_basic, "EventSelectors")

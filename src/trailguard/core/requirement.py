@@ -1,10 +1,12 @@
 """A requirement: which data events a trail must log, described as data.
 
 Each required event is one (resource type, event name) with the event fields that are fixed for
-it (``eventCategory``, ``resources.type``, ``eventName``, ``eventSource``, ``eventType``, and
-``readOnly`` where known) and the fields that range over a domain (``resources.ARN``,
-``userIdentity.arn``, ``sessionCredentialFromConsole``, ...). Covered means: every event with
-the fixed values, for every combination of values of the free fields, is logged.
+it (``eventCategory``, ``resources.type``, ``eventName``, ``eventSource``, and ``readOnly``
+where known) and the fields that range over a domain (``resources.ARN``, ``userIdentity.arn``,
+``sessionCredentialFromConsole``, ``eventType``, ...), each as :mod:`trailguard.core.record`
+documents it, absent values included. Covered means: every event with the fixed values, for
+every combination of values of the free fields, is logged, or is matched by one of the
+requirement's accepted exclusions.
 """
 
 from __future__ import annotations
@@ -13,10 +15,25 @@ from dataclasses import dataclass
 
 from trailguard.core.catalog import DATA_EVENT_TYPES
 from trailguard.core.errors import SelectorError
+from trailguard.core.model import AdvancedSelector
+from trailguard.core.record import (
+    CALLER_ARN,
+    CONSOLE_SESSION,
+    EVENT_SOURCE,
+    EVENT_TYPE,
+    READ_ONLY,
+    RESOURCE_ARN,
+    RecordField,
+)
 from trailguard.core.search import Dimension
 
 DEFAULT_RESOURCE_TYPES: tuple[str, ...] = ("AWS::SNS::Topic",)
-BOOLEAN_VALUES: tuple[str, ...] = ("false", "true")
+
+
+def _dimension(record: RecordField, prefix: str = "") -> Dimension:
+    return Dimension(
+        record.field, prefix=prefix, choices=record.choices, may_be_absent=record.may_be_absent
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +47,13 @@ class RequiredEvent:
 
 @dataclass(frozen=True, slots=True)
 class Requirement:
+    """The events to log. ``exclusions`` are accepted exclusions: events matching any of them
+    (each read like a selector, a missing field satisfying none of its conditions) may go
+    unlogged."""
+
     events: tuple[RequiredEvent, ...]
     partition: str = "aws"
+    exclusions: tuple[AdvancedSelector, ...] = ()
 
     @property
     def resource_types(self) -> tuple[str, ...]:
@@ -47,12 +69,11 @@ def _required_event(resource_type: str, event_name: str, partition: str) -> Requ
         "eventCategory": "Data",
         "resources.type": resource_type,
         "eventName": event_name,
-        "eventType": "AwsApiCall",
     }
     free: list[Dimension] = []
     if info is None:
         arn_prefix = f"arn:{partition}:"
-        free.append(Dimension("eventSource"))
+        free.append(_dimension(EVENT_SOURCE))
         read_only = None
         example = None
     else:
@@ -61,13 +82,14 @@ def _required_event(resource_type: str, event_name: str, partition: str) -> Requ
         read_only = info.read_only(event_name)
         example = info.example_arn.format(partition=partition)
     if read_only is None:
-        free.append(Dimension("readOnly", choices=BOOLEAN_VALUES))
+        free.append(_dimension(READ_ONLY))
     else:
         fixed["readOnly"] = read_only
     free[:0] = [
-        Dimension("resources.ARN", prefix=arn_prefix),
-        Dimension("userIdentity.arn", prefix=f"arn:{partition}:"),
-        Dimension("sessionCredentialFromConsole", choices=BOOLEAN_VALUES),
+        _dimension(RESOURCE_ARN, arn_prefix),
+        _dimension(CALLER_ARN, f"arn:{partition}:"),
+        _dimension(CONSOLE_SESSION),
+        _dimension(EVENT_TYPE),
     ]
     return RequiredEvent(resource_type, event_name, tuple(fixed.items()), tuple(free), example)
 
@@ -76,12 +98,15 @@ def build_requirement(
     resource_types: tuple[str, ...] | list[str] | None = None,
     event_names: tuple[str, ...] | list[str] | None = None,
     partition: str = "aws",
+    exclusions: tuple[AdvancedSelector, ...] = (),
 ) -> Requirement:
     """The requirement for ``resource_types`` (default: SNS topics).
 
     ``event_names`` narrows every type to those names; by default each type requires every
-    data event the catalog knows for it. A type the catalog does not know needs explicit
-    ``event_names``; a name the catalog does not list for a known type is an error.
+    data event the catalog knows for it. ``exclusions`` (see
+    :func:`trailguard.core.exclusions.parse_exclusions`) may go unlogged. A type the catalog
+    does not know needs explicit ``event_names``; a name the catalog does not list for a known
+    type is an error.
     """
     types = tuple(dict.fromkeys(resource_types or DEFAULT_RESOURCE_TYPES))
     events: list[RequiredEvent] = []
@@ -108,4 +133,4 @@ def build_requirement(
         else:
             names = info.event_names()
         events.extend(_required_event(resource_type, name, partition) for name in names)
-    return Requirement(tuple(events), partition)
+    return Requirement(tuple(events), partition, tuple(exclusions))
