@@ -175,7 +175,7 @@ def test_trail_verdicts_equal_check_on_their_selectors(org: Org, org_scan: Run) 
     kinds: Counter[str] = Counter()
     for trail in org.trails:
         entry = entries[trail.arn]
-        code, checked = check(trail.selectors)
+        code, checked = check({**trail.selectors, "TrailARN": trail.arn})
         # The fixture's folder is the hand-judged verdict; check agrees with it.
         assert checked["compliance"] == ("COMPLIANT" if trail.expected_compliant else
                                          "NON_COMPLIANT"), trail.fixture  # fmt: skip

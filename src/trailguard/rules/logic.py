@@ -133,7 +133,7 @@ def trail_verdict(facts: TrailFacts, params: RuleParameters) -> Verdict:
     if facts.selectors is None:
         raise NotEvaluated(f"{facts.arn}: {facts.error or 'event selectors not read'}")
     try:
-        config = parse_response(facts.selectors)
+        config = parse_response({"TrailARN": facts.arn or None, **facts.selectors})
     except SelectorError as exc:
         raise NotEvaluated(f"{facts.arn}: unreadable event selectors: {exc}") from exc
     return evaluate(config, params.requirement(facts.partition))
