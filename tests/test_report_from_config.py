@@ -818,3 +818,15 @@ def test_cli_report_config_error_is_one_line_exit_4(stubbed: dict[str, Stubber])
     assert err.startswith("trailguard: failed: cannot read AWS Config results: ")
     assert "NoSuchConfigurationAggregatorException" in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["report", "scan"])
+def test_help_states_the_exit_codes(command: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main([command, "--help"], stdin=io.StringIO(""), stdout=out, stderr=err) == 0
+    text = " ".join(out.getvalue().split())
+    assert (
+        "Exit codes: 0 everything asked for was evaluated and is compliant; 1 anything is "
+        "non-compliant or not evaluated (an account, region or rule with no result, or nothing "
+        "evaluated at all"
+    ) in text
