@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -10,7 +13,14 @@ from typing import Any
 import pytest
 from snapshots import assert_text_snapshot
 
-from trailguard.reporting.model import FIELDS, Report, ReportEntry
+from trailguard.reporting.model import (
+    FIELDS,
+    NOTHING_EVALUATED,
+    Report,
+    ReportEntry,
+    not_evaluated_entry,
+    statement,
+)
 from trailguard.reporting.render import FORMATS, parse_csv, parse_json, render
 from trailguard.rules.logic import ACCOUNT_RULE, ACCOUNT_TYPE, TRAIL_RULE, TRAIL_TYPE
 
@@ -120,15 +130,17 @@ ENTRIES = (
     coverage(B, "us-east-1", "COMPLIANT", "Trail org-wide (us-east-1) logs it"),
     coverage(B, "eu-west-1", "COMPLIANT", "Trail org-wide (us-east-1) logs it"),
 )  # fmt: skip
+C = "777788889999"
+DENIED = (
+    f"cannot assume arn:aws:iam::{C}:role/TrailGuardScanRole: AccessDenied: not authorized "
+    "to perform sts:AssumeRole"
+)
+UNREACHABLE = not_evaluated_entry(DENIED, account=C)
 REPORT = Report(
     title="trailguard scan: CloudTrail recording of Amazon SNS data events",
     generated_at="2024-05-01T12:00:00Z",
     source="live scan of 3 account(s), 2 region(s)",
-    entries=ENTRIES,
-    errors=(
-        "777788889999: cannot assume role TrailGuardScanRole: AccessDenied when calling "
-        "the AssumeRole operation",
-    ),
+    entries=(*ENTRIES, UNREACHABLE),
 )
 VOID = {
     "area", "base", "br", "col", "embed", "hr", "img", "input",
@@ -185,12 +197,14 @@ def test_json_round_trip() -> None:
 def test_csv_round_trip() -> None:
     text = render(REPORT, "csv")
     assert parse_csv(text) == list(REPORT.entries)
-    header, first = text.splitlines()[:2]
+    header, first, _, publish = text.splitlines()[:4]
     assert header == ",".join(FIELDS)
+    # What has no result comes first.
+    assert first == f"*,{C},*,AWS::::Account,{C},,NOT_EVALUATED,{DENIED},[],,,"
     # Lists and dicts are compact JSON; None is an empty cell.
-    assert '[""PublishBatch on AWS::SNS::Topic: selector' in first
-    assert '{""eventCategory"":""Data"",""resources.type""' in first
-    assert parse_csv(render(REPORT, "csv"))[2].trail_arn is None
+    assert '[""PublishBatch on AWS::SNS::Topic: selector' in publish
+    assert '{""eventCategory"":""Data"",""resources.type""' in publish
+    assert parse_csv(text)[1].trail_arn is None
 
 
 def test_csv_round_trip_awkward_text() -> None:
@@ -283,14 +297,206 @@ def test_html_snapshot(update_snapshots: bool) -> None:
     assert_text_snapshot(SNAPSHOTS / "report.html", render(REPORT, "html"), update_snapshots)
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_every_format_renders_an_empty_report(fmt: str) -> None:
+# --- what has no result: first in every format, never an all-clear ---------------------------
+
+NOTHING = not_evaluated_entry(NOTHING_EVALUATED)
+PARTIAL = Report(
+    "partial", "2024-05-01T12:00:00Z", "a scan",
+    (coverage(B, "eu-west-1", "COMPLIANT", "Trail org-wide (us-east-1) logs it"), UNREACHABLE),
+)  # fmt: skip
+NOTHING_LINE = "NOT EVALUATED: nothing has a result, so this report is not a pass."
+ONE_LINE = "NOT EVALUATED: 1 item has no result, so the verdicts below are not the whole picture."
+UNREACHABLE_TEXT = f"account {C}: {DENIED}"
+
+
+def test_an_empty_report_holds_one_not_evaluated_entry() -> None:
+    empty = Report("empty", "2024-05-01T12:00:00Z", "nothing", ())
+    assert empty.entries == (NOTHING,)
+    assert ReportEntry(
+        "*", "*", "*", "AWS::::Account", "*", None, "NOT_EVALUATED",
+        "nothing was evaluated: the report holds no result",
+    ) == NOTHING  # fmt: skip
+    assert (empty.accounts, empty.regions, empty.evaluated()) == ((), (), ())
+    assert not empty.non_compliant
+    assert not empty.all_clear
+
+
+def test_all_clear_needs_every_result_and_no_failure() -> None:
+    compliant = coverage(B, "eu-west-1", "COMPLIANT", "Trail org-wide (us-east-1) logs it")
+    assert Report("r", "t", "s", (compliant,)).all_clear
+    assert not PARTIAL.all_clear
+    assert not REPORT.all_clear
+    assert not Report("r", "t", "s", (compliant, ENTRIES[0])).all_clear
+
+
+def test_statements_name_what_has_no_result() -> None:
+    arn = f"arn:aws:cloudtrail:us-east-1:{A}:trail/locked"
+    cases = [
+        (UNREACHABLE, UNREACHABLE_TEXT),
+        (NOTHING, NOTHING_EVALUATED),
+        (not_evaluated_entry("no active account found in the organization"),
+         "no active account found in the organization"),
+        (not_evaluated_entry("DescribeTrails failed: AccessDenied: no", account=A,
+                             region="eu-west-1"),
+         f"account {A}, region eu-west-1: DescribeTrails failed: AccessDenied: no"),
+        (not_evaluated_entry("GetEventSelectors failed: AccessDenied: no", account=A,
+                             region="us-east-1", rule=TRAIL_RULE, trail="locked", trail_arn=arn),
+         f"account {A}, region us-east-1, rule {TRAIL_RULE}, trail locked: GetEventSelectors "
+         "failed: AccessDenied: no"),
+        (not_evaluated_entry("no Config rule", account=A, region="eu-west-1", rule=ACCOUNT_RULE),
+         f"account {A}, region eu-west-1, rule {ACCOUNT_RULE}: no Config rule"),
+    ]  # fmt: skip
+    for entry, text in cases:
+        assert statement(entry) == text
+    trail_entry = cases[4][0]
+    assert (trail_entry.resource_type, trail_entry.resource_id, trail_entry.trail_arn) == (
+        TRAIL_TYPE, "locked", arn,
+    )  # fmt: skip
+    rule_entry = not_evaluated_entry("none", account=A, region="eu-west-1", rule=TRAIL_RULE)
+    assert (rule_entry.resource_type, rule_entry.resource_id) == (TRAIL_TYPE, "*")
+
+
+def test_json_opens_with_what_has_no_result() -> None:
+    text = render(PARTIAL, "json")
+    assert json.loads(text) == {
+        "title": "partial",
+        "generatedAt": "2024-05-01T12:00:00Z",
+        "source": "a scan",
+        "notEvaluated": [UNREACHABLE_TEXT],
+        "summary": {
+            "accounts": 1, "regions": 1, "trails": 0,
+            "compliance": {"NOT_EVALUATED": 1, "COMPLIANT": 1},
+        },
+        "findings": [
+            {"rule": "*", "accountId": C, "region": "*", "resourceType": "AWS::::Account",
+             "resourceId": C, "trailARN": None, "compliance": "NOT_EVALUATED",
+             "annotation": DENIED, "causes": [], "example": None, "selectors": None,
+             "fix": None},
+            {"rule": ACCOUNT_RULE, "accountId": B, "region": "eu-west-1",
+             "resourceType": ACCOUNT_TYPE, "resourceId": B, "trailARN": None,
+             "compliance": "COMPLIANT", "annotation": "Trail org-wide (us-east-1) logs it",
+             "causes": [], "example": None, "selectors": None, "fix": None},
+        ],
+    }  # fmt: skip
+    assert list(json.loads(text))[:4] == ["title", "generatedAt", "source", "notEvaluated"]
+    assert parse_json(text) == PARTIAL
+
+
+def test_csv_rows_of_a_partial_report() -> None:
+    text = render(PARTIAL, "csv")
+    assert list(csv.reader(io.StringIO(text))) == [
+        list(FIELDS),
+        ["*", C, "*", ACCOUNT_TYPE, C, "", "NOT_EVALUATED", DENIED, "[]", "", "", ""],
+        [ACCOUNT_RULE, B, "eu-west-1", ACCOUNT_TYPE, B, "", "COMPLIANT",
+         "Trail org-wide (us-east-1) logs it", "[]", "", "", ""],
+    ]  # fmt: skip
+    assert parse_csv(text) == list(PARTIAL.entries)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "opening"),
+    [
+        ("table", [NOTHING_LINE, f"- {NOTHING_EVALUATED}", "",
+                   "0 accounts, 0 regions, 0 trails: 0 COMPLIANT, 0 NON_COMPLIANT, "
+                   "0 NOT_APPLICABLE; 1 NOT_EVALUATED"]),
+        ("md", ["# empty", "", "Generated 2024-05-01T12:00:00Z from nothing.", "",
+                "## Not evaluated (1)", "", f"**{NOTHING_LINE}**", "",
+                f"- {NOTHING_EVALUATED}", "", "## Summary"]),
+        ("csv", [",".join(FIELDS),
+                 f"*,*,*,AWS::::Account,*,,NOT_EVALUATED,{NOTHING_EVALUATED},[],,,"]),
+    ],
+)  # fmt: skip
+def test_nothing_evaluated_opening_lines(fmt: str, opening: list[str]) -> None:
     empty = Report("empty", "2024-05-01T12:00:00Z", "nothing", ())
     text = render(empty, fmt)
+    assert text.splitlines()[: len(opening)] == opening
+    if fmt == "table":
+        assert text.splitlines() == opening
+
+
+def test_nothing_evaluated_html_and_json() -> None:
+    empty = Report("empty", "2024-05-01T12:00:00Z", "nothing", ())
+    text = render(empty, "html")
+    check_html(text)
+    body = text.split("</header>\n", 1)[1].splitlines()
+    assert body[:7] == [
+        '<section class="not-evaluated">',
+        "<h2>Not evaluated (1)</h2>",
+        f'<p class="warning">{NOTHING_LINE}</p>',
+        "<ul>",
+        f"<li>{NOTHING_EVALUATED}</li>",
+        "</ul>",
+        "</section>",
+    ]
+    data = json.loads(render(empty, "json"))
+    assert data["notEvaluated"] == [NOTHING_EVALUATED]
+    assert data["findings"] == [NOTHING.to_dict()]
+    assert parse_json(render(empty, "json")) == empty
+
+
+def test_partial_report_opening_lines() -> None:
+    table = render(PARTIAL, "table").splitlines()
+    assert table[:4] == [ONE_LINE, f"- {UNREACHABLE_TEXT[:118]}", f"  {UNREACHABLE_TEXT[119:]}", ""]
+    assert table[-1] == (
+        "1 account, 1 region, 0 trails: 1 COMPLIANT, 0 NON_COMPLIANT, 0 NOT_APPLICABLE; "
+        "1 NOT_EVALUATED"
+    )
+    md = render(PARTIAL, "md").splitlines()
+    assert md[4:11] == [
+        "## Not evaluated (1)", "", f"**{ONE_LINE}**", "", f"- {UNREACHABLE_TEXT}", "",
+        "## Summary",
+    ]  # fmt: skip
+    html_text = render(PARTIAL, "html")
+    assert (
+        '</header>\n<section class="not-evaluated">\n<h2>Not evaluated (1)</h2>\n'
+        f'<p class="warning">{ONE_LINE}</p>\n<ul>\n<li>{UNREACHABLE_TEXT}</li>\n</ul>\n'
+        "</section>\n<section>\n<h2>Summary</h2>"
+    ) in html_text
+
+
+def test_complete_report_says_everything_was_evaluated() -> None:
+    complete = Report("complete", "2024-05-01T12:00:00Z", "a scan", ENTRIES)
+    md = render(complete, "md").splitlines()
+    assert md[4:9] == [
+        "## Not evaluated (0)", "", "None: everything asked for has a result.", "", "## Summary",
+    ]  # fmt: skip
+    html_text = render(complete, "html")
+    assert (
+        '<section class="not-evaluated">\n<h2>Not evaluated (0)</h2>\n'
+        "<p>None: everything asked for has a result.</p>\n</section>"
+    ) in html_text
+    assert render(complete, "table").startswith("ACCOUNT ")
+    assert json.loads(render(complete, "json"))["notEvaluated"] == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    "entries",
+    [(), (UNREACHABLE,), (*ENTRIES, UNREACHABLE), (ENTRIES[3], NOTHING),
+     (ENTRIES[3], not_evaluated_entry("x", account=A, region="eu-west-1", rule=TRAIL_RULE))],
+)  # fmt: skip
+def test_no_format_shows_a_summary_before_what_has_no_result(
+    fmt: str, entries: tuple[ReportEntry, ...]
+) -> None:
+    report = Report("r", "2024-05-01T12:00:00Z", "s", entries)
+    text = render(report, fmt)
     assert text.endswith("\n")
+    missing = report.not_evaluated()
+    assert missing
+    if fmt == "csv":
+        rows = parse_csv(text)
+        assert rows == list(report.entries)
+        assert [r.compliance for r in rows[: len(missing)]] == ["NOT_EVALUATED"] * len(missing)
+        return
+    if fmt == "json":
+        data = json.loads(text)
+        assert list(data).index("notEvaluated") < list(data).index("summary")
+        assert data["notEvaluated"] == list(report.statements())
+        assert parse_json(text) == report
+        return
     if fmt == "html":
         check_html(text)
-    if fmt == "json":
-        assert parse_json(text) == empty
-    if fmt == "csv":
-        assert parse_csv(text) == []
+    first = text.index("NOT EVALUATED: ")
+    for later in ("NON_COMPLIANT", "COMPLIANT", "Summary", "ACCOUNT ", " accounts"):
+        if later in text:
+            assert first < text.index(later), later

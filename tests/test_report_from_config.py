@@ -9,6 +9,7 @@ it (the Stubber validates responses too). Rules deployed by a conformance pack c
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -28,8 +29,9 @@ from trailguard.reporting.from_config import (
     from_aggregator,
     rule_id_of,
 )
-from trailguard.reporting.model import ReportEntry
-from trailguard.reporting.render import parse_json
+from trailguard.reporting.model import ReportEntry, not_evaluated_entry
+from trailguard.reporting.render import parse_csv, parse_json
+from trailguard.rules.logic import evaluate_account, rule_parameters
 
 ACCOUNT = "111122223333"
 MEMBER = "444455556666"
@@ -244,14 +246,98 @@ def test_from_account_other_partition() -> None:
     assert entries == account_entries("aws-us-gov")
 
 
+NO_PACK = "no trailguard Config rule here: is the pack deployed in this account and region?"
+
+
+def no_rule(rule: str) -> str:
+    return (
+        f"no Config rule {rule} here (nor a conformance pack's copy of it): is the whole pack "
+        "deployed in this account and region?"
+    )
+
+
+def no_results(name: str) -> str:
+    return (
+        f"Config rule {name} has no evaluation results: has it run? (AWS Config shows its "
+        "evaluation status)"
+    )
+
+
 def test_from_account_no_pack_rules() -> None:
     client, stubber = config_client()
     stubber.add_response(
         "describe_config_rules", {"ConfigRules": [config_rule(UNRELATED, "AWS")]}, {}
     )
     with stubber:
-        assert from_account(client, ACCOUNT, REGION, "aws") == []
+        assert from_account(client, ACCOUNT, REGION, "aws") == [
+            ReportEntry("*", ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, None, "NOT_EVALUATED", NO_PACK)
+        ]
         stubber.assert_no_pending_responses()
+
+
+def stub_rules(stubber: Stubber, results: dict[str, list[dict[str, Any]]]) -> None:
+    """DescribeConfigRules lists the rules named in ``results``, then each one's results."""
+    rules = [config_rule(UNRELATED, "AWS"), *(config_rule(name) for name in results)]
+    stubber.add_response("describe_config_rules", {"ConfigRules": rules}, {})
+    for name, found in results.items():
+        stubber.add_response(
+            "get_compliance_details_by_config_rule",
+            {"EvaluationResults": found},
+            {"ConfigRuleName": name, "ComplianceTypes": RESULT_TYPES},
+        )
+
+
+def test_from_account_rules_without_results() -> None:
+    client, stubber = config_client()
+    stub_rules(stubber, {TRAIL_PACK_RULE: [], ACCOUNT_PACK_RULE: []})
+    with stubber:
+        entries = from_account(client, ACCOUNT, REGION, "aws")
+        stubber.assert_no_pending_responses()
+    assert entries == [
+        ReportEntry(TRAIL_RULE, ACCOUNT, REGION, TRAIL_TYPE, "*", None, "NOT_EVALUATED",
+                    no_results(TRAIL_PACK_RULE)),
+        ReportEntry(ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, None, "NOT_EVALUATED",
+                    no_results(ACCOUNT_PACK_RULE)),
+    ]  # fmt: skip
+
+
+def test_from_account_one_rule_missing_one_without_results() -> None:
+    client, stubber = config_client()
+    stub_rules(stubber, {TRAIL_PACK_RULE: []})
+    with stubber:
+        entries = from_account(client, ACCOUNT, REGION, "aws")
+    assert entries == [
+        not_evaluated_entry(no_results(TRAIL_PACK_RULE), account=ACCOUNT, region=REGION,
+                            rule=TRAIL_RULE),
+        not_evaluated_entry(no_rule(ACCOUNT_RULE), account=ACCOUNT, region=REGION,
+                            rule=ACCOUNT_RULE),
+    ]  # fmt: skip
+
+
+def test_from_account_some_rules_with_results_others_none() -> None:
+    client, stubber = config_client()
+    covered = result(ACCOUNT_PACK_RULE, ACCOUNT_TYPE, ACCOUNT, "COMPLIANT", ANN_COVERED)
+    stub_rules(stubber, {TRAIL_PACK_RULE: [], ACCOUNT_PACK_RULE: [covered]})
+    with stubber:
+        entries = from_account(client, ACCOUNT, REGION, "aws")
+    assert entries == [
+        ReportEntry(ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, None, "COMPLIANT",
+                    ANN_COVERED),
+        not_evaluated_entry(no_results(TRAIL_PACK_RULE), account=ACCOUNT, region=REGION,
+                            rule=TRAIL_RULE),
+    ]  # fmt: skip
+
+
+def test_no_trail_rule_result_is_expected_where_no_trail_applies() -> None:
+    # The account rule's own annotation when no trail applies (so it cannot drift).
+    none_here = evaluate_account(ACCOUNT, REGION, [], rule_parameters())
+    assert none_here.annotation == ANN_NO_TRAIL
+    client, stubber = config_client()
+    no_trail = result(ACCOUNT_PACK_RULE, ACCOUNT_TYPE, ACCOUNT, "NON_COMPLIANT", ANN_NO_TRAIL)
+    stub_rules(stubber, {TRAIL_PACK_RULE: [], ACCOUNT_PACK_RULE: [no_trail]})
+    with stubber:
+        entries = from_account(client, ACCOUNT, REGION, "aws")
+    assert [e.compliance for e in entries] == ["NON_COMPLIANT"]
 
 
 def test_build_report_orders_and_summarises() -> None:
@@ -265,7 +351,7 @@ def test_build_report_orders_and_summarises() -> None:
         by["main"],  # then COMPLIANT
         by["quiet"],
     )
-    assert (report.title, report.source, report.generated_at, report.errors) == (
+    assert (report.title, report.source, report.generated_at, report.not_evaluated()) == (
         TITLE, "AWS Config in account X", "2024-05-02T03:04:05Z", (),
     )  # fmt: skip
     assert report.non_compliant
@@ -370,6 +456,9 @@ def aggregator_entries() -> list[ReportEntry]:
                     ANN_NO_TRAIL.replace("eu-west-1", tokyo), fix=coverage_fix(tokyo)),
         ReportEntry(TRAIL_RULE, MEMBER, tokyo, TRAIL_TYPE, "tokyo",
                     trail_arn("tokyo", tokyo, MEMBER), "COMPLIANT", ANN_OK),
+        # The account has the trail rule in us-east-1, not the account rule.
+        ReportEntry(ACCOUNT_RULE, ACCOUNT, east, ACCOUNT_TYPE, ACCOUNT, None, "NOT_EVALUATED",
+                    no_rule(ACCOUNT_RULE)),
     ]  # fmt: skip
 
 
@@ -386,6 +475,7 @@ def test_build_report_from_aggregator_entries() -> None:
     report = build_report(aggregator_entries(), "AWS Config aggregator X", "2024-05-02T03:04:05Z")
     ids = [(e.compliance, e.account_id, e.resource_id) for e in report.entries]
     assert ids == [
+        ("NOT_EVALUATED", ACCOUNT, ACCOUNT),
         ("NON_COMPLIANT", ACCOUNT, "legacy"),
         ("NON_COMPLIANT", MEMBER, MEMBER),
         ("COMPLIANT", ACCOUNT, "org-trail"),
@@ -467,7 +557,7 @@ def test_cli_report_account_json(stubbed: dict[str, Stubber]) -> None:
         "accounts": 1, "regions": 1, "trails": 4,
         "compliance": {"NON_COMPLIANT": 3, "COMPLIANT": 2},
     }  # fmt: skip
-    assert data["errors"] == []
+    assert data["notEvaluated"] == []
     assert data["findings"][0] == {
         "rule": ACCOUNT_RULE, "accountId": ACCOUNT, "region": REGION,
         "resourceType": ACCOUNT_TYPE, "resourceId": ACCOUNT, "trailARN": None,
@@ -486,17 +576,182 @@ def test_cli_report_partition_from_the_caller(stubbed: dict[str, Stubber]) -> No
 
 def test_cli_report_all_compliant_exits_0(stubbed: dict[str, Stubber]) -> None:
     identity(stubbed["sts"])
-    stubbed["config"].add_response(
-        "describe_config_rules", {"ConfigRules": [config_rule(TRAIL_PACK_RULE)]}, {}
-    )
-    stubbed["config"].add_response(
-        "get_compliance_details_by_config_rule",
-        {"EvaluationResults": [result(TRAIL_PACK_RULE, TRAIL_TYPE, "main", "COMPLIANT", ANN_OK)]},
-        {"ConfigRuleName": TRAIL_PACK_RULE, "ComplianceTypes": RESULT_TYPES},
-    )
+    stub_rules(stubbed["config"], {
+        TRAIL_PACK_RULE: [result(TRAIL_PACK_RULE, TRAIL_TYPE, "main", "COMPLIANT", ANN_OK)],
+        ACCOUNT_PACK_RULE: [
+            result(ACCOUNT_PACK_RULE, ACCOUNT_TYPE, ACCOUNT, "COMPLIANT", ANN_COVERED)],
+    })  # fmt: skip
     code, out, err = report_cli("--output", "csv")
     assert (code, err) == (0, "")
-    assert out.splitlines()[1].startswith(f"{TRAIL_RULE},{ACCOUNT},{REGION},{TRAIL_TYPE},main,")
+    assert parse_csv(out) == [
+        ReportEntry(ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, None, "COMPLIANT",
+                    ANN_COVERED),
+        ReportEntry(TRAIL_RULE, ACCOUNT, REGION, TRAIL_TYPE, "main", trail_arn("main"),
+                    "COMPLIANT", ANN_OK),
+    ]  # fmt: skip
+
+
+def test_cli_report_pack_not_deployed_is_not_a_pass(stubbed: dict[str, Stubber]) -> None:
+    """The new user's case: no rule deployed; every format says so first, exit 1."""
+    statement = f"account {ACCOUNT}, region {REGION}: {NO_PACK}"
+    for fmt in ("table", "md", "json", "csv", "html"):
+        identity(stubbed["sts"])
+        stubbed["config"].add_response(
+            "describe_config_rules", {"ConfigRules": [config_rule(UNRELATED, "AWS")]}, {}
+        )
+        code, out, err = report_cli("--output", fmt)
+        assert (code, err) == (1, ""), fmt
+        for stub in stubbed.values():
+            stub.assert_no_pending_responses()
+        lines = out.splitlines()
+        if fmt == "table":
+            assert lines == [
+                "NOT EVALUATED: nothing has a result, so this report is not a pass.",
+                f"- account {ACCOUNT}, region {REGION}: no trailguard Config rule here: is the "
+                "pack deployed in this account and",
+                "  region?",
+                "",
+                "0 accounts, 0 regions, 0 trails: 0 COMPLIANT, 0 NON_COMPLIANT, 0 NOT_APPLICABLE; "
+                "1 NOT_EVALUATED",
+            ]
+        elif fmt == "md":
+            assert lines[4:10] == [
+                "## Not evaluated (1)", "",
+                "**NOT EVALUATED: nothing has a result, so this report is not a pass.**", "",
+                f"- {statement}", "",
+            ]  # fmt: skip
+            assert "## Non-compliant findings (0)" in lines
+            assert lines.index("## Not evaluated (1)") < lines.index("## Summary")
+        elif fmt == "json":
+            data = json.loads(out)
+            del data["generatedAt"]
+            assert data == {
+                "title": TITLE,
+                "source": f"AWS Config in account {ACCOUNT}, {REGION}",
+                "notEvaluated": [statement],
+                "summary": {"accounts": 0, "regions": 0, "trails": 0,
+                            "compliance": {"NOT_EVALUATED": 1}},
+                "findings": [
+                    {"rule": "*", "accountId": ACCOUNT, "region": REGION,
+                     "resourceType": ACCOUNT_TYPE, "resourceId": ACCOUNT, "trailARN": None,
+                     "compliance": "NOT_EVALUATED", "annotation": NO_PACK, "causes": [],
+                     "example": None, "selectors": None, "fix": None},
+                ],
+            }  # fmt: skip
+        elif fmt == "csv":
+            assert lines[1:] == [
+                f"*,{ACCOUNT},{REGION},{ACCOUNT_TYPE},{ACCOUNT},,NOT_EVALUATED,{NO_PACK},[],,,"
+            ]
+        else:
+            assert (
+                '</header>\n<section class="not-evaluated">\n<h2>Not evaluated (1)</h2>\n'
+                '<p class="warning">NOT EVALUATED: nothing has a result, so this report is not '
+                f"a pass.</p>\n<ul>\n<li>{statement}</li>\n</ul>\n</section>\n"
+            ) in out
+
+
+def test_cli_report_rules_without_results(stubbed: dict[str, Stubber]) -> None:
+    identity(stubbed["sts"])
+    stub_rules(stubbed["config"], {TRAIL_PACK_RULE: [], ACCOUNT_PACK_RULE: []})
+    code, out, err = report_cli("--output", "csv")
+    assert (code, err) == (1, "")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[1:] == [
+        [ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, "", "NOT_EVALUATED",
+         no_results(ACCOUNT_PACK_RULE), "[]", "", "", ""],
+        [TRAIL_RULE, ACCOUNT, REGION, TRAIL_TYPE, "*", "", "NOT_EVALUATED",
+         no_results(TRAIL_PACK_RULE), "[]", "", "", ""],
+    ]  # fmt: skip
+
+
+def test_cli_report_partial_results_exit_1(stubbed: dict[str, Stubber]) -> None:
+    """The trail rule has results, all compliant; the account rule has none: exit 1."""
+    identity(stubbed["sts"])
+    stub_rules(stubbed["config"], {
+        TRAIL_PACK_RULE: [result(TRAIL_PACK_RULE, TRAIL_TYPE, "main", "COMPLIANT", ANN_OK)],
+        ACCOUNT_PACK_RULE: [],
+    })  # fmt: skip
+    code, out, err = report_cli("--output", "table")
+    assert (code, err) == (1, "")
+    lines = out.splitlines()
+    assert lines[:5] == [
+        "NOT EVALUATED: 1 item has no result, so the verdicts below are not the whole picture.",
+        f"- account {ACCOUNT}, region {REGION}, rule {ACCOUNT_RULE}: Config rule",
+        f"  {ACCOUNT_PACK_RULE} has no evaluation results: has it run? (AWS",
+        "  Config shows its evaluation status)",
+        "",
+    ]
+    assert lines[-1] == (
+        "1 account, 1 region, 1 trail: 1 COMPLIANT, 0 NON_COMPLIANT, 0 NOT_APPLICABLE; "
+        "1 NOT_EVALUATED"
+    )
+
+
+def stub_summary(stubber: Stubber, items: list[dict[str, Any]]) -> None:
+    stubber.add_response(
+        "describe_aggregate_compliance_by_config_rules",
+        {"AggregateComplianceByConfigRules": items},
+        {"ConfigurationAggregatorName": AGGREGATOR},
+    )
+
+
+def test_cli_report_empty_aggregator(stubbed: dict[str, Stubber]) -> None:
+    identity(stubbed["sts"])
+    stub_summary(stubbed["config"], [])
+    code, out, err = report_cli("--aggregator", AGGREGATOR, "--output", "json")
+    assert (code, err) == (1, "")
+    why = (
+        f"the aggregator {AGGREGATOR} holds no Config rule results: is the pack deployed, and "
+        "does the aggregator collect from its accounts and regions?"
+    )
+    data = json.loads(out)
+    assert data["notEvaluated"] == [why]
+    assert data["findings"] == [
+        {"rule": "*", "accountId": "*", "region": "*", "resourceType": ACCOUNT_TYPE,
+         "resourceId": "*", "trailARN": None, "compliance": "NOT_EVALUATED", "annotation": why,
+         "causes": [], "example": None, "selectors": None, "fix": None},
+    ]  # fmt: skip
+
+
+def test_cli_report_aggregator_places_without_the_pack(stubbed: dict[str, Stubber]) -> None:
+    """Where the aggregator holds other rules but not the pack's, that place has no result;
+    a rule whose only results are INSUFFICIENT_DATA has none either."""
+    identity(stubbed["sts"])
+    stub_summary(stubbed["config"], [
+        summary_item(UNRELATED, MEMBER, "eu-central-1", "COMPLIANT"),
+        summary_item(TRAIL_PACK_RULE, ACCOUNT, "us-east-1", "INSUFFICIENT_DATA"),
+        summary_item(ACCOUNT_PACK_RULE, ACCOUNT, "us-east-1", "COMPLIANT"),
+    ])  # fmt: skip
+    stubbed["config"].add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {"AggregateEvaluationResults": [
+            result(TRAIL_PACK_RULE, TRAIL_TYPE, "unread", "INSUFFICIENT_DATA", None,
+                   ACCOUNT, "us-east-1")]},
+        {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": TRAIL_PACK_RULE,
+         "AccountId": ACCOUNT, "AwsRegion": "us-east-1"},
+    )  # fmt: skip
+    covered = result(ACCOUNT_PACK_RULE, ACCOUNT_TYPE, ACCOUNT, "COMPLIANT", ANN_COVERED,
+                     ACCOUNT, "us-east-1")  # fmt: skip
+    stubbed["config"].add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {"AggregateEvaluationResults": [covered]},
+        {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": ACCOUNT_PACK_RULE,
+         "AccountId": ACCOUNT, "AwsRegion": "us-east-1"},
+    )  # fmt: skip
+    code, out, err = report_cli("--aggregator", AGGREGATOR, "--output", "json")
+    assert (code, err) == (1, "")
+    for stub in stubbed.values():
+        stub.assert_no_pending_responses()
+    data = json.loads(out)
+    assert data["notEvaluated"] == [
+        f"account {ACCOUNT}, region us-east-1, rule {TRAIL_RULE}: {no_results(TRAIL_PACK_RULE)}",
+        f"account {MEMBER}, region eu-central-1: {NO_PACK}",
+    ]
+    assert [(f["compliance"], f["accountId"], f["region"]) for f in data["findings"]] == [
+        ("NOT_EVALUATED", ACCOUNT, "us-east-1"),
+        ("NOT_EVALUATED", MEMBER, "eu-central-1"),
+        ("COMPLIANT", ACCOUNT, "us-east-1"),
+    ]
 
 
 def test_cli_report_aggregator_markdown(stubbed: dict[str, Stubber]) -> None:
@@ -508,6 +763,14 @@ def test_cli_report_aggregator_markdown(stubbed: dict[str, Stubber]) -> None:
         stub.assert_no_pending_responses()
     lines = out.splitlines()
     assert lines[0] == f"# {TITLE}"
+    assert lines[4:10] == [
+        "## Not evaluated (1)", "",
+        "**NOT EVALUATED: 1 item has no result, so the verdicts below are not the whole "
+        "picture.**", "",
+        f"- account {ACCOUNT}, region us-east-1, rule {ACCOUNT_RULE}: no Config rule "
+        f"{ACCOUNT_RULE} here (nor a conformance pack's copy of it): is the whole pack "
+        "deployed in this account and region?", "",
+    ]  # fmt: skip
     assert re.fullmatch(
         rf"Generated \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ from AWS Config aggregator {AGGREGATOR}\.",
         lines[2],
@@ -515,7 +778,6 @@ def test_cli_report_aggregator_markdown(stubbed: dict[str, Stubber]) -> None:
     assert "| Accounts | 2 |" in lines
     assert "| Regions | 2 |" in lines
     assert "| Trails | 3 |" in lines  # the shadow trail's NOT_APPLICABLE result has no ARN
-    assert "## Accounts that could not be evaluated" in lines
     assert "## Non-compliant findings (2)" in lines
     assert f"### {ACCOUNT} us-east-1: trail legacy" in lines
     assert f"### {MEMBER} ap-northeast-1: account coverage" in lines
@@ -556,3 +818,15 @@ def test_cli_report_config_error_is_one_line_exit_4(stubbed: dict[str, Stubber])
     assert err.startswith("trailguard: failed: cannot read AWS Config results: ")
     assert "NoSuchConfigurationAggregatorException" in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["report", "scan"])
+def test_help_states_the_exit_codes(command: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main([command, "--help"], stdin=io.StringIO(""), stdout=out, stderr=err) == 0
+    text = " ".join(out.getvalue().split())
+    assert (
+        "Exit codes: 0 everything asked for was evaluated and is compliant; 1 anything is "
+        "non-compliant or not evaluated (an account, region or rule with no result, or nothing "
+        "evaluated at all"
+    ) in text

@@ -11,8 +11,10 @@ account and region; Config's side answered by botocore Stubbers).
 
 from __future__ import annotations
 
+import csv
 import io
 import itertools
+import json
 import logging
 import os
 import threading
@@ -42,13 +44,14 @@ from selector_data import ACCOUNT_RULE, ACCOUNT_TYPE, TRAIL_RULE, TRAIL_TYPE, st
 import trailguard.aws
 import trailguard.scan
 from trailguard.cli import _progress_bar, main
-from trailguard.reporting.model import ReportEntry
+from trailguard.reporting.model import FIELDS, ReportEntry
 from trailguard.reporting.render import parse_csv, parse_json
 from trailguard.rules.logic import rule_parameters
 from trailguard.rules.runtime import run_rule
 from trailguard.scan import RateLimiter, Scanner, Target
 
 NOT_IN_ORG = "999999999999"
+NOTHING = "NOT EVALUATED: nothing has a result, so this report is not a pass."
 FAST_TPS = 1000.0  # for the runs that do not test the rate limiter
 
 
@@ -139,7 +142,7 @@ def test_org_scan_is_non_compliant_and_complete(org: Org, org_scan: Run) -> None
     assert org_scan.stderr == ""
     assert org_scan.code == 1  # some trails do not record SNS data events
     report = parse_json(org_scan.stdout)
-    assert report.errors == ()
+    assert report.not_evaluated() == ()
     assert report.source == f"live scan of {len(org.accounts)} account(s), 3 region(s)"
     assert org_scan.scanner is not None
     assert [t.account_id for t in org_scan.scanner.targets] == org.accounts
@@ -294,10 +297,29 @@ def test_each_trail_read_once_and_one_describe_per_account_region(org: Org, org_
 def test_account_not_in_the_organization_is_an_error(org: Org) -> None:
     run = scan(*ORG_ARGS, "--accounts", NOT_IN_ORG, "--output", "json")
     report = parse_json(run.stdout)
-    assert report.errors == (f"account {NOT_IN_ORG}: not an active account of the organization",)
-    assert report.entries == ()
+    why = "not an active account of the organization"
+    assert report.statements() == (f"account {NOT_IN_ORG}: {why}",)
+    assert report.entries == (
+        ReportEntry("*", NOT_IN_ORG, "*", ACCOUNT_TYPE, NOT_IN_ORG, None, "NOT_EVALUATED", why),
+    )
     assert not report.non_compliant
-    assert run.code == 1  # the error alone fails the scan
+    assert run.code == 1  # what has no result alone fails the scan
+    # Every account asked for was filtered out: CSV carries the row, the table says so first.
+    run = scan(*ORG_ARGS, "--accounts", NOT_IN_ORG, "--output", "csv")
+    assert run.code == 1
+    assert list(csv.reader(io.StringIO(run.stdout)))[1:] == [
+        ["*", NOT_IN_ORG, "*", ACCOUNT_TYPE, NOT_IN_ORG, "", "NOT_EVALUATED", why, "[]", "", "",
+         ""],
+    ]  # fmt: skip
+    run = scan(*ORG_ARGS, "--accounts", NOT_IN_ORG)
+    assert run.code == 1
+    assert run.stdout.splitlines() == [
+        NOTHING,
+        f"- account {NOT_IN_ORG}: {why}",
+        "",
+        "0 accounts, 0 regions, 0 trails: 0 COMPLIANT, 0 NON_COMPLIANT, 0 NOT_APPLICABLE; "
+        "1 NOT_EVALUATED",
+    ]
 
 
 def test_unreachable_account_reported_next_to_the_others(org: Org, org_scan: Run) -> None:
@@ -305,9 +327,11 @@ def test_unreachable_account_reported_next_to_the_others(org: Org, org_scan: Run
     run = scan(*ORG_ARGS, "--accounts", f"{member},{NOT_IN_ORG}", "--output", "json")
     report = parse_json(run.stdout)
     assert run.code == 1
-    assert report.errors == (f"account {NOT_IN_ORG}: not an active account of the organization",)
+    assert report.statements() == (
+        f"account {NOT_IN_ORG}: not an active account of the organization",
+    )
     full = parse_json(org_scan.stdout)
-    assert report.entries == tuple(e for e in full.entries if e.account_id == member)
+    assert report.evaluated() == tuple(e for e in full.entries if e.account_id == member)
 
 
 def test_role_that_cannot_be_assumed_is_an_error(
@@ -334,17 +358,172 @@ def test_role_that_cannot_be_assumed_is_an_error(
     run = scan(*ORG_ARGS, "--accounts", f"{denied},{reachable}", "--output", "json")
     report = parse_json(run.stdout)
     assert run.code == 1
-    assert report.errors == (
-        f"account {denied}: cannot assume {role}: AccessDenied: not authorized to assume {role}",
-    )
+    why = f"cannot assume {role}: AccessDenied: not authorized to assume {role}"
+    assert report.statements() == (f"account {denied}: {why}",)
     full = parse_json(org_scan.stdout)
-    assert report.entries == tuple(e for e in full.entries if e.account_id == reachable)
+    assert report.evaluated() == tuple(e for e in full.entries if e.account_id == reachable)
     assert denied not in report.accounts
 
-    # Only the denied account, on its own: no findings, exit 1 all the same.
+    # Only the denied account, on its own: no verdict, exit 1 all the same.
     run = scan(*ORG_ARGS, "--accounts", denied, "--output", "json")
     assert run.code == 1
-    assert parse_json(run.stdout).entries == ()
+    assert json.loads(run.stdout)["findings"] == [
+        {"rule": "*", "accountId": denied, "region": "*", "resourceType": ACCOUNT_TYPE,
+         "resourceId": denied, "trailARN": None, "compliance": "NOT_EVALUATED",
+         "annotation": why, "causes": [], "example": None, "selectors": None, "fix": None},
+    ]  # fmt: skip
+
+
+# --- what has no result: accounts, regions, trails -----------------------------------------------
+
+
+def answer_with(
+    monkeypatch: pytest.MonkeyPatch, event: str, answer: Any
+) -> list[tuple[str, dict[str, Any]]]:
+    """Hook ``answer(region, params)`` on ``event`` (e.g. "before-call.cloudtrail.DescribeTrails")
+    of the session the command makes; it returns None to let the call through, or
+    ``(status, body)``. Returns the (region, params) of every call seen."""
+    original = trailguard.aws.Clients.from_profile.__func__  # type: ignore[attr-defined]
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def hook(params: dict[str, Any], request_signer: Any, **_: Any) -> Any:
+        region = request_signer.region_name
+        body = params["body"]  # a dict (query protocol) or JSON bytes
+        request = json.loads(body or b"{}") if isinstance(body, bytes) else dict(body)
+        seen.append((region, request))
+        answered = answer(region, request)
+        if answered is None:
+            return None
+        status, body = answered
+        body = {**body, "ResponseMetadata": {"HTTPStatusCode": status}}
+        return SimpleNamespace(status_code=status, headers={}), body
+
+    def from_profile(cls: Any, profile: Any, region: Any) -> Any:
+        clients = original(cls, profile, region)
+        clients.session.events.register(event, hook)
+        return clients
+
+    monkeypatch.setattr(trailguard.aws.Clients, "from_profile", classmethod(from_profile))
+    return seen
+
+
+def denied(operation: str) -> tuple[int, dict[str, Any]]:
+    return 400, {"Error": {"Code": "AccessDeniedException", "Message": f"no {operation} here"}}
+
+
+def test_org_without_active_accounts(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    def suspended(region: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return 200, {"Accounts": [
+            {"Id": a, "Arn": f"arn:aws:organizations::{MANAGEMENT}:account/o-x/{a}",
+             "Email": f"{a}@example.com", "Name": a, "Status": "SUSPENDED"}
+            for a in org.accounts
+        ]}  # fmt: skip
+
+    seen = answer_with(monkeypatch, "before-call.organizations.ListAccounts", suspended)
+    why = "no active account found in the organization"
+    run = scan(*ORG_ARGS, "--output", "json")
+    assert len(seen) == 1
+    assert (run.code, run.stderr) == (1, "")
+    data = json.loads(run.stdout)
+    assert data["source"] == "live scan of 0 account(s), 3 region(s)"
+    assert data["notEvaluated"] == [why]
+    assert data["summary"] == {
+        "accounts": 0, "regions": 0, "trails": 0, "compliance": {"NOT_EVALUATED": 1},
+    }  # fmt: skip
+    assert data["findings"] == [
+        {"rule": "*", "accountId": "*", "region": "*", "resourceType": ACCOUNT_TYPE,
+         "resourceId": "*", "trailARN": None, "compliance": "NOT_EVALUATED", "annotation": why,
+         "causes": [], "example": None, "selectors": None, "fix": None},
+    ]  # fmt: skip
+    for fmt, opening in [
+        ("table", [NOTHING, f"- {why}", ""]),
+        ("md", ["## Not evaluated (1)", "", f"**{NOTHING}**", "", f"- {why}", "", "## Summary"]),
+        ("csv", [",".join(FIELDS),
+                 f"*,*,*,{ACCOUNT_TYPE},*,,NOT_EVALUATED,{why},[],,,"]),
+    ]:  # fmt: skip
+        run = scan(*ORG_ARGS, "--output", fmt)
+        assert run.code == 1
+        lines = run.stdout.splitlines()
+        assert (lines[4:] if fmt == "md" else lines)[: len(opening)] == opening, fmt
+
+
+def test_no_enabled_region(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    answer_with(monkeypatch, "before-call.ec2.DescribeRegions", lambda r, p: (200, {"Regions": []}))
+    run = scan("--output", "json")
+    assert run.code == 1
+    data = json.loads(run.stdout)
+    assert data["notEvaluated"] == ["no region to scan"]
+    assert [f["compliance"] for f in data["findings"]] == ["NOT_EVALUATED"]
+
+
+def test_a_region_whose_trails_cannot_be_listed(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --org (the management account): DescribeTrails fails in eu-west-1 only."""
+    failing = "eu-west-1"
+    answer_with(
+        monkeypatch, "before-call.cloudtrail.DescribeTrails",
+        lambda region, _: denied("DescribeTrails") if region == failing else None,
+    )  # fmt: skip
+    why = "DescribeTrails failed: AccessDeniedException: no DescribeTrails here"
+    run = scan("--regions", ",".join(REGIONS), "--output", "csv")
+    assert (run.code, run.stderr) == (1, "")
+    rows = list(csv.reader(io.StringIO(run.stdout)))
+    assert rows[1] == [
+        "*", MANAGEMENT, failing, ACCOUNT_TYPE, MANAGEMENT, "", "NOT_EVALUATED", why, "[]", "",
+        "", "",
+    ]  # fmt: skip
+    entries = parse_csv(run.stdout)
+    assert [e.compliance for e in entries].count("NOT_EVALUATED") == 1
+    assert sorted(e.region for e in entries if e.rule == ACCOUNT_RULE) == sorted(
+        set(REGIONS) - {failing}
+    )
+    table = scan("--regions", ",".join(REGIONS)).stdout.splitlines()
+    assert table[:3] == [
+        "NOT EVALUATED: 1 item has no result, so the verdicts below are not the whole picture.",
+        f"- account {MANAGEMENT}, region {failing}: {why}",
+        "",
+    ]
+
+
+def test_every_account_region_failed(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    answer_with(
+        monkeypatch, "before-call.cloudtrail.DescribeTrails", lambda *_: denied("DescribeTrails")
+    )
+    why = "DescribeTrails failed: AccessDeniedException: no DescribeTrails here"
+    run = scan("--regions", ",".join(REGIONS), "--output", "json")
+    assert run.code == 1
+    data = json.loads(run.stdout)
+    assert data["notEvaluated"] == [
+        f"account {MANAGEMENT}, region {region}: {why}" for region in sorted(REGIONS)
+    ]
+    assert data["summary"]["compliance"] == {"NOT_EVALUATED": 3}
+    md = scan("--regions", ",".join(REGIONS), "--output", "md").stdout.splitlines()
+    assert md[4:8] == ["## Not evaluated (3)", "", f"**{NOTHING}**", ""]
+    html = scan("--regions", ",".join(REGIONS), "--output", "html").stdout
+    assert f'</header>\n<section class="not-evaluated">\n<h2>Not evaluated (3)</h2>\n' \
+        f'<p class="warning">{NOTHING}</p>' in html  # fmt: skip
+
+
+def test_a_trail_whose_selectors_cannot_be_read(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = next(t for t in org.trails if t.account == MANAGEMENT and not t.exempt)
+    answer_with(
+        monkeypatch, "before-call.cloudtrail.GetEventSelectors",
+        lambda _, params: denied("GetEventSelectors") if params["TrailName"] == locked.arn
+        else None,
+    )  # fmt: skip
+    run = scan("--regions", ",".join(REGIONS), "--output", "json")
+    assert run.code == 1
+    report = parse_json(run.stdout)
+    why = "GetEventSelectors failed: AccessDeniedException: no GetEventSelectors here"
+    trail_rows = [e for e in report.not_evaluated() if e.rule == TRAIL_RULE]
+    assert trail_rows == [
+        ReportEntry(TRAIL_RULE, MANAGEMENT, locked.region, TRAIL_TYPE, locked.name, locked.arn,
+                    "NOT_EVALUATED", why),
+    ]  # fmt: skip
+    assert (
+        f"account {MANAGEMENT}, region {locked.region}, rule {TRAIL_RULE}, trail {locked.name}: "
+        f"{why}"
+    ) in report.statements()
+    assert locked.arn not in {e.trail_arn for e in report.evaluated()}
 
 
 # --- output formats and exit codes ---------------------------------------------------------------
@@ -387,7 +566,8 @@ def test_all_compliant_single_account_exits_0(org: Org, monkeypatch: pytest.Monk
         (ACCOUNT_RULE, SOLO, REGIONS[0], SOLO, "COMPLIANT"),
         (TRAIL_RULE, SOLO, REGIONS[0], trail.name, "COMPLIANT"),
     ]
-    assert report.errors == ()
+    assert report.not_evaluated() == ()
+    assert json.loads(run.stdout)["notEvaluated"] == []
     assert run.code == 0
 
 
@@ -498,7 +678,7 @@ def test_progress_callback_counts_up_to_the_total(org: Org) -> None:
     result = Scanner(
         targets, list(REGIONS), rule_parameters(), tps=FAST_TPS, progress=progress
     ).scan()
-    assert result.errors == []
+    assert result.not_evaluated == []
     # Phases one after the other, listing first and reading last (any in between, e.g. tags);
     # within each, the count goes 0, 1, ... total.
     phases = [p for p, _, _ in seen]

@@ -451,20 +451,28 @@ def cmd_scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         raise UsageError(str(exc)) from exc
     except (ClientError, BotoCoreError) as exc:
         raise Failed(f"cannot start the scan: {exc}") from exc
+    no_accounts = "no account to scan"
+    if args.org:
+        no_accounts = "no active account found in the organization"
     scanner = Scanner(
-        targets, regions, params, max_workers=args.max_workers, progress=_progress_bar(args.stderr)
+        targets,
+        regions,
+        params,
+        max_workers=args.max_workers,
+        progress=_progress_bar(args.stderr),
+        no_accounts=no_accounts,
     )
     result = scanner.scan()
     report = scan_report(
         result.findings,
         result.facts,
-        result.errors,
+        result.not_evaluated,
         title="trailguard scan: CloudTrail recording of Amazon SNS data events",
         source=f"live scan of {len(targets)} account(s), {len(regions)} region(s)",
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     _write_report(report, args, stdout)
-    return EXIT_NON_COMPLIANT if report.non_compliant or report.errors else EXIT_OK
+    return EXIT_OK if report.all_clear else EXIT_NON_COMPLIANT
 
 
 def cmd_report(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
@@ -491,7 +499,7 @@ def cmd_report(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = build_report(entries, source, generated)
     _write_report(report, args, stdout)
-    return EXIT_NON_COMPLIANT if report.non_compliant else EXIT_OK
+    return EXIT_OK if report.all_clear else EXIT_NON_COMPLIANT
 
 
 def cmd_demo(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
@@ -504,6 +512,16 @@ def cmd_demo(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             f"the sandbox needs {exc.name or 'moto'}: pip install 'trailguard[sandbox]'"
         ) from exc
     return run(Path(args.out), stdout)
+
+
+# The exit codes of the commands that write a report (scan, report).
+REPORT_EXIT_CODES = (
+    "Exit codes: 0 everything asked for was evaluated and is compliant; 1 anything is "
+    "non-compliant or not evaluated (an account, region or rule with no result, or nothing "
+    "evaluated at all: the report opens with what and why, and CSV/JSON carry it as "
+    "NOT_EVALUATED rows); 2 bad input or set-up; 4 an AWS call failed before any report. "
+    "A report is written only with exit 0 or 1."
+)
 
 
 def _add_report_options(parser: argparse.ArgumentParser) -> None:
@@ -636,8 +654,8 @@ def build_parser() -> _Parser:
         "scan",
         help="evaluate live accounts and regions as the Config rules would",
         description="Per-trail and per-account-and-region findings, the same verdicts and "
-        "annotations as the Config rules. Exit 0 all compliant, 1 anything non-compliant or "
-        "not evaluated, 2 bad input.",
+        "annotations as the Config rules.",
+        epilog=REPORT_EXIT_CODES,
     )
     scan.add_argument("--regions", type=_comma_list, help="default: all enabled regions")
     scan.add_argument("--org", action="store_true", help="every active account of the org")
@@ -652,7 +670,10 @@ def build_parser() -> _Parser:
         "report",
         help="the auditor report from AWS Config's results (account or aggregator)",
         description="Build the report from the pack's results in AWS Config: the current "
-        "account and region, or a configuration aggregator.",
+        "account and region, or a configuration aggregator. Both rules must have results in "
+        "every account and region (in an aggregator: each one with any Config rule); what has "
+        "none is reported as NOT_EVALUATED.",
+        epilog=REPORT_EXIT_CODES,
     )
     report.add_argument("--aggregator", metavar="NAME", help="a Config aggregator's name")
     _add_report_options(report)

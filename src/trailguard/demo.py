@@ -248,7 +248,7 @@ class Sandbox:
         return scan_report(
             result.findings,
             result.facts,
-            result.errors,
+            result.not_evaluated,
             title=title,
             source="trailguard demo sandbox (moto server on 127.0.0.1)",
             generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

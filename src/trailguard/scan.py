@@ -5,8 +5,10 @@ there; each distinct trail is then read once, in its home region, through the ac
 owns it when that account is scanned (``GetEventSelectors`` and ``GetTrailStatus``); the
 verdicts come from the same functions the Config rules call. Calls run in a bounded thread
 pool, each account-region held under CloudTrail's per-region rate limits by a client-side
-limiter, with botocore's adaptive retries behind it. An account that cannot be entered is
-reported as such, never skipped silently.
+limiter, with botocore's adaptive retries behind it. Whatever was asked for and has no
+result (an account that cannot be entered, a region whose trails cannot be listed, a trail
+that cannot be read, no account or region at all) is a NOT_EVALUATED entry saying why, never
+skipped silently.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from typing import Any
 import botocore.config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from trailguard.reporting.model import ANY, ReportEntry, not_evaluated_entry
 from trailguard.rules.logic import (
+    ACCOUNT_RULE,
+    TRAIL_RULE,
     Finding,
     NotEvaluated,
     RuleParameters,
@@ -72,7 +77,8 @@ class Target:
 class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     facts: dict[str, TrailFacts] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    # What has no result, and why (compliance NOT_EVALUATED).
+    not_evaluated: list[ReportEntry] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
     regions: list[str] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)
@@ -87,8 +93,11 @@ class Scanner:
         max_workers: int = 8,
         tps: float = DEFAULT_TPS,
         progress: Progress | None = None,
+        no_accounts: str = "no account to scan",
     ) -> None:
+        """``no_accounts``: why there is no target, said when ``targets`` is empty."""
         self.targets = targets
+        self.no_accounts = no_accounts
         self.regions = regions
         self.params = params
         self.max_workers = max_workers
@@ -130,11 +139,31 @@ class Scanner:
                 if self.progress:
                     self.progress(phase, done, len(jobs))
 
+    def _missing(
+        self,
+        annotation: str,
+        account: str = ANY,
+        region: str = ANY,
+        rule: str = ANY,
+        trail: str | None = None,
+        trail_arn: str | None = None,
+    ) -> None:
+        """Record what has no result (``ANY``: every one asked for) and why."""
+        entry = not_evaluated_entry(
+            annotation, account=account, region=region, rule=rule, trail=trail, trail_arn=trail_arn
+        )
+        with self._lock:
+            self.result.not_evaluated.append(entry)
+
     def scan(self) -> ScanResult:
         reachable = [t for t in self.targets if t.session is not None]
+        if not self.targets:
+            self._missing(self.no_accounts)
+        if not self.regions:
+            self._missing("no region to scan")
         for target in self.targets:
-            if target.error:
-                self.result.errors.append(f"account {target.account_id}: {target.error}")
+            if target.session is None:
+                self._missing(target.error or "not entered", account=target.account_id)
         listed: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
         def lister(target: Target, region: str) -> Callable[[], None]:
@@ -143,9 +172,10 @@ class Scanner:
                     response = self.client(target, region).describe_trails(includeShadowTrails=True)
                     listed[(target.account_id, region)] = list(response.get("trailList", []))
                 except (ClientError, BotoCoreError) as exc:
-                    self.result.errors.append(
-                        f"account {target.account_id} {region}: DescribeTrails failed: "
-                        f"{error_text(exc)}"
+                    self._missing(
+                        f"DescribeTrails failed: {error_text(exc)}",
+                        account=target.account_id,
+                        region=region,
                     )
 
             return job
@@ -171,8 +201,10 @@ class Scanner:
 
             def tagger(region: str, chunk: list[tuple[Target, str]]) -> Callable[[], None]:
                 def job() -> None:
-                    client = self.client(chunk[0][0], region)
-                    tags.update(self._tags(client, [arn for _, arn in chunk]))
+                    target = chunk[0][0]
+                    client = self.client(target, region)
+                    found = self._tags(client, [arn for _, arn in chunk], target, region)
+                    tags.update(found)
 
                 return job
 
@@ -209,21 +241,37 @@ class Scanner:
                     evaluate_trail(known, self.params, known.home_region, known.account_id)
                 )
             except NotEvaluated as exc:
-                self.result.errors.append(f"account {known.account_id}: {exc}")
+                self._missing(
+                    str(exc).removeprefix(f"{known.arn}: "),
+                    account=known.account_id,
+                    region=known.home_region,
+                    rule=TRAIL_RULE,
+                    trail=known.name,
+                    trail_arn=known.arn,
+                )
         for (account, region), trails in sorted(listed.items()):
             seen = [facts[t["TrailARN"]] for t in trails if t["TrailARN"] in facts]
             try:
                 self.result.findings.append(evaluate_account(account, region, seen, self.params))
             except NotEvaluated as exc:
-                self.result.errors.append(f"account {account} {region}: {exc}")
+                self._missing(str(exc), account=account, region=region, rule=ACCOUNT_RULE)
         return self.result
 
-    def _tags(self, client: Any, arns: list[str]) -> dict[str, dict[str, str]]:
-        """Tags by trail ARN; a trail whose tags cannot be read gets none (so no exemption)."""
+    def _tags(
+        self, client: Any, arns: list[str], target: Target, region: str
+    ) -> dict[str, dict[str, str]]:
+        """Tags by trail ARN; a trail whose tags cannot be read gets none (so no exemption),
+        and the exemption is reported as not evaluated."""
         try:
             response = client.list_tags(ResourceIdList=arns)
         except (ClientError, BotoCoreError) as exc:
-            self.result.errors.append(f"ListTags failed (no tag exemptions): {error_text(exc)}")
+            self._missing(
+                f"tag exemptions not evaluated (trails judged as not exempt): ListTags failed: "
+                f"{error_text(exc)}",
+                account=target.account_id,
+                region=region,
+                rule=TRAIL_RULE,
+            )
             return {}
         return {
             item["ResourceId"]: {t["Key"]: t.get("Value", "") for t in item.get("TagsList", [])}

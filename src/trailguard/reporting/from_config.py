@@ -5,6 +5,11 @@ aggregator (``DescribeAggregateComplianceByConfigRules`` then
 ``GetAggregateComplianceDetailsByConfigRule``): every result of the pack's rules with its
 annotation. Rules deployed by a conformance pack carry a suffix after the rule id; they are
 matched by the id they start with.
+
+Every account and region seen (the current one; in an aggregator, each one with any Config
+rule) must hold both rules with results: what has none is a NOT_EVALUATED entry saying which
+rule and why (not deployed, or no evaluation results yet). The per-trail rule has no result
+where no trail applies at all; that is not reported when the account rule says so.
 """
 
 from __future__ import annotations
@@ -15,13 +20,19 @@ from trailguard.reporting.model import (
     Report,
     ReportEntry,
     coverage_fix,
-    report_order,
+    not_evaluated_entry,
     trail_fix,
 )
-from trailguard.rules.logic import TRAIL_RULE
+from trailguard.rules.logic import ACCOUNT_RULE, TRAIL_RULE
 from trailguard.rules.metadata import RULE_IDS
 
 RESULT_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
+# How the account rule's annotation starts when no trail applies to the region (logic.py).
+NO_TRAIL_APPLIES = "No CloudTrail trail applies to "
+NO_PACK = "no trailguard Config rule here: is the pack deployed in this account and region?"
+
+# (account, region) -> trailguard rule id -> the Config rule names deployed for it there
+Places = dict[tuple[str, str], dict[str, list[str]]]
 
 
 def rule_id_of(name: str) -> str | None:
@@ -61,30 +72,76 @@ def _entry(
     )
 
 
+def _no_trail_applies(entries: list[ReportEntry]) -> bool:
+    """The account rule's results say that no trail applies (so the trail rule has none)."""
+    return any(
+        e.rule == ACCOUNT_RULE
+        and e.compliance == "NON_COMPLIANT"
+        and e.annotation.startswith(NO_TRAIL_APPLIES)
+        for e in entries
+    )
+
+
+def missing_results(places: Places, entries: list[ReportEntry]) -> list[ReportEntry]:
+    """NOT_EVALUATED entries for each place and rule with no result, saying why."""
+    missing: list[ReportEntry] = []
+    for (account, region), deployed in sorted(places.items()):
+        if not deployed:
+            missing.append(not_evaluated_entry(NO_PACK, account=account, region=region))
+            continue
+        here = [e for e in entries if (e.account_id, e.region) == (account, region)]
+        for rule_id in RULE_IDS:
+            names = deployed.get(rule_id)
+            if names is None:
+                why = (
+                    f"no Config rule {rule_id} here (nor a conformance pack's copy of it): "
+                    "is the whole pack deployed in this account and region?"
+                )
+            elif any(e.rule == rule_id for e in here) or (
+                rule_id == TRAIL_RULE and _no_trail_applies(here)
+            ):
+                continue
+            else:
+                why = (
+                    f"Config rule {', '.join(sorted(set(names)))} has no evaluation results: "
+                    "has it run? (AWS Config shows its evaluation status)"
+                )
+            missing.append(not_evaluated_entry(why, account=account, region=region, rule=rule_id))
+    return missing
+
+
 def from_account(config: Any, account: str, region: str, partition: str) -> list[ReportEntry]:
+    """The results of the pack's rules in this account and region, and what has none."""
     entries: list[ReportEntry] = []
+    deployed: dict[str, list[str]] = {}
     for page in config.get_paginator("describe_config_rules").paginate():
         for rule in page.get("ConfigRules", []):
             rule_id = rule_id_of(rule["ConfigRuleName"])
             if rule_id is None:
                 continue
+            deployed.setdefault(rule_id, []).append(rule["ConfigRuleName"])
             details = config.get_paginator("get_compliance_details_by_config_rule")
             for detail in details.paginate(
                 ConfigRuleName=rule["ConfigRuleName"], ComplianceTypes=RESULT_TYPES
             ):
                 for result in detail.get("EvaluationResults", []):
                     entries.append(_entry(rule_id, account, region, partition, result))
-    return entries
+    return entries + missing_results({(account, region): deployed}, entries)
 
 
 def from_aggregator(config: Any, aggregator: str, partition: str) -> list[ReportEntry]:
+    """The results of the pack's rules in every account and region the aggregator holds
+    rules for, and what has none."""
     entries: list[ReportEntry] = []
+    places: Places = {}
     summary = config.get_paginator("describe_aggregate_compliance_by_config_rules")
     for page in summary.paginate(ConfigurationAggregatorName=aggregator):
         for item in page.get("AggregateComplianceByConfigRules", []):
+            place = places.setdefault((item["AccountId"], item["AwsRegion"]), {})
             rule_id = rule_id_of(item["ConfigRuleName"])
             if rule_id is None:
                 continue
+            place.setdefault(rule_id, []).append(item["ConfigRuleName"])
             details = config.get_paginator("get_aggregate_compliance_details_by_config_rule")
             for detail in details.paginate(
                 ConfigurationAggregatorName=aggregator,
@@ -99,7 +156,13 @@ def from_aggregator(config: Any, aggregator: str, partition: str) -> list[Report
                         _entry(rule_id, result.get("AccountId", item["AccountId"]),
                                result.get("AwsRegion", item["AwsRegion"]), partition, result)
                     )  # fmt: skip
-    return entries
+    if not places:
+        why = (
+            f"the aggregator {aggregator} holds no Config rule results: is the pack deployed, "
+            "and does the aggregator collect from its accounts and regions?"
+        )
+        return [not_evaluated_entry(why)]
+    return entries + missing_results(places, entries)
 
 
 def build_report(entries: list[ReportEntry], source: str, generated_at: str) -> Report:
@@ -107,5 +170,5 @@ def build_report(entries: list[ReportEntry], source: str, generated_at: str) -> 
         title="trailguard: CloudTrail recording of Amazon SNS data events",
         generated_at=generated_at,
         source=source,
-        entries=tuple(sorted(entries, key=report_order)),
+        entries=tuple(entries),
     )

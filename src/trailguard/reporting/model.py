@@ -2,6 +2,11 @@
 
 Built from a live scan (``trailguard scan``: causes, example events and selectors included)
 or from AWS Config's own results (``trailguard report``: the annotation is the evidence).
+
+What was asked for but has no result is an entry too, with compliance NOT_EVALUATED: its
+account, region and rule say what has no result (``*`` for every one asked) and its annotation
+says why. A report is never empty: with no entry at all it holds one NOT_EVALUATED entry, so
+that no rendering can show an all-clear for nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +16,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trailguard import DOCUMENT_NAME
-from trailguard.rules.logic import ACCOUNT_RULE, TRAIL_RULE, Finding, TrailFacts
+from trailguard.rules.logic import (
+    ACCOUNT_RULE,
+    ACCOUNT_TYPE,
+    TRAIL_RULE,
+    TRAIL_TYPE,
+    Finding,
+    TrailFacts,
+)
+
+NOT_EVALUATED = "NOT_EVALUATED"
+# In a NOT_EVALUATED entry's account, region or rule: every one asked for.
+ANY = "*"
+NOTHING_EVALUATED = "nothing was evaluated: the report holds no result"
 
 # Columns of the flat (CSV) form, in order; JSON carries the same fields.
 FIELDS = (
@@ -79,6 +96,54 @@ class ReportEntry:
         )
 
 
+def not_evaluated_entry(
+    annotation: str,
+    *,
+    account: str = ANY,
+    region: str = ANY,
+    rule: str = ANY,
+    trail: str | None = None,
+    trail_arn: str | None = None,
+) -> ReportEntry:
+    """What has no result (``ANY`` for every account, region or rule asked) and why.
+
+    The resource is the trail when one is named, else the account (``ANY`` when unknown).
+    """
+    if trail is not None:
+        resource_type, resource_id = TRAIL_TYPE, trail
+    elif rule == TRAIL_RULE:
+        resource_type, resource_id = TRAIL_TYPE, ANY
+    else:
+        resource_type, resource_id = ACCOUNT_TYPE, account
+    return ReportEntry(
+        rule=rule,
+        account_id=account,
+        region=region,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        trail_arn=trail_arn,
+        compliance=NOT_EVALUATED,
+        annotation=annotation,
+    )
+
+
+def statement(entry: ReportEntry) -> str:
+    """A NOT_EVALUATED entry as one sentence: what has no result, then why.
+
+    E.g. "account 111122223333, region eu-west-1: DescribeTrails failed: AccessDenied: ...".
+    """
+    scope = []
+    if entry.account_id != ANY:
+        scope.append(f"account {entry.account_id}")
+    if entry.region != ANY:
+        scope.append(f"region {entry.region}")
+    if entry.rule != ANY:
+        scope.append(f"rule {entry.rule}")
+    if entry.resource_type == TRAIL_TYPE and entry.resource_id != ANY:
+        scope.append(f"trail {entry.resource_id}")
+    return f"{', '.join(scope)}: {entry.annotation}" if scope else entry.annotation
+
+
 def trail_fix(arn: str, region: str, name: str) -> str:
     """The fix for a trail that does not record the events: a command, or the document."""
     command = f"trailguard remediate --trail {arn} --region {region}"
@@ -138,49 +203,69 @@ def entry_from_finding(finding: Finding, facts: TrailFacts | None) -> ReportEntr
 def scan_report(
     findings: list[Finding],
     facts: dict[str, TrailFacts],
-    errors: list[str],
+    not_evaluated: list[ReportEntry],
     title: str,
     source: str,
     generated_at: str,
 ) -> Report:
-    """The report of a live scan: each finding with its trail's evidence, in report order."""
+    """The report of a live scan: each finding with its trail's evidence, and what has no
+    result, in report order."""
     entries = [entry_from_finding(f, facts.get(f.trail_arn or "")) for f in findings]
     return Report(
         title=title,
         generated_at=generated_at,
         source=source,
-        entries=tuple(sorted(entries, key=report_order)),
-        errors=tuple(errors),
+        entries=(*entries, *not_evaluated),
     )
 
 
-def report_order(entry: ReportEntry) -> tuple[int, str, str, str, str]:
-    """Non-compliant first, not-applicable last; then account, region, rule, resource."""
-    rank = {"NON_COMPLIANT": 0, "NOT_APPLICABLE": 2}.get(entry.compliance, 1)
-    return (rank, entry.account_id, entry.region, entry.rule, entry.resource_id)
+def report_order(entry: ReportEntry) -> tuple[int, str, str, str, str, str]:
+    """Not evaluated first, then non-compliant, not-applicable last; then account, region,
+    rule, resource, annotation."""
+    rank = {NOT_EVALUATED: -1, "NON_COMPLIANT": 0, "NOT_APPLICABLE": 2}.get(entry.compliance, 1)
+    return (rank, entry.account_id, entry.region, entry.rule, entry.resource_id, entry.annotation)
 
 
 @dataclass(frozen=True, slots=True)
 class Report:
+    """The entries, always in report order (what has no result first), never none."""
+
     title: str
     generated_at: str
     source: str
     entries: tuple[ReportEntry, ...]
-    errors: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        entries = self.entries or (not_evaluated_entry(NOTHING_EVALUATED),)
+        object.__setattr__(self, "entries", tuple(sorted(entries, key=report_order)))
+
+    def evaluated(self) -> tuple[ReportEntry, ...]:
+        """The entries with a verdict."""
+        return tuple(e for e in self.entries if e.compliance != NOT_EVALUATED)
+
+    def not_evaluated(self) -> tuple[ReportEntry, ...]:
+        """What has no result, and why."""
+        return tuple(e for e in self.entries if e.compliance == NOT_EVALUATED)
+
+    def statements(self) -> tuple[str, ...]:
+        """What has no result, one sentence each (see ``statement``)."""
+        return tuple(statement(e) for e in self.not_evaluated())
 
     @property
     def accounts(self) -> tuple[str, ...]:
-        return tuple(sorted({e.account_id for e in self.entries}))
+        """The accounts with at least one verdict."""
+        return tuple(sorted({e.account_id for e in self.evaluated()}))
 
     @property
     def regions(self) -> tuple[str, ...]:
-        return tuple(sorted({e.region for e in self.entries}))
+        """The regions with at least one verdict."""
+        return tuple(sorted({e.region for e in self.evaluated()}))
 
     def trails(self) -> tuple[ReportEntry, ...]:
-        return tuple(e for e in self.entries if e.rule == TRAIL_RULE)
+        return tuple(e for e in self.evaluated() if e.rule == TRAIL_RULE)
 
     def coverage(self) -> tuple[ReportEntry, ...]:
-        return tuple(e for e in self.entries if e.rule == ACCOUNT_RULE)
+        return tuple(e for e in self.evaluated() if e.rule == ACCOUNT_RULE)
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(e.compliance for e in self.entries))
@@ -189,11 +274,18 @@ class Report:
     def non_compliant(self) -> bool:
         return any(e.compliance == "NON_COMPLIANT" for e in self.entries)
 
+    @property
+    def all_clear(self) -> bool:
+        """Everything asked for has a verdict and none is NON_COMPLIANT (exit 0)."""
+        return not self.non_compliant and not self.not_evaluated()
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "generatedAt": self.generated_at,
             "source": self.source,
+            # First, so that no reader takes the summary for an all-clear without it.
+            "notEvaluated": list(self.statements()),
             "summary": {
                 "accounts": len(self.accounts),
                 "regions": len(self.regions),
@@ -201,5 +293,4 @@ class Report:
                 "compliance": self.counts(),
             },
             "findings": [e.to_dict() for e in self.entries],
-            "errors": list(self.errors),
         }

@@ -1,9 +1,11 @@
 """Render a Report as a terminal table, JSON, CSV, Markdown or a self-contained HTML file.
 
 JSON and CSV are the machine forms and parse back (``parse_json``, ``parse_csv``) to the same
-entries. Markdown and HTML are the auditor's report: a summary, the accounts that could not
-be evaluated, then every non-compliant finding with its evidence and its fix. Every rendering
-is deterministic: the same report gives the same text.
+entries. Markdown and HTML are the auditor's report: what has no result, a summary, then every
+non-compliant finding with its evidence and its fix. Every rendering opens with what was not
+evaluated (CSV and JSON: its NOT_EVALUATED rows come first), so that none can show a clean
+summary for a partial or empty result. Every rendering is deterministic: the same report gives
+the same text.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import html
 import io
 import json
 import re
+import textwrap
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from trailguard.rules.logic import ACCOUNT_RULE, NOT_APPLICABLE, TRAIL_RULE, TRAIL_TYPE
 
-from .model import FIELDS, Report, ReportEntry, report_order
+from .model import FIELDS, NOT_EVALUATED, Report, ReportEntry, report_order
 
 FORMATS = ("table", "json", "csv", "html", "md")
 COMPLIANT = "COMPLIANT"
@@ -35,6 +38,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|&#]|(?<![^\W_])_|_(?![^\W_]))")
 _MD_LEADING = re.compile(r"^(\d{1,9}(?=[.)])|(?=[-+=]))")
 _WHITESPACE = re.compile(r"\s+")
+_NOT_EVALUATED_TEXT = "NOT EVALUATED"
+_ALL_EVALUATED = "None: everything asked for has a result."
 
 
 def render(report: Report, fmt: str) -> str:
@@ -68,23 +73,24 @@ def _trail_count(report: Report) -> int:
 
 def _verdicts(report: Report) -> list[str]:
     """The three verdicts always, then any other compliance value seen (e.g. from Config)."""
-    seen = {e.compliance for e in report.entries}
+    seen = {e.compliance for e in report.evaluated()}
     return list(VERDICTS) + sorted(seen - set(VERDICTS))
 
 
 def _rules(report: Report) -> list[str]:
     """The two trailguard rules always, then any other rule seen."""
     known = [TRAIL_RULE, ACCOUNT_RULE]
-    return known + sorted({e.rule for e in report.entries} - set(known))
+    return known + sorted({e.rule for e in report.evaluated()} - set(known))
 
 
 def _count_rows(report: Report) -> list[tuple[str, list[int], int]]:
     """Per verdict: the count under each rule of ``_rules`` and the total."""
     rules = _rules(report)
+    evaluated = report.evaluated()
     rows = []
     for verdict in _verdicts(report):
         per_rule = [
-            sum(1 for e in report.entries if e.compliance == verdict and e.rule == rule)
+            sum(1 for e in evaluated if e.compliance == verdict and e.rule == rule)
             for rule in rules
         ]
         rows.append((verdict, per_rule, sum(per_rule)))
@@ -112,9 +118,24 @@ def _summary_line(report: Report) -> str:
         f"{accounts} account{'s' * (accounts != 1)}, {regions} region{'s' * (regions != 1)}, "
         f"{trails} trail{'s' * (trails != 1)}: {verdicts}"
     )
-    if report.errors:
-        line += f"; {len(report.errors)} not evaluated"
+    missing = len(report.not_evaluated())
+    if missing:
+        line += f"; {missing} {NOT_EVALUATED}"
     return line
+
+
+def _headline(report: Report) -> str | None:
+    """The sentence every rendering opens with when anything has no result."""
+    missing = len(report.not_evaluated())
+    if not missing:
+        return None
+    if not report.evaluated():
+        return f"{_NOT_EVALUATED_TEXT}: nothing has a result, so this report is not a pass."
+    items = f"{missing} item has" if missing == 1 else f"{missing} items have"
+    return (
+        f"{_NOT_EVALUATED_TEXT}: {items} no result, so the verdicts below are not the whole "
+        "picture."
+    )
 
 
 def _pretty_json(value: Any) -> str:
@@ -138,7 +159,8 @@ def _cut(text: str, width: int) -> str:
 
 
 def render_table(report: Report) -> str:
-    """A fixed-width table for a terminal (about TABLE_WIDTH columns), a summary, the errors."""
+    """What has no result, then a fixed-width table for a terminal (about TABLE_WIDTH
+    columns) of the verdicts, then a summary."""
     header = ("ACCOUNT", "REGION", "RULE", "RESOURCE", "COMPLIANCE")
     rows = [
         (
@@ -149,7 +171,7 @@ def render_table(report: Report) -> str:
             _plain(e.compliance),
             _plain(e.annotation),
         )
-        for e in _sorted(report.entries)
+        for e in _sorted(report.evaluated())
     ]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
     used = sum(widths) + 2 * len(widths)
@@ -160,15 +182,21 @@ def render_table(report: Report) -> str:
         return f"{fixed}  {_cut(cells[-1], annotation_width)}".rstrip()
 
     lines = []
+    headline = _headline(report)
+    if headline:
+        lines += textwrap.wrap(headline, TABLE_WIDTH)
+        for text in report.statements():
+            lines += textwrap.wrap(
+                _plain(text), TABLE_WIDTH, initial_indent="- ", subsequent_indent="  ",
+                break_on_hyphens=False,
+            )  # fmt: skip
+        lines.append("")
     if rows:
         lines.append(line((*header, "ANNOTATION")))
         lines.append(line((*("-" * w for w in widths), "-" * len("ANNOTATION"))))
         lines.extend(line(r) for r in rows)
         lines.append("")
-    else:
-        lines.append("no findings")
     lines.append(_summary_line(report))
-    lines.extend(f"not evaluated: {_plain(error)}" for error in report.errors)
     return "\n".join(lines) + "\n"
 
 
@@ -180,7 +208,8 @@ def render_json(report: Report) -> str:
 
 
 def parse_json(text: str) -> Report:
-    """The report that ``render(report, "json")`` printed (its summary is recomputed)."""
+    """The report that ``render(report, "json")`` printed (its summary and its
+    ``notEvaluated`` sentences are recomputed from the findings)."""
     data = json.loads(text)
     if not isinstance(data, dict):
         raise ValueError("a JSON report is an object")
@@ -193,14 +222,13 @@ def parse_json(text: str) -> Report:
             generated_at=str(data["generatedAt"]),
             source=str(data["source"]),
             entries=tuple(ReportEntry.from_dict(f) for f in findings),
-            errors=tuple(str(e) for e in data.get("errors") or ()),
         )
     except KeyError as exc:
         raise ValueError(f"a JSON report needs the key {exc}") from exc
 
 
 def render_csv(report: Report) -> str:
-    """One row per entry, in the report's order; columns FIELDS."""
+    """One row per entry, in the report's order (NOT_EVALUATED rows first); columns FIELDS."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(FIELDS)
@@ -326,9 +354,18 @@ def _md_entry(entry: ReportEntry) -> list[str]:
     return lines
 
 
+def _md_not_evaluated(report: Report) -> list[str]:
+    lines = [f"## Not evaluated ({len(report.not_evaluated())})", ""]
+    headline = _headline(report)
+    if headline is None:
+        return [*lines, _md(_ALL_EVALUATED), ""]
+    lines += [f"**{_md(headline)}**", ""]
+    return [*lines, *(f"- {_md(text)}" for text in report.statements()), ""]
+
+
 def render_markdown(report: Report) -> str:
     """The auditor's report in Markdown."""
-    entries = _sorted(report.entries)
+    entries = _sorted(report.evaluated())
     failing = [e for e in entries if e.compliance == NON_COMPLIANT]
     others = [e for e in entries if e.compliance != NON_COMPLIANT]
     rules = _rules(report)
@@ -337,6 +374,7 @@ def render_markdown(report: Report) -> str:
         "",
         f"Generated {_md(report.generated_at)} from {_md(report.source)}.",
         "",
+        *_md_not_evaluated(report),
         "## Summary",
         "",
         *_md_table(
@@ -368,14 +406,9 @@ def render_markdown(report: Report) -> str:
             [[_md(r), str(c), str(n), str(u)] for r, c, n, u in _coverage_rows(report)],
         ),
         "",
-        "## Accounts that could not be evaluated",
+        f"## Non-compliant findings ({len(failing)})",
         "",
     ]
-    if report.errors:
-        lines += [*(f"- {_md(error)}" for error in report.errors), ""]
-    else:
-        lines += ["None.", ""]
-    lines += [f"## Non-compliant findings ({len(failing)})", ""]
     if not failing:
         lines += ["None.", ""]
     for entry in failing:
@@ -414,10 +447,11 @@ pre { background: #f6f6f6; border: 1px solid #ddd; padding: 0.6em; overflow-x: a
 .non-compliant { color: #b00020; }
 .compliant { color: #1b5e20; }
 .meta { color: #444; }
+.not-evaluated .warning { font-weight: bold; color: #b00020; }
 @media print {
   body { margin: 0; max-width: none; color: #000; font-size: 10pt; }
   th, pre { background: none; }
-  .non-compliant, .compliant, .meta { color: #000; }
+  .non-compliant, .compliant, .meta, .not-evaluated .warning { color: #000; }
   .finding { border-left-width: 1px; page-break-inside: avoid; break-inside: avoid; }
   table, pre, li { page-break-inside: avoid; break-inside: avoid; }
   thead { display: table-header-group; }
@@ -492,9 +526,22 @@ def _html_entry(entry: ReportEntry) -> list[str]:
     return [*lines, "</article>"]
 
 
+def _html_not_evaluated(report: Report) -> list[str]:
+    lines = [
+        '<section class="not-evaluated">',
+        f"<h2>Not evaluated ({len(report.not_evaluated())})</h2>",
+    ]
+    headline = _headline(report)
+    if headline is None:
+        return [*lines, f"<p>{_h(_ALL_EVALUATED)}</p>", "</section>"]
+    lines += [f'<p class="warning">{_h(headline)}</p>', "<ul>"]
+    lines += [f"<li>{_h(text)}</li>" for text in report.statements()]
+    return [*lines, "</ul>", "</section>"]
+
+
 def render_html(report: Report) -> str:
     """The auditor's report as one HTML5 file: inline style, no scripts, no external references."""
-    entries = _sorted(report.entries)
+    entries = _sorted(report.evaluated())
     failing = [e for e in entries if e.compliance == NON_COMPLIANT]
     others = [e for e in entries if e.compliance != NON_COMPLIANT]
     rules = _rules(report)
@@ -512,6 +559,7 @@ def render_html(report: Report) -> str:
         f"<h1>{_h(report.title)}</h1>",
         f'<p class="meta">Generated {_h(report.generated_at)} from {_h(report.source)}.</p>',
         "</header>",
+        *_html_not_evaluated(report),
         "<section>",
         "<h2>Summary</h2>",
         *_html_fields(
@@ -537,13 +585,8 @@ def render_html(report: Report) -> str:
         ),
         "</section>",
         "<section>",
-        "<h2>Accounts that could not be evaluated</h2>",
+        f"<h2>Non-compliant findings ({len(failing)})</h2>",
     ]
-    if report.errors:
-        lines += ["<ul>", *(f"<li>{_h(error)}</li>" for error in report.errors), "</ul>"]
-    else:
-        lines.append("<p>None.</p>")
-    lines += ["</section>", "<section>", f"<h2>Non-compliant findings ({len(failing)})</h2>"]
     if not failing:
         lines.append("<p>None.</p>")
     for entry in failing:
