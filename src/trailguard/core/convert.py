@@ -52,6 +52,7 @@ BASIC_SERVICES = {
     "AWS::DynamoDB::Table": "dynamodb",
 }
 _READ_ONLY = {"ReadOnly": "true", "WriteOnly": "false"}
+_S3 = "AWS::S3::Object"
 
 MANAGEMENT_ONLY = AdvancedSelector(
     (FieldSelector("eventCategory", equals=("Management",)),), "Management events"
@@ -77,47 +78,38 @@ def _data_selector(
     values = tuple(dict.fromkeys(resource.values))
     arn = (
         FieldSelector("resources.ARN", starts_with=values)
-        if resource.type == "AWS::S3::Object"
+        if resource.type == _S3
         else FieldSelector("resources.ARN", equals=values)
     )
     return AdvancedSelector((*base, *read_only, arn), label)
 
 
-def _bucket_level_selector(
+def _bucket_level(
     selector: BasicSelector, read_only: tuple[FieldSelector, ...], suffix: str
-) -> AdvancedSelector | None:
-    """The selector for the bucket-level events of ``selector``'s narrowed S3 values (None when
-    it needs none)."""
-    buckets: dict[str, None] = {}
-    resource_type = ""
-    for resource in selector.data_resources:
-        info = DATA_EVENT_TYPES.get(resource.type)
-        if info is None or not info.bucket_level_events() or _type_wide(resource):
-            continue
-        resource_type = resource.type
-        for value in resource.values:
-            if "/" in value:
-                buckets[value.split("/", 1)[0]] = None
-    if not buckets:
-        return None
+) -> list[AdvancedSelector]:
+    """The selector for the bucket-level S3 events on the buckets of ``selector``'s narrowed S3
+    values (none when it has no such value, or admits none of those events)."""
+    info = DATA_EVENT_TYPES[_S3]
+    buckets = [
+        value.split("/")[0]
+        for r in selector.data_resources
+        if r.type == _S3 and not _type_wide(r)
+        for value in r.values
+        if "/" in value
+    ]
     rw = _READ_ONLY.get(selector.read_write_type)
-    names = tuple(
-        event.name
-        for event in DATA_EVENT_TYPES[resource_type].bucket_level_events()
-        if rw is None or event.read_only in (None, rw)
+    events = info.bucket_level_events()
+    names = tuple(e.name for e in events if rw is None or e.read_only in (None, rw))
+    if not buckets or not names:
+        return []
+    fields = (
+        FieldSelector("eventCategory", equals=("Data",)),
+        FieldSelector("resources.type", equals=(_S3,)),
+        *read_only,
+        FieldSelector("eventName", equals=names),
+        FieldSelector("resources.ARN", equals=tuple(dict.fromkeys(buckets))),
     )
-    if not names:
-        return None
-    return AdvancedSelector(
-        (
-            FieldSelector("eventCategory", equals=("Data",)),
-            FieldSelector("resources.type", equals=(resource_type,)),
-            *read_only,
-            FieldSelector("eventName", equals=names),
-            FieldSelector("resources.ARN", equals=tuple(buckets)),
-        ),
-        f"{resource_type} bucket-level data events{suffix}",
-    )
+    return [AdvancedSelector(fields, f"{_S3} bucket-level data events{suffix}")]
 
 
 def basic_to_advanced(
@@ -141,9 +133,7 @@ def basic_to_advanced(
             label = f"{resource.type} data events{suffix}"
             out.append(_data_selector(resource, read_only, label))
         if keep_bucket_level:
-            bucket = _bucket_level_selector(selector, read_only, suffix)
-            if bucket is not None:
-                out.append(bucket)
+            out += _bucket_level(selector, read_only, suffix)
     return tuple(out)
 
 

@@ -34,62 +34,46 @@ _WHOLE_TYPE = {
     "AWS::DynamoDB::Table": re.compile(r"^arn:[a-z0-9-]+:dynamodb$"),
 }
 
+_S3_OBJECT = "AWS::S3::Object"
 Selectors = SelectorConfig | tuple[AdvancedSelector, ...]
-
-
-def _region(*conditions: FieldSelector) -> AdvancedSelector:
-    return AdvancedSelector(conditions)
 
 
 def _basic_regions(selector: BasicSelector) -> list[AdvancedSelector]:
     """What one basic selector may log, as regions (each a conjunction of conditions)."""
     rw = _RW.get(selector.read_write_type)
     read_only = (FieldSelector("readOnly", equals=(rw,)),) if rw else ()
-    regions: list[AdvancedSelector] = []
+    regions: list[tuple[FieldSelector, ...]] = []
     if selector.include_management_events:
         excluded = selector.exclude_management_event_sources
+        not_excluded = (FieldSelector("eventSource", not_equals=excluded),) if excluded else ()
         regions.append(
-            _region(
-                FieldSelector("eventCategory", equals=("Management",)),
-                *read_only,
-                *((FieldSelector("eventSource", not_equals=excluded),) if excluded else ()),
-            )
+            (FieldSelector("eventCategory", equals=("Management",)), *read_only, *not_excluded)
         )
     for resource in selector.data_resources:
+        values = resource.values
         of_type = (
             FieldSelector("eventCategory", equals=("Data",)),
             FieldSelector("resources.type", equals=(resource.type,)),
         )
         whole = _WHOLE_TYPE.get(resource.type)
-        if whole is not None and any(whole.match(value) for value in resource.values):
-            regions.append(_region(*of_type, *read_only))
-            continue
-        if resource.type != "AWS::S3::Object":
-            arns = FieldSelector("resources.ARN", equals=resource.values)
-            regions.append(_region(*of_type, *read_only, arns))
-            continue
-        regions.append(
-            _region(
-                *of_type, *read_only, FieldSelector("resources.ARN", starts_with=resource.values)
-            )
-        )
-        # The generous reading: bucket-level events on the bucket each value names. Each event
-        # is recorded with its own readOnly (catalog), which ReadWriteType must admit.
-        info = DATA_EVENT_TYPES.get(resource.type)
-        buckets = tuple(dict.fromkeys(value.split("/", 1)[0] for value in resource.values))
-        for event in info.bucket_level_events() if info else ():
-            if rw is not None and event.read_only not in (None, rw):
-                continue
-            recorded = event.read_only or rw
+        if whole and any(whole.match(value) for value in values):
+            regions.append((*of_type, *read_only))
+        elif resource.type != _S3_OBJECT:
+            regions.append((*of_type, *read_only, FieldSelector("resources.ARN", equals=values)))
+        else:
             regions.append(
-                _region(
-                    *of_type,
-                    FieldSelector("eventName", equals=(event.name,)),
-                    *((FieldSelector("readOnly", equals=(recorded,)),) if recorded else ()),
-                    FieldSelector("resources.ARN", equals=buckets),
-                )
+                (*of_type, *read_only, FieldSelector("resources.ARN", starts_with=values))
             )
-    return regions
+            # The generous reading: bucket-level events on the bucket each value names, each
+            # recorded with its own readOnly (catalog), which ReadWriteType must admit.
+            buckets = FieldSelector("resources.ARN", equals=tuple(v.split("/")[0] for v in values))
+            for event in DATA_EVENT_TYPES[_S3_OBJECT].bucket_level_events():
+                recorded = event.read_only or rw
+                if rw is None or recorded == rw:
+                    name = FieldSelector("eventName", equals=(event.name,))
+                    pinned = (FieldSelector("readOnly", equals=(recorded,)),) if recorded else ()
+                    regions.append((*of_type, name, *pinned, buckets))
+    return [AdvancedSelector(region) for region in regions]
 
 
 def may_log(config: Selectors) -> tuple[AdvancedSelector, ...]:
