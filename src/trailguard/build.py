@@ -73,6 +73,30 @@ def _strip_docstrings(tree: ast.Module) -> None:
             node.body = _strip_docstring(node.body)
 
 
+class _StripAnnotations(ast.NodeTransformer):
+    """Drop type annotations, which the script never evaluates (it starts with
+    ``from __future__ import annotations``): the bundle must fit SSM's 64 KB. Class-level
+    annotations stay: they are the fields of dataclasses and named tuples."""
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        args = node.args
+        node.returns = None
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if arg is not None:
+                arg.annotation = None
+        self.generic_visit(node)
+        return node
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
+        node.body = [s if isinstance(s, ast.AnnAssign) else self.visit(s) for s in node.body]
+        return node
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.stmt:
+        if node.value is None:
+            return ast.copy_location(ast.Pass(), node)
+        return ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node)
+
+
 def flatten(roots: tuple[str, ...]) -> tuple[str, list[str]]:
     """One script holding ``roots`` and every trailguard module they import, in dependency
     order, with the trailguard imports removed. Fails on a top-level name defined twice."""
@@ -85,6 +109,7 @@ def flatten(roots: tuple[str, ...]) -> tuple[str, list[str]]:
             continue
         tree = ast.parse(_module_path(name).read_text(encoding="utf-8"))
         _strip_docstrings(tree)
+        ast.fix_missing_locations(_StripAnnotations().visit(tree))
         trees[name] = tree
         graph[name] = _internal_imports(tree)
         pending += sorted(graph[name])
@@ -109,7 +134,7 @@ def flatten(roots: tuple[str, ...]) -> tuple[str, list[str]]:
         parts.append(f"# --- {name} ---\n{_two_space_indent(ast.unparse(module))}\n")
     header = (
         f"# trailguard {__version__}: {', '.join(order)}, generated from src/trailguard\n"
-        "# (docstrings and comments are in the source).\n"
+        "# (docstrings, comments and type annotations are in the source).\n"
     )
     return header + "from __future__ import annotations\n\n" + "\n".join(parts), order
 
@@ -165,7 +190,8 @@ optionally Publish on platform endpoints) without reducing anything it already l
 
 * Reads the trail's event selectors in its home region and plans the change with the
   TrailGuard core: existing advanced selectors are kept as they are, basic selectors are
-  converted to equivalent advanced selectors, and one selector per missing resource type
+  converted to advanced selectors that log at least as much (including the bucket-level S3
+  events a bucket or prefix value may log), and one selector per missing resource type
   is added.
 * Re-reads just before writing (re-planning if the trail changed), puts the selectors,
   reads them back and verifies that the requirement is met and that every event logged
