@@ -99,6 +99,26 @@ def is_logged(advanced_selectors: list[dict[str, Any]], event: dict[str, str]) -
 # Choices made here: an event without readOnly is admitted only by ReadWriteType All; an event
 # without eventSource is never excluded; a data event without resources.ARN is logged only by a
 # whole-type value.
+#
+# Not documented (domain.md section 2, "Event lists per type"): whether a bucket or prefix value
+# "arn:<partition>:s3:::bucket/..." logs the bucket-level S3 data events ListObjects,
+# ListObjectsV2, ListObjectVersions and HeadBucket, which S3 records under AWS::S3::Object with
+# the BUCKET's ARN "arn:<partition>:s3:::bucket" (S3 user guide, "Amazon S3 CloudTrail
+# events"). Two readings, chosen by ``reading``:
+# - "narrow": the value is matched as a prefix of resources.ARN, like any other event (so it
+#   logs them only when the value is itself a prefix of the bucket ARN, e.g. has no "/");
+# - "generous": besides, it logs those events when resources.ARN is the bucket ARN the value
+#   names (its "arn:<partition>:s3:::" part and the bucket name, up to the first "/").
+# A rewrite of a basic trail must log everything the trail logs under either reading. All four
+# are reads (S3 user guide): a record of one holds readOnly "true".
+
+BUCKET_LEVEL_EVENTS: tuple[str, ...] = (
+    "ListObjects",
+    "ListObjectsV2",
+    "ListObjectVersions",
+    "HeadBucket",
+)
+READINGS: tuple[str, ...] = ("narrow", "generous")
 
 _BASIC_TYPE_SERVICE: dict[str, str] = {
     "AWS::S3::Object": "s3",
@@ -135,19 +155,41 @@ def _names_whole_type(resource_type: str, value: str) -> bool:
     )
 
 
-def _data_value_matches(resource_type: str, value: str, event: dict[str, str]) -> bool:
+def bucket_arn_of(value: str) -> str | None:
+    """The bucket ARN an S3 basic value names ("arn:aws:s3:::b/p" -> "arn:aws:s3:::b"), or
+    None when the value has no bucket part."""
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "s3" or parts[3:5] != ["", ""]:
+        return None
+    bucket = parts[5].split("/", 1)[0]
+    return ":".join(parts[:5]) + ":" + bucket if bucket else None
+
+
+def _data_value_matches(
+    resource_type: str, value: str, event: dict[str, str], reading: str = "narrow"
+) -> bool:
+    if reading not in READINGS:
+        raise ValueError(f"unknown reading {reading!r}")
     if _names_whole_type(resource_type, value):
         return True
     arn = event.get("resources.ARN")
     if arn is None:
         return False
     if resource_type == "AWS::S3::Object":
-        return arn.startswith(value)
+        if arn.startswith(value):
+            return True
+        return (
+            reading == "generous"
+            and event.get("eventName") in BUCKET_LEVEL_EVENTS
+            and arn == bucket_arn_of(value)
+        )
     return arn == value
 
 
-def basic_selector_logs(selector: dict[str, Any], event: dict[str, str]) -> bool:
-    """Does one basic EventSelector (raw API shape) log the event?"""
+def basic_selector_logs(
+    selector: dict[str, Any], event: dict[str, str], reading: str = "narrow"
+) -> bool:
+    """Does one basic EventSelector (raw API shape) log the event, under ``reading``?"""
     if not _read_write_admits(selector.get("ReadWriteType", "All"), event):
         return False
     category = event.get("eventCategory")
@@ -162,12 +204,15 @@ def basic_selector_logs(selector: dict[str, Any], event: dict[str, str]) -> bool
             if resource["Type"] != event_type:
                 continue
             for value in resource.get("Values") or []:
-                if _data_value_matches(resource["Type"], value, event):
+                if _data_value_matches(resource["Type"], value, event, reading):
                     return True
         return False
     return False  # basic selectors log neither NetworkActivity nor anything else
 
 
-def is_logged_basic(event_selectors: list[dict[str, Any]], event: dict[str, str]) -> bool:
-    """Is the event logged by a trail with these basic selectors (raw API shape)?"""
-    return any(basic_selector_logs(selector, event) for selector in event_selectors)
+def is_logged_basic(
+    event_selectors: list[dict[str, Any]], event: dict[str, str], reading: str = "narrow"
+) -> bool:
+    """Is the event logged by a trail with these basic selectors (raw API shape), under
+    ``reading`` ("narrow" or "generous", see above)?"""
+    return any(basic_selector_logs(selector, event, reading) for selector in event_selectors)

@@ -107,8 +107,30 @@ LAMBDA_ALL_CONVERTED = {
         {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]},
     ],
 }
+# Whether the basic S3 prefix value also logged the bucket-level S3 data events on its bucket
+# (arn:aws:s3:::example-bucket) is undocumented (domain.md section 2), so the conversion keeps
+# them with one more selector: those event names (all read-only, ReadWriteType All adds no
+# readOnly field) on that bucket's ARN.
+S3_BUCKET_LEVEL_CONVERTED = {
+    "Name": "AWS::S3::Object bucket-level data events",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+        {
+            "Field": "eventName",
+            "Equals": ["HeadBucket", "ListObjectVersions", "ListObjects", "ListObjectsV2"],
+        },
+        {"Field": "resources.ARN", "Equals": ["arn:aws:s3:::example-bucket"]},
+    ],
+}
 # BASIC_SELECTORS as advanced selectors, plus the one added for SNS topics
-BASIC_CONVERTED_PLUS_SNS = [MANAGEMENT, S3_PREFIX_CONVERTED, LAMBDA_ALL_CONVERTED, SNS_ADDED]
+BASIC_CONVERTED_PLUS_SNS = [
+    MANAGEMENT,
+    S3_PREFIX_CONVERTED,
+    LAMBDA_ALL_CONVERTED,
+    S3_BUCKET_LEVEL_CONVERTED,
+    SNS_ADDED,
+]
 
 
 # --- selector fixtures and annotations ----------------------------------------------------------

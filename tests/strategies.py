@@ -26,7 +26,15 @@ ALL_OPERATORS: tuple[str, ...] = (
 )
 EXACT_OPERATORS: tuple[str, ...] = ("Equals", "NotEquals")
 
-EVENT_NAMES: tuple[str, ...] = ("Publish", "PublishBatch", "Pub", "Batch", "lish", "PutObject")
+EVENT_NAMES: tuple[str, ...] = (
+    "Publish",
+    "PublishBatch",
+    "Pub",
+    "Batch",
+    "lish",
+    "PutObject",
+    "ListObjects",  # a bucket-level S3 data event (recorded with a bucket ARN)
+)
 EVENT_SOURCES: tuple[str, ...] = ("sns.amazonaws.com", "sns.", ".amazonaws.com", "s3.amazonaws.com")
 EVENT_TYPES: tuple[str, ...] = ("AwsApiCall", "AwsServiceEvent", "Aws")
 RESOURCE_ARNS: tuple[str, ...] = (
@@ -40,6 +48,7 @@ RESOURCE_ARNS: tuple[str, ...] = (
     ":orders",
     "arn:aws",
     "arn:aws:s3:::bucket/",
+    "arn:aws:s3:::bucket",  # a bucket ARN: the resource of ListObjects, HeadBucket, ...
     "s",
     "1:",
 )
@@ -377,6 +386,7 @@ BASIC_VALUES: dict[str, tuple[str, ...]] = {
     S3_OBJECT: (
         "arn:aws:s3",
         "arn:aws:s3:::",
+        "arn:aws:s3:::logs",  # no "/": a prefix of bucket names, and of the bucket ARN
         "arn:aws:s3:::logs/",
         "arn:aws:s3:::logs/app",
         "arn:aws:s3:::audit/",

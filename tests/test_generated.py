@@ -18,7 +18,7 @@ import pytest
 import yaml
 from cfnlint.api import ManualArgs, lint
 
-from trailguard.build import DOCUMENT_NAME, SSM_CONTENT_LIMIT, artifacts, flatten
+from trailguard.build import DOCUMENT_NAME, SSM_CONTENT_LIMIT, artifacts, flatten, unpacked
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "remediation" / f"{DOCUMENT_NAME}.yaml"
@@ -130,6 +130,8 @@ def test_outputs_exist_and_handlers_are_defined() -> None:
     assert set(doc["outputs"]) <= step_outputs
     for step in doc["mainSteps"]:
         script = step["inputs"]["Script"]
+        if '_CODE = """' in script:  # stored compressed: the code it runs
+            script = unpacked(script)
         tree = ast.parse(script)
         functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
         assert step["inputs"]["Handler"] in functions

@@ -12,10 +12,12 @@ platform endpoints":
 3. the plan meets the requirement: the core's verdict is COMPLIANT, and the oracle
    (``is_logged``) logs every brute-force candidate event of every required event;
 4. nothing is lost: every event of a broad sample built from the original selectors' constants
-   that the ORIGINAL configuration logs (oracle: ``is_logged`` / ``is_logged_basic`` /
-   "management events only") is logged by the plan, and the core's own ``find_lost`` agrees;
-   also (4b) the plan logs nothing new outside the required resource types (the conversion of
-   basic selectors and the default configuration is exact);
+   (bucket-level S3 events on bucket ARNs included) that the ORIGINAL configuration logs
+   (oracle: ``is_logged`` / ``is_logged_basic`` under BOTH readings of bucket-level events /
+   "management events only") is logged by the plan, and the core's own ``find_lost`` agrees,
+   given the original configuration itself; also (4b) the plan logs nothing new outside the
+   required resource types beyond what the original logs under the generous reading (the
+   conversion is exact except that it keeps the bucket-level events);
 5. planning the plan's output again changes nothing;
 6. an unchanged plan means the original was already compliant (core and oracle).
 
@@ -32,7 +34,7 @@ from typing import Any
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from oracle import is_logged, is_logged_basic
+from oracle import BUCKET_LEVEL_EVENTS, READINGS, bucket_arn_of, is_logged, is_logged_basic
 from strategies import (
     DYNAMODB_TABLE,
     LAMBDA_FUNCTION,
@@ -61,6 +63,7 @@ from trailguard.core import (
     selectors_to_api,
     validate_selectors,
 )
+from trailguard.core.convert import kept_selectors
 
 MAX_EXAMPLES = int(os.environ.get("TRAILGUARD_PROPERTY_EXAMPLES", "2000"))
 SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None)
@@ -93,10 +96,12 @@ def to_config(raw: Raw) -> SelectorConfig:
     return config
 
 
-def original_logs(raw: Raw, event: dict[str, str]) -> bool:
+def original_logs(raw: Raw, event: dict[str, str], reading: str = "narrow") -> bool:
+    """Whether the original logs ``event``; ``reading`` matters only for bucket-level S3
+    events of basic selectors (oracle.py)."""
     kind, selectors = raw
     if kind == "basic":
-        return is_logged_basic(selectors, event)
+        return is_logged_basic(selectors, event, reading)
     if kind == "advanced":
         return is_logged(selectors, event)
     # A trail with nothing configured logs all management events and no data events.
@@ -205,6 +210,23 @@ def event_sample(raw: Raw) -> list[dict[str, str]]:
                 )
             for arn, context in itertools.product(arns[1:], contexts[1:]):
                 extra.append({**base, "readOnly": read_only, "resources.ARN": arn, **context})
+    # Bucket-level S3 events: on the example bucket, on each bucket the S3 values name, and on
+    # near misses (a longer bucket name, the value itself).
+    buckets = ["arn:aws:s3:::example-bucket"]
+    for c in arn_constants:
+        bucket = bucket_arn_of(c)
+        buckets += [c, c + "x"] + ([bucket, bucket + "x"] if bucket else [])
+    s3_base = {
+        "eventCategory": "Data",
+        "resources.type": S3_OBJECT,
+        "eventSource": "s3.amazonaws.com",
+        "eventType": "AwsApiCall",
+        "userIdentity.arn": DEFAULT_CALLER,
+        "sessionCredentialFromConsole": "false",
+    }
+    for name, arn in itertools.product(BUCKET_LEVEL_EVENTS, dict.fromkeys(buckets)):
+        # all four are reads: CloudTrail records them with readOnly "true" (oracle.py)
+        core.append({**s3_base, "eventName": name, "readOnly": "true", "resources.ARN": arn})
     if len(core) + len(extra) > SAMPLE_CAP and len(extra) > max(0, SAMPLE_CAP - len(core)):
         extra = random.Random(0).sample(extra, max(0, SAMPLE_CAP - len(core)))
     return events + core + extra
@@ -240,7 +262,7 @@ def check_plan_properties(raw: Raw, types: tuple[str, ...]) -> Plan | None:
     config = to_config(raw)
     assert validate_selectors(config) == [], "the strategies must produce valid input"
     requirement = REQUIREMENTS[types]
-    kept = effective_selectors(config)
+    kept = kept_selectors(config)  # what the plan keeps (basic: under either reading)
     before = evaluate(config, requirement)
     missing = {gap.resource_type for gap in before.gaps}
 
@@ -260,7 +282,7 @@ def check_plan_properties(raw: Raw, types: tuple[str, ...]) -> Plan | None:
         # 6. unchanged => the original was compliant, by the core and by the oracle
         assert before.compliant
         assert result.selectors == () and result.added == ()
-        unlogged = [e for e in cands if not original_logs(raw, e)]
+        unlogged = [e for e in cands if not original_logs(raw, e, "narrow")]
         assert not unlogged, f"unchanged plan, but the original does not log {unlogged[0]}"
         return result
 
@@ -287,13 +309,15 @@ def check_plan_properties(raw: Raw, types: tuple[str, ...]) -> Plan | None:
     for event in event_sample(raw):
         logged_after = is_logged(after_api, event)
         if not logged_after:
-            assert not original_logs(raw, event), f"the plan loses {event}"
+            for reading in READINGS:
+                assert not original_logs(raw, event, reading), f"the plan loses {event} ({reading})"
         elif event.get("eventCategory") != "Data" or event.get("resources.type") not in types:
-            assert original_logs(raw, event), (
-                f"the plan logs {event}, which the original did not and the requirement "
-                "does not ask for"
+            assert original_logs(raw, event, "generous"), (
+                f"the plan logs {event}, which the original did not under either reading and "
+                "the requirement does not ask for"
             )
-    assert find_lost(kept, result.selectors) is None
+    assert find_lost(config, result.selectors) is None
+    assert find_lost(effective_selectors(config), result.selectors) is None
 
     # 5. idempotent
     again = plan(after_config, requirement)
@@ -356,8 +380,10 @@ DONE_WHEN_BASIC: list[dict[str, Any]] = [
 ]
 # Worked out by hand from domain.md's basic -> advanced table: management + All ->
 # {eventCategory=Management}; S3 bucket/prefix value -> resources.ARN StartsWith the value;
-# exact function ARN -> resources.ARN Equals; ReadWriteType All adds no readOnly field. Then the
-# added SNS topic selector (type only). Names are the planner's labels.
+# exact function ARN -> resources.ARN Equals; ReadWriteType All adds no readOnly field. Then,
+# because a prefix value may also log the bucket-level S3 events on its bucket (undocumented),
+# those event names on arn:aws:s3:::audit-logs. Then the added SNS topic selector (type only).
+# Names are the planner's labels.
 DONE_WHEN_EXPECTED: list[dict[str, Any]] = [
     {
         "Name": "Management events",
@@ -377,6 +403,18 @@ DONE_WHEN_EXPECTED: list[dict[str, Any]] = [
             {"Field": "eventCategory", "Equals": ["Data"]},
             {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]},
             {"Field": "resources.ARN", "Equals": [FUNCTION_F1]},
+        ],
+    },
+    {
+        "Name": "AWS::S3::Object bucket-level data events",
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+            {
+                "Field": "eventName",
+                "Equals": ["HeadBucket", "ListObjectVersions", "ListObjects", "ListObjectsV2"],
+            },
+            {"Field": "resources.ARN", "Equals": ["arn:aws:s3:::audit-logs"]},
         ],
     },
     {
@@ -488,3 +526,191 @@ def test_find_lost_readonly_narrowing() -> None:
     lost = find_lost((S3_ALL,), (S3_READS,))
     assert lost is not None and lost.get("readOnly") != "true"
     assert find_lost((S3_READS,), (S3_ALL,)) is None  # widening loses nothing
+
+
+# --- bucket-level S3 events and DynamoDB PartiQL events (issue 8, item 6) -------------------
+
+BUCKET = "arn:aws:s3:::bucket"
+READ_ONLY_BUCKET_BASIC: list[dict[str, Any]] = [
+    {
+        "ReadWriteType": "ReadOnly",
+        "IncludeManagementEvents": False,
+        "DataResources": [{"Type": S3_OBJECT, "Values": [BUCKET + "/"]}],
+        "ExcludeManagementEventSources": [],
+    }
+]
+LIST_OBJECTS = {
+    "eventCategory": "Data",
+    "resources.type": S3_OBJECT,
+    "eventSource": "s3.amazonaws.com",
+    "eventName": "ListObjects",
+    "eventType": "AwsApiCall",
+    "readOnly": "true",
+    "resources.ARN": BUCKET,
+}
+_S3_DATA = [
+    {"Field": "eventCategory", "Equals": ["Data"]},
+    {"Field": "resources.type", "Equals": [S3_OBJECT]},
+    {"Field": "readOnly", "Equals": ["true"]},
+]
+# By hand: ReadOnly -> readOnly Equals true on every selector; the bucket value -> StartsWith it;
+# the bucket-level events (all read-only, so all admitted) on the bucket's ARN; then SNS.
+READ_ONLY_BUCKET_PLAN: list[dict[str, Any]] = [
+    {
+        "Name": "AWS::S3::Object data events",
+        "FieldSelectors": [*_S3_DATA, {"Field": "resources.ARN", "StartsWith": [BUCKET + "/"]}],
+    },
+    {
+        "Name": "AWS::S3::Object bucket-level data events",
+        "FieldSelectors": [
+            *_S3_DATA,
+            {
+                "Field": "eventName",
+                "Equals": ["HeadBucket", "ListObjectVersions", "ListObjects", "ListObjectsV2"],
+            },
+            {"Field": "resources.ARN", "Equals": [BUCKET]},
+        ],
+    },
+    _type_only(TOPIC) | {"Name": "trailguard: log all AWS::SNS::Topic data events"},
+]
+
+
+def test_the_two_readings_of_a_bucket_value() -> None:
+    # The oracle: only the generous reading logs ListObjects on the bucket itself.
+    assert is_logged_basic(READ_ONLY_BUCKET_BASIC, LIST_OBJECTS, "narrow") is False
+    assert is_logged_basic(READ_ONLY_BUCKET_BASIC, LIST_OBJECTS, "generous") is True
+    # ... and neither logs it on another bucket, nor a write, nor an object event on the bucket.
+    for other in (
+        {**LIST_OBJECTS, "resources.ARN": BUCKET + "2"},
+        {**LIST_OBJECTS, "readOnly": "false"},
+        {**LIST_OBJECTS, "eventName": "GetObject"},
+    ):
+        for reading in READINGS:
+            assert is_logged_basic(READ_ONLY_BUCKET_BASIC, other, reading) is False, other
+    # A value without "/" is a prefix of the bucket ARN: both readings log it.
+    no_slash = [
+        {**READ_ONLY_BUCKET_BASIC[0], "DataResources": [{"Type": S3_OBJECT, "Values": [BUCKET]}]}
+    ]
+    assert all(is_logged_basic(no_slash, LIST_OBJECTS, reading) for reading in READINGS)
+
+
+def test_plan_of_a_basic_bucket_value_logs_list_objects_on_the_bucket() -> None:
+    config = parse_response({"EventSelectors": READ_ONLY_BUCKET_BASIC})
+    result = plan(config, build_requirement([TOPIC]))
+    assert selectors_to_api(result.selectors) == READ_ONLY_BUCKET_PLAN
+    assert is_logged(READ_ONLY_BUCKET_PLAN, LIST_OBJECTS) is True
+    assert (
+        is_logged(READ_ONLY_BUCKET_PLAN, {**LIST_OBJECTS, "resources.ARN": BUCKET + "2"}) is False
+    )
+    # the narrow reading (verdicts) keeps only the StartsWith selector
+    assert selectors_to_api(effective_selectors(config)) == READ_ONLY_BUCKET_PLAN[:1]
+    check_plan_properties(("basic", READ_ONLY_BUCKET_BASIC), (TOPIC,))
+
+
+def test_find_lost_sees_bucket_level_events_of_the_original_basic_selectors() -> None:
+    config = parse_response({"EventSelectors": READ_ONLY_BUCKET_BASIC})
+    full = parse_response({"AdvancedEventSelectors": READ_ONLY_BUCKET_PLAN}).advanced
+    assert find_lost(config, full) is None
+    # A plan that drops the bucket-level selector loses them (the first one the search meets).
+    without = (full[0], full[2])
+    expected = {
+        "eventCategory": "Data",
+        "resources.type": S3_OBJECT,
+        "eventName": "HeadBucket",
+        "readOnly": "true",
+        "resources.ARN": BUCKET,
+    }
+    assert find_lost(config, without) == expected
+    # Comparing two conversions cannot see it: the narrow one is held by the narrowed plan.
+    assert find_lost(effective_selectors(config), without) is None
+    # A plan that names every bucket-level event but ListObjects loses exactly ListObjects.
+    names = ["HeadBucket", "ListObjectVersions", "ListObjectsV2"]
+    partial = [
+        READ_ONLY_BUCKET_PLAN[0],
+        {
+            "FieldSelectors": [
+                *_S3_DATA,
+                {"Field": "eventName", "Equals": names},
+                {"Field": "resources.ARN", "Equals": [BUCKET]},
+            ]
+        },
+    ]
+    partial_selectors = parse_response({"AdvancedEventSelectors": partial}).advanced
+    lost = find_lost(config, partial_selectors)
+    assert lost == {**expected, "eventName": "ListObjects"}
+    assert not is_logged(partial, {**LIST_OBJECTS, **lost})
+    assert is_logged_basic(READ_ONLY_BUCKET_BASIC, {**LIST_OBJECTS, **lost}, "generous")
+
+
+def test_write_only_bucket_value_needs_no_bucket_level_selector() -> None:
+    # Every bucket-level event is read-only (catalog), so WriteOnly admits none of them.
+    write_only = [{**READ_ONLY_BUCKET_BASIC[0], "ReadWriteType": "WriteOnly"}]
+    config = parse_response({"EventSelectors": write_only})
+    assert kept_selectors(config) == effective_selectors(config)
+    assert find_lost(config, effective_selectors(config)) is None
+    check_plan_properties(("basic", write_only), (TOPIC,))
+
+
+PARTIQL = ("BatchExecuteStatement", "ExecuteStatement", "ExecuteTransaction")
+TABLE = "arn:aws:dynamodb:us-east-1:111122223333:table/orders"
+
+
+def _table_selector(*extra: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": [DYNAMODB_TABLE]},
+            *extra,
+        ]
+    }
+
+
+def test_partiql_events_need_both_read_only_values() -> None:
+    requirement = build_requirement([DYNAMODB_TABLE])
+    by_name = {e.event_name: dict(e.fixed) for e in requirement.events}
+    assert all("readOnly" not in by_name[name] for name in PARTIQL)  # not pinned down
+    assert by_name["GetItem"]["readOnly"] == "true" and by_name["PutItem"]["readOnly"] == "false"
+
+    def gaps(selectors: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        verdict = evaluate(parse_response({"AdvancedEventSelectors": selectors}), requirement)
+        return sorted({(g.event_name, g.resource_type) for g in verdict.gaps})
+
+    write_names = ("BatchWriteItem", "DeleteItem", "PutItem", "TransactWriteItems", "UpdateItem")
+    reads = _table_selector({"Field": "readOnly", "Equals": ["true"]})
+    writes = _table_selector({"Field": "readOnly", "Equals": ["false"]})
+    writes_by_name = _table_selector(
+        {
+            "Field": "eventName",
+            "Equals": [
+                "BatchWriteItem",
+                "DeleteItem",
+                "PutItem",
+                "TransactWriteItems",
+                "UpdateItem",
+            ],
+        }
+    )
+    # reads only: every write event and the PartiQL events (as writes) are missing
+    assert gaps([reads]) == sorted((name, DYNAMODB_TABLE) for name in (*PARTIQL, *write_names))
+    # reads plus the write events by name: only the PartiQL writes are missing
+    assert gaps([reads, writes_by_name]) == [(name, DYNAMODB_TABLE) for name in PARTIQL]
+    assert gaps([reads, writes]) == []
+    # A basic ReadOnly table value logs ExecuteStatement only when it is recorded as a read.
+    basic = [
+        {
+            "ReadWriteType": "ReadOnly",
+            "IncludeManagementEvents": False,
+            "DataResources": [{"Type": DYNAMODB_TABLE, "Values": [TABLE]}],
+            "ExcludeManagementEventSources": [],
+        }
+    ]
+    event = {
+        "eventCategory": "Data",
+        "resources.type": DYNAMODB_TABLE,
+        "eventName": "ExecuteStatement",
+        "resources.ARN": TABLE,
+    }
+    converted = selectors_to_api(effective_selectors(parse_response({"EventSelectors": basic})))
+    for read_only, logged in (("true", True), ("false", False)):
+        assert is_logged_basic(basic, {**event, "readOnly": read_only}) is logged
+        assert is_logged(converted, {**event, "readOnly": read_only}) is logged

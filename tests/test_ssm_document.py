@@ -8,8 +8,12 @@ The trail is then judged with the installed ``trailguard.core``.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 import json
 import sys
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -35,6 +39,7 @@ from selector_data import (
     read_back,
 )
 
+from trailguard.cli import main
 from trailguard.core import (
     COMPLIANT,
     build_requirement,
@@ -62,7 +67,11 @@ def load_steps() -> dict[str, dict[str, Any]]:
 
 
 STEPS = load_steps()
-ADD_SCRIPT: str = STEPS["AddSelectors"]["inputs"]["Script"]
+PACKED_ADD_SCRIPT: str = STEPS["AddSelectors"]["inputs"]["Script"]
+# AddSelectors stores its code compressed (SSM's 64 KB limit): read back here with a decoder
+# written for the test, not the build's own.
+_CODE = PACKED_ADD_SCRIPT.split('_CODE = """', 1)[1].split('"""', 1)[0]
+ADD_SCRIPT: str = zlib.decompress(base64.b64decode(_CODE)).decode("utf-8")
 VERIFY_SCRIPT: str = STEPS["VerifyTrail"]["inputs"]["Script"]
 
 
@@ -134,6 +143,22 @@ def selectors_json(selectors: dict[str, Any]) -> str:
 def test_scripts_do_not_import_trailguard(script: str) -> None:
     assert "import trailguard" not in script
     assert "from trailguard" not in script
+
+
+def test_add_step_runs_exactly_the_code_its_header_names() -> None:
+    lines = PACKED_ADD_SCRIPT.splitlines()
+    digest = hashlib.sha256(ADD_SCRIPT.encode("utf-8")).hexdigest()
+    assert lines[0] == ADD_SCRIPT.splitlines()[0]  # the modules it was built from
+    assert lines[2].startswith(f"# {digest}.")
+    assert lines[-1] == (
+        "exec(compile(zlib.decompress(base64.b64decode(_CODE)), 'trailguard', 'exec'))"
+    )
+
+
+def test_show_script_prints_the_add_step_code() -> None:
+    out = io.StringIO()
+    assert main(["build", "--show-script"], stdout=out, stderr=io.StringIO()) == 0
+    assert out.getvalue() == ADD_SCRIPT
 
 
 def test_steps_call_the_handlers_with_their_payloads() -> None:

@@ -14,8 +14,11 @@ fails when the committed copies are stale.
 from __future__ import annotations
 
 import ast
+import base64
+import hashlib
 import io
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -73,48 +76,28 @@ def _strip_docstrings(tree: ast.Module) -> None:
             node.body = _strip_docstring(node.body)
 
 
-class _DropAnnotations(ast.NodeTransformer):
-    """Drop the annotations of functions and of their local variables (the bundle must fit
-    SSM's 64 KB). Class-level annotations stay: dataclasses and named tuples need them."""
+class _StripAnnotations(ast.NodeTransformer):
+    """Drop type annotations, which the script never evaluates (it starts with
+    ``from __future__ import annotations``): the bundle must fit SSM's 64 KB. Class-level
+    annotations stay: they are the fields of dataclasses and named tuples."""
 
-    def __init__(self) -> None:
-        self._scopes: list[str] = []
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
-        self._scopes.append("class")
-        self.generic_visit(node)
-        self._scopes.pop()
-        return node
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
-        arguments = node.args
-        for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
-            arg.annotation = None
-        for extra in (arguments.vararg, arguments.kwarg):
-            if extra is not None:
-                extra.annotation = None
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        args = node.args
         node.returns = None
-        self._scopes.append("function")
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if arg is not None:
+                arg.annotation = None
         self.generic_visit(node)
-        self._scopes.pop()
-        if not node.body:
-            node.body = [ast.Pass()]
         return node
 
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:
-        if not self._scopes or self._scopes[-1] != "function":
-            return node
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
+        node.body = [s if isinstance(s, ast.AnnAssign) else self.visit(s) for s in node.body]
+        return node
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.stmt:
         if node.value is None:
-            return None
+            return ast.copy_location(ast.Pass(), node)
         return ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node)
-
-    def generic_visit(self, node: ast.AST) -> ast.AST:
-        super().generic_visit(node)
-        for field in ("body", "orelse", "finalbody"):  # a block emptied by a dropped line
-            block = getattr(node, field, None)
-            if isinstance(block, list) and field == "body" and not block:
-                block.append(ast.Pass())
-        return node
 
 
 def flatten(roots: tuple[str, ...]) -> tuple[str, list[str]]:
@@ -129,7 +112,7 @@ def flatten(roots: tuple[str, ...]) -> tuple[str, list[str]]:
             continue
         tree = ast.parse(_module_path(name).read_text(encoding="utf-8"))
         _strip_docstrings(tree)
-        tree = ast.fix_missing_locations(_DropAnnotations().visit(tree))
+        ast.fix_missing_locations(_StripAnnotations().visit(tree))
         trees[name] = tree
         graph[name] = _internal_imports(tree)
         pending += sorted(graph[name])
@@ -154,7 +137,7 @@ def flatten(roots: tuple[str, ...]) -> tuple[str, list[str]]:
         parts.append(f"# --- {name} ---\n{_two_space_indent(ast.unparse(module))}\n")
     header = (
         f"# trailguard {__version__}: {', '.join(order)}, generated from src/trailguard\n"
-        "# (docstrings and comments are in the source).\n"
+        "# (docstrings, comments and type annotations are in the source).\n"
     )
     return header + "from __future__ import annotations\n\n" + "\n".join(parts), order
 
@@ -210,7 +193,8 @@ optionally Publish on platform endpoints) without reducing anything it already l
 
 * Reads the trail's event selectors in its home region and plans the change with the
   TrailGuard core: existing advanced selectors are kept as they are, basic selectors are
-  converted to equivalent advanced selectors, and one selector per missing resource type
+  converted to advanced selectors that log at least as much (including the bucket-level S3
+  events a bucket or prefix value may log), and one selector per missing resource type
   is added.
 * Re-reads just before writing (re-planning if the trail changed), puts the selectors,
   reads them back and verifies that the requirement is met and that every event logged
@@ -234,9 +218,38 @@ def _outputs(*names_types: tuple[str, str, str]) -> list[dict[str, str]]:
     return [{"Name": n, "Selector": f"$.Payload.{key}", "Type": t} for n, key, t in names_types]
 
 
+_PACKED_WIDTH = 76
+
+
+def packed(script: str) -> str:
+    """``script`` as a short loader plus its code, zlib-compressed and base64-encoded: the
+    whole core does not fit SSM's 64 KB document limit as text. The header names the source
+    and the SHA-256 of the code; ``unpacked`` (and ``trailguard build --show-script``) gives
+    the code back."""
+    code = script.encode("utf-8")
+    data = base64.b64encode(zlib.compress(code, 9)).decode("ascii")
+    lines = [data[i : i + _PACKED_WIDTH] for i in range(0, len(data), _PACKED_WIDTH)]
+    return (
+        f"{script.splitlines()[0]}\n"
+        "# The code is compressed to fit SSM's 64 KB document limit; sha256 of the code:\n"
+        f"# {hashlib.sha256(code).hexdigest()}. Read it with: trailguard build --show-script\n"
+        "import base64, zlib\n"
+        '_CODE = """\n' + "\n".join(lines) + '\n"""\n'
+        "exec(compile(zlib.decompress(base64.b64decode(_CODE)), 'trailguard', 'exec'))\n"
+    )
+
+
+def unpacked(script: str) -> str:
+    """The code a :func:`packed` script runs."""
+    start = script.index('_CODE = """') + len('_CODE = """')
+    data = script[start : script.index('"""', start)]
+    return zlib.decompress(base64.b64decode(data)).decode("utf-8")
+
+
 def document() -> dict[str, Any]:
     """The SSM Automation document, as data (written as YAML, embedded in templates)."""
     remediate_script, _ = flatten(REMEDIATION_MODULES)
+    remediate_script = packed(remediate_script)
     verify_script, _ = flatten(("trailguard.ssm_verify",))
     return {
         "description": DOCUMENT_DESCRIPTION,

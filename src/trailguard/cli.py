@@ -272,6 +272,11 @@ def cmd_build(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
     root = Path(args.root)
     try:
+        if args.show_script:
+            from trailguard.build import REMEDIATION_MODULES, flatten
+
+            stdout.write(flatten(REMEDIATION_MODULES)[0])
+            return EXIT_OK
         if args.check:
             outdated = stale(root)
             if outdated:
@@ -621,6 +626,12 @@ def build_parser() -> _Parser:
     build_cmd.add_argument("--root", default=".", help="repository root to write into")
     build_cmd.add_argument(
         "--check", action="store_true", help="exit 4 if any generated file is stale"
+    )
+    build_cmd.add_argument(
+        "--show-script",
+        action="store_true",
+        help="print the remediation code the SSM document's AddSelectors step runs "
+        "(stored there compressed), and write nothing",
     )
     build_cmd.set_defaults(handler=cmd_build)
 

@@ -236,7 +236,7 @@ def remediate(
     after_raw = _read(client, ref.arn, sleep)
     after = _parse(after_raw, ref.arn)
     verdict_after = evaluate(after, requirement)
-    lost = find_lost(effective_selectors(config), effective_selectors(after))
+    lost = find_lost(config, after)  # the original configuration, not a conversion of it
     if not verdict_after.compliant or lost is not None:
         why = (
             f"an event logged before is no longer logged: {lost}"

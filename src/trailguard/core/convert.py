@@ -1,8 +1,8 @@
-"""Basic event selectors and the default configuration, as equivalent advanced selectors.
+"""Basic event selectors and the default configuration, as advanced selectors.
 
-The conversion preserves coverage exactly, so that one coverage algorithm (over advanced
-selectors) serves every kind of configuration, and so that remediation can rewrite a basic
-trail without losing anything it logged:
+One coverage algorithm (over advanced selectors) serves every kind of configuration, and
+remediation rewrites a basic trail as advanced selectors without losing anything it logged.
+The documented rules (domain.md section 2):
 
 - management events with ``ReadWriteType`` All/ReadOnly/WriteOnly become
   ``eventCategory = Management`` (plus ``readOnly Equals true/false``), and excluded
@@ -12,12 +12,31 @@ trail without losing anything it logged:
 - S3 bucket/prefix values become ``resources.ARN StartsWith`` the value; Lambda function and
   DynamoDB table ARNs become ``resources.ARN Equals`` the value;
 - ``ReadWriteType`` applies to the data resources as well.
+
+One thing is not documented: whether a basic S3 value ``arn:aws:s3:::bucket/`` or
+``arn:aws:s3:::bucket/prefix`` logs the bucket-level S3 data events (``ListObjects``,
+``ListObjectsV2``, ``ListObjectVersions``, ``HeadBucket``), which CloudTrail records with the
+bucket's ARN ``arn:aws:s3:::bucket``, a string the value is not a prefix of. So there are two
+conversions, one per use:
+
+- :func:`effective_selectors` (verdicts) reads it narrowly: ``StartsWith`` the value and nothing
+  more. Every reading logs at least that, so a verdict built on it never calls a trail compliant
+  on an undocumented reading.
+- :func:`kept_selectors` (rewrites: the planner) reads it generously. For each basic selector
+  with S3 values that are not type-wide, it adds one selector for the bucket-level event names
+  the selector's ``ReadWriteType`` admits (by the catalog's ``readOnly``; none for WriteOnly),
+  with ``resources.ARN Equals`` each distinct bucket ARN (the value up to its first ``/``). A
+  value without ``/`` needs none: ``StartsWith`` it already holds every bucket ARN it could
+  name. The rewrite then logs everything the basic selectors logged under either reading, and
+  at most these bucket-level events more. Cost: per such basic selector, 2 (category, type) +
+  1 (readOnly, unless All) + the event names + one value per distinct bucket.
 """
 
 from __future__ import annotations
 
 import re
 
+from trailguard.core.catalog import DATA_EVENT_TYPES
 from trailguard.core.model import (
     AdvancedSelector,
     BasicSelector,
@@ -33,33 +52,72 @@ BASIC_SERVICES = {
     "AWS::DynamoDB::Table": "dynamodb",
 }
 _READ_ONLY = {"ReadOnly": "true", "WriteOnly": "false"}
+_S3 = "AWS::S3::Object"
 
 MANAGEMENT_ONLY = AdvancedSelector(
     (FieldSelector("eventCategory", equals=("Management",)),), "Management events"
 )
 
 
-def _data_selectors(
+def _type_wide(resource: DataResource) -> bool:
+    service = BASIC_SERVICES.get(resource.type)
+    return any(
+        (m := _TYPE_WIDE.match(value)) and m.group(1) == service for value in resource.values
+    )
+
+
+def _data_selector(
     resource: DataResource, read_only: tuple[FieldSelector, ...], label: str
-) -> list[AdvancedSelector]:
+) -> AdvancedSelector:
     base = (
         FieldSelector("eventCategory", equals=("Data",)),
         FieldSelector("resources.type", equals=(resource.type,)),
     )
-    service = BASIC_SERVICES.get(resource.type)
-    if any((m := _TYPE_WIDE.match(value)) and m.group(1) == service for value in resource.values):
-        return [AdvancedSelector((*base, *read_only), label)]
+    if _type_wide(resource):
+        return AdvancedSelector((*base, *read_only), label)
     values = tuple(dict.fromkeys(resource.values))
     arn = (
         FieldSelector("resources.ARN", starts_with=values)
-        if resource.type == "AWS::S3::Object"
+        if resource.type == _S3
         else FieldSelector("resources.ARN", equals=values)
     )
-    return [AdvancedSelector((*base, *read_only, arn), label)]
+    return AdvancedSelector((*base, *read_only, arn), label)
 
 
-def basic_to_advanced(selectors: tuple[BasicSelector, ...]) -> tuple[AdvancedSelector, ...]:
-    """Advanced selectors that log exactly what ``selectors`` log."""
+def _bucket_level(
+    selector: BasicSelector, read_only: tuple[FieldSelector, ...], suffix: str
+) -> list[AdvancedSelector]:
+    """The selector for the bucket-level S3 events on the buckets of ``selector``'s narrowed S3
+    values (none when it has no such value, or admits none of those events)."""
+    info = DATA_EVENT_TYPES[_S3]
+    buckets = [
+        value.split("/")[0]
+        for r in selector.data_resources
+        if r.type == _S3 and not _type_wide(r)
+        for value in r.values
+        if "/" in value
+    ]
+    rw = _READ_ONLY.get(selector.read_write_type)
+    events = info.bucket_level_events()
+    names = tuple(e.name for e in events if rw is None or e.read_only in (None, rw))
+    if not buckets or not names:
+        return []
+    fields = (
+        FieldSelector("eventCategory", equals=("Data",)),
+        FieldSelector("resources.type", equals=(_S3,)),
+        *read_only,
+        FieldSelector("eventName", equals=names),
+        FieldSelector("resources.ARN", equals=tuple(dict.fromkeys(buckets))),
+    )
+    return [AdvancedSelector(fields, f"{_S3} bucket-level data events{suffix}")]
+
+
+def basic_to_advanced(
+    selectors: tuple[BasicSelector, ...], *, keep_bucket_level: bool = False
+) -> tuple[AdvancedSelector, ...]:
+    """Advanced selectors that log what ``selectors`` log: under the narrow reading of
+    bucket-level S3 events, or (``keep_bucket_level``) under either reading (see the module
+    docstring)."""
     out: list[AdvancedSelector] = []
     for index, selector in enumerate(selectors):
         suffix = f" (from basic selector {index})" if len(selectors) > 1 else ""
@@ -73,12 +131,15 @@ def basic_to_advanced(selectors: tuple[BasicSelector, ...]) -> tuple[AdvancedSel
             out.append(AdvancedSelector(tuple(fields), f"Management events{suffix}"))
         for resource in selector.data_resources:
             label = f"{resource.type} data events{suffix}"
-            out.extend(_data_selectors(resource, read_only, label))
+            out.append(_data_selector(resource, read_only, label))
+        if keep_bucket_level:
+            out += _bucket_level(selector, read_only, suffix)
     return tuple(out)
 
 
 def effective_selectors(config: SelectorConfig) -> tuple[AdvancedSelector, ...]:
-    """The advanced selectors that log exactly what ``config`` logs.
+    """The advanced selectors that log what ``config`` logs for certain (bucket-level S3
+    events of basic values: the narrow reading), for verdicts.
 
     A trail with nothing configured logs all management events. An empty list is read the
     same way (CloudTrail does not document it; reading it as "management events" is the
@@ -89,3 +150,11 @@ def effective_selectors(config: SelectorConfig) -> tuple[AdvancedSelector, ...]:
     if config.kind == "basic":
         return basic_to_advanced(config.basic)
     return (MANAGEMENT_ONLY,)
+
+
+def kept_selectors(config: SelectorConfig) -> tuple[AdvancedSelector, ...]:
+    """The advanced selectors a rewrite of ``config`` keeps: they log everything ``config``
+    logs under any reading (bucket-level S3 events of basic values: the generous one)."""
+    if config.kind == "basic":
+        return basic_to_advanced(config.basic, keep_bucket_level=True)
+    return effective_selectors(config)

@@ -4,8 +4,9 @@ A put replaces a trail's whole selector list, and basic and advanced selectors c
 so the plan is always a complete ``AdvancedEventSelectors`` list built as:
 
 1. what the trail logs today, as advanced selectors: kept verbatim when it already has
-   advanced selectors (names, NetworkActivity selectors and all), converted exactly when it
-   has basic selectors, and ``eventCategory = Management`` when it has none;
+   advanced selectors (names, NetworkActivity selectors and all), converted when it has basic
+   selectors (everything they log under either reading of the undocumented bucket-level S3
+   events, see ``convert``), and ``eventCategory = Management`` when it has none;
 2. plus, for each required resource type that is not fully logged, one selector
    ``eventCategory = Data, resources.type = <type>`` (2 condition values, no narrowing other
    than what keeps accepted exclusions unlogged, below).
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trailguard.core.convert import effective_selectors
+from trailguard.core.convert import kept_selectors
 from trailguard.core.model import AdvancedSelector, FieldSelector, SelectorConfig
 from trailguard.core.record import RECORD_FIELDS
 from trailguard.core.requirement import Requirement
@@ -103,7 +104,7 @@ def plan(config: SelectorConfig, requirement: Requirement, fill_exclusions: bool
     before = evaluate(config, requirement)
     if before.compliant:
         return Plan(False, before)
-    kept = effective_selectors(config)
+    kept = kept_selectors(config)
     missing = tuple(dict.fromkeys(gap.resource_type for gap in before.gaps))
     added = _added(requirement, missing, fill_exclusions)
     if not fill_exclusions and added != _added(requirement, missing, True):
