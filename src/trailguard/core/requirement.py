@@ -80,7 +80,7 @@ def _required_event(resource_type: str, event_name: str, partition: str) -> Requ
         arn_prefix = f"arn:{partition}:{info.arn_service}:"
         fixed["eventSource"] = info.event_source
         read_only = info.read_only(event_name)
-        example = info.example_arn.format(partition=partition)
+        example = info.example_arn_for(event_name, partition)
     if read_only is None:
         free.append(_dimension(READ_ONLY))
     else:
