@@ -11,7 +11,7 @@ requirement's accepted exclusions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from trailguard.core.catalog import DATA_EVENT_TYPES
 from trailguard.core.errors import SelectorError
@@ -43,6 +43,15 @@ class RequiredEvent:
     fixed: tuple[tuple[str, str], ...]
     free: tuple[Dimension, ...]
     example_arn: str | None = None
+    # Hashed once: verdicts look events up in caches for every trail evaluated.
+    _hash: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        key = (self.resource_type, self.event_name, self.fixed, self.free, self.example_arn)
+        object.__setattr__(self, "_hash", hash(key))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +63,13 @@ class Requirement:
     events: tuple[RequiredEvent, ...]
     partition: str = "aws"
     exclusions: tuple[AdvancedSelector, ...] = ()
+    _hash: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.events, self.partition, self.exclusions)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def resource_types(self) -> tuple[str, ...]:
