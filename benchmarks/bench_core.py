@@ -88,7 +88,7 @@ def _limit_shapes() -> dict[str, dict[str, Any]]:
         _data("all other topics", {"Field": "resources.ARN", "NotStartsWith": listed}),
     ]
     return {
-        "3 selectors that only together log everything (compliant)": {
+        "3 selectors that together log everything but callerless records (undocumented gap)": {
             "AdvancedEventSelectors": split
         },
         "496 excluded topics (NotEquals)": {
