@@ -74,8 +74,8 @@ def _strip_docstrings(tree: ast.Module) -> None:
 
 
 class _DropAnnotations(ast.NodeTransformer):
-    """Drop the annotations of functions and of their local variables (the bundle must fit
-    SSM's 64 KB). Class-level annotations stay: dataclasses and named tuples need them."""
+    """Drop the annotations of functions and of module and local variables (the bundle must
+    fit SSM's 64 KB). Class-level annotations stay: dataclasses and named tuples need them."""
 
     def __init__(self) -> None:
         self._scopes: list[str] = []
@@ -102,7 +102,7 @@ class _DropAnnotations(ast.NodeTransformer):
         return node
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:
-        if not self._scopes or self._scopes[-1] != "function":
+        if self._scopes and self._scopes[-1] == "class":
             return node
         if node.value is None:
             return None
@@ -151,24 +151,25 @@ def flatten(roots: tuple[str, ...]) -> tuple[str, list[str]]:
                 defined[target] = name
             body.append(node)
         module = ast.Module(body=body, type_ignores=[])
-        parts.append(f"# --- {name} ---\n{_two_space_indent(ast.unparse(module))}\n")
+        parts.append(f"# --- {name} ---\n{_one_space_indent(ast.unparse(module))}\n")
     header = (
-        f"# trailguard {__version__}: {', '.join(order)}, generated from src/trailguard\n"
-        "# (docstrings and comments are in the source).\n"
+        f"# trailguard {__version__}, generated from src/trailguard (docstrings and comments\n"
+        "# are in the source; each module starts at its '# ---' line).\n"
     )
     return header + "from __future__ import annotations\n\n" + "\n".join(parts), order
 
 
-def _two_space_indent(code: str) -> str:
-    """Halve ast.unparse's 4-space indentation to save space. Safe because unparse writes
-    one statement a line and never a string literal across lines (docstrings are gone)."""
+def _one_space_indent(code: str) -> str:
+    """One space a level instead of ast.unparse's four, to save space. Safe because unparse
+    writes one statement a line and never a string literal across lines (docstrings are
+    gone)."""
     out = []
     for line in code.splitlines():
         stripped = line.lstrip(" ")
         depth, rest = divmod(len(line) - len(stripped), 4)
         if rest:
             raise BuildError(f"unexpected indentation in generated code: {line!r}")
-        out.append("  " * depth + stripped)
+        out.append(" " * depth + stripped)
     return "\n".join(out)
 
 
@@ -217,6 +218,8 @@ optionally Publish on platform endpoints) without reducing anything it already l
   before is still logged; if not, puts the previous selectors back and fails.
 * Organization trails can only be changed from the management account or a delegated
   administrator; from a member account the step fails without writing.
+* AcceptedExclusions (as the rules' parameter) stay unlogged where one negated condition
+  can say so; with FillExclusions true they are logged too.
 * With DryRun true, nothing is written: the outputs show the selectors before and after."""
 
 
@@ -267,6 +270,19 @@ def document() -> dict[str, Any]:
                 r"^(true|false)$",
                 "false",
             ),
+            "AcceptedExclusions": _parameter(
+                "String",
+                "(Optional) Events that may go unlogged: a JSON list of CloudTrail field "
+                "selectors, as the rule parameter; - for none.",
+                r"^(-|\[[\s\S]*\])$",
+                "-",
+            ),
+            "FillExclusions": _parameter(
+                "String",
+                "(Optional) true to log the accepted exclusions too.",
+                r"^(true|false)$",
+                "false",
+            ),
         },
         "mainSteps": [
             {
@@ -283,6 +299,8 @@ def document() -> dict[str, Any]:
                         "TrailName": "{{ TrailName }}",
                         "ResourceTypes": "{{ ResourceTypes }}",
                         "DryRun": "{{ DryRun }}",
+                        "AcceptedExclusions": "{{ AcceptedExclusions }}",
+                        "FillExclusions": "{{ FillExclusions }}",
                     },
                     "Script": remediate_script.rstrip("\n"),
                 },

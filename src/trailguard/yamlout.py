@@ -81,9 +81,9 @@ def to_yaml(value: Any, indent: int = 0) -> str:
         if isinstance(item, dict | list) and item:
             if key is None:
                 lines.append(f"{pad}- " + to_yaml(item, indent + 2).lstrip())
-            else:
+            else:  # a list at its key's indentation ("key:\n- item"): saves bytes per line
                 lines.append(lead)
-                lines.append(to_yaml(item, indent + 2))
+                lines.append(to_yaml(item, indent + (2 if isinstance(item, dict) else 0)))
         elif isinstance(item, str) and "\n" in item:
             lines.append(f"{lead} {_block(item, indent + 2)}")
         elif item == [] or item == {}:
