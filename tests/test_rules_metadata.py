@@ -169,6 +169,11 @@ def test_remediation_configurations() -> None:
         assert remediation["Parameters"]["AutomationAssumeRole"] == {
             "StaticValue": {"Values": [{"Ref": "RemediationRoleArn"}]}
         }
+        # the rule's accepted exclusions reach the fix, which leaves them unlogged
+        assert remediation["Parameters"]["AcceptedExclusions"] == {
+            "StaticValue": {"Values": [{"Ref": "AcceptedExclusions"}]}
+        }
+        assert remediation["Parameters"]["FillExclusions"] == {"StaticValue": {"Values": ["false"]}}
         controls = remediation["ExecutionControls"]["SsmControls"]
         assert 1 <= controls["ConcurrentExecutionRatePercentage"] <= 100
         assert 1 <= controls["ErrorPercentage"] <= 100
