@@ -104,10 +104,16 @@ def test_change_notification_gives_the_cores_verdict(world: World, path: str) ->
     name = "trail-" + Path(path).stem[:100]
     make_trail(name, selectors=selectors)
     world.expect_puts(1)
+    # a fixture's accepted exclusions are given as the rule parameter AcceptedExclusions
+    accepted = shape.get("trailguardAcceptedExclusions")
+    params = {"AcceptedExclusions": json.dumps(accepted)} if accepted is not None else None
     evaluations, errors = run_rule(
-        TRAIL_RULE, change_event(trail_item(name)), context(), world.make_session
+        TRAIL_RULE, change_event(trail_item(name), parameters=params), context(), world.make_session
     )
-    expected_verdict = verdict(selectors)
+    requirement = build_requirement(
+        ("AWS::SNS::Topic",), None, "aws", parse_exclusions(accepted or [], "accepted")
+    )
+    expected_verdict = evaluate(parse_response(selectors), requirement)
     assert expected_verdict.compliance == (
         "COMPLIANT" if path.startswith("compliant/") else "NON_COMPLIANT"
     )
