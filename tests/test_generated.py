@@ -93,7 +93,14 @@ def test_parameters_are_constrained_and_referenced() -> None:
     doc = _document()
     assert doc["assumeRole"] == "{{ AutomationAssumeRole }}"
     parameters = doc["parameters"]
-    assert set(parameters) == {"TrailName", "AutomationAssumeRole", "ResourceTypes", "DryRun"}
+    assert set(parameters) == {
+        "TrailName",
+        "AutomationAssumeRole",
+        "ResourceTypes",
+        "DryRun",
+        "AcceptedExclusions",
+        "FillExclusions",
+    }
     for name, spec in parameters.items():
         assert spec.get("allowedPattern"), f"{name} has no allowedPattern"
         if "default" in spec:
@@ -118,6 +125,13 @@ def test_allowed_patterns_accept_and_reject() -> None:
     assert ok("ResourceTypes", "AWS::SNS::Topic,AWS::SNS::PlatformEndpoint")
     assert not ok("ResourceTypes", "AWS::S3::Object")
     assert ok("DryRun", "true") and not ok("DryRun", "yes")
+    assert ok("AcceptedExclusions", "-")
+    assert ok(
+        "AcceptedExclusions", '[{"Field": "resources.ARN",\n "StartsWith": ["arn:aws:sns:"]}]'
+    )
+    assert not ok("AcceptedExclusions", "")
+    assert not ok("AcceptedExclusions", '{"Field": "resources.ARN"}')
+    assert ok("FillExclusions", "false") and not ok("FillExclusions", "TRUE")
 
 
 def test_outputs_exist_and_handlers_are_defined() -> None:

@@ -854,3 +854,46 @@ def test_cli_plan_over_the_limit_is_refused(tmp_path: Path) -> None:
         "AWS::SNS::Topic would exceed CloudTrail's limit of 500; free values (e.g. merge or "
         "drop narrow selectors) and retry\n",
     )
+
+
+LOAD_TEST = f"arn:aws:sns:us-east-1:{ACCOUNT}:load-test-"
+SNS_BUT_LOAD_TESTS = {
+    "Name": "trailguard: log all AWS::SNS::Topic data events except accepted exclusions",
+    "FieldSelectors": [
+        *SNS_ADDED["FieldSelectors"],
+        {"Field": "resources.ARN", "NotStartsWith": [LOAD_TEST]},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("fill", "added"), [((), SNS_BUT_LOAD_TESTS), (("--fill-exclusions",), SNS_ADDED)]
+)
+def test_cli_remediate_accept_exclusions(
+    aws: None, fill: tuple[str, ...], added: dict[str, Any]
+) -> None:
+    """Accepted exclusions stay unlogged by the added selector unless --fill-exclusions."""
+    trail_arn = make_trail("cli-excl-trail", advanced=[MANAGEMENT])
+    accepted = json.dumps([{"Field": "resources.ARN", "StartsWith": [LOAD_TEST]}])
+    run = cli(
+        "remediate", "--trail", "cli-excl-trail", "--region", "us-east-1", "--output", "json",
+        "--accept-exclusions", accepted, *fill,
+    )  # fmt: skip
+    assert (run.code, run.err) == (0, "")
+    before = {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]}
+    assert json.loads(run.out) == updated(trail_arn, before, [MANAGEMENT, added])
+    assert read_back("cli-excl-trail") == advanced_only(trail_arn, [MANAGEMENT, added])
+    # the trail left as written is compliant only with the exclusions accepted, unless filled
+    stored = parse_response(read_back("cli-excl-trail"))
+    assert evaluate(stored, REQUIREMENT).compliant == bool(fill)
+
+
+def test_cli_remediate_bad_accept_exclusions_writes_nothing(aws: None) -> None:
+    make_trail("cli-excl-bad", advanced=[MANAGEMENT])
+    run = cli(
+        "remediate", "--trail", "cli-excl-bad", "--region", "us-east-1",
+        "--accept-exclusions", '[{"Field": "resources.ARN", "Like": ["x"]}]',
+    )  # fmt: skip
+    assert (run.code, run.out) == (2, "")
+    assert run.err.startswith("trailguard: error: --accept-exclusions[0]: unknown key 'Like'")
+    assert read_back("cli-excl-bad")["AdvancedEventSelectors"] == [MANAGEMENT]

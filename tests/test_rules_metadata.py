@@ -169,6 +169,11 @@ def test_remediation_configurations() -> None:
         assert remediation["Parameters"]["AutomationAssumeRole"] == {
             "StaticValue": {"Values": [{"Ref": "RemediationRoleArn"}]}
         }
+        # the rule's accepted exclusions reach the fix, which leaves them unlogged
+        assert remediation["Parameters"]["AcceptedExclusions"] == {
+            "StaticValue": {"Values": [{"Ref": "AcceptedExclusions"}]}
+        }
+        assert remediation["Parameters"]["FillExclusions"] == {"StaticValue": {"Values": ["false"]}}
         controls = remediation["ExecutionControls"]["SsmControls"]
         assert 1 <= controls["ConcurrentExecutionRatePercentage"] <= 100
         assert 1 <= controls["ErrorPercentage"] <= 100
@@ -245,7 +250,8 @@ def test_validator_agrees_with_jsonschema(rule_id: str, data: st.DataObject) -> 
     values = data.draw(_parameter_dicts(rule_id))
     schema = load(rule_id).schema
     jsonschema.validators.validator_for(schema).check_schema(schema)
-    expected = jsonschema.validators.validator_for(schema)(schema).is_valid(values)
+    fits = len(json.dumps(values, separators=(",", ":"), ensure_ascii=False)) <= 1024
+    expected = jsonschema.validators.validator_for(schema)(schema).is_valid(values) and fits
     assert _small_validator_accepts(rule_id, values) == expected, values
 
 
@@ -263,6 +269,11 @@ def test_validator_known_cases(rule_id: str) -> None:
         ({"ResourceTypes": "aws::sns::topic"}, False),
         ({"ResourceTypes": 1}, False),
         ({"Nope": "x"}, False),
+        ({"AcceptedExclusions": "-"}, True),
+        ({"AcceptedExclusions": '[{"Field": "eventName", "Equals": ["Publish"]}]'}, True),
+        ({"AcceptedExclusions": "[\n]"}, True),  # the schema checks the shape; the rule parses
+        ({"AcceptedExclusions": ""}, False),
+        ({"AcceptedExclusions": '{"Field": "eventName"}'}, False),
     ]
     if rule_id == "cloudtrail-sns-data-events-enabled":
         cases += [
@@ -280,3 +291,38 @@ def test_validator_known_cases(rule_id: str) -> None:
     for values, valid in cases:
         assert validator.is_valid(values) == valid, values
         assert _small_validator_accepts(rule_id, values) == valid, values
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_input_parameters_limit_counts_the_whole_json(rule_id: str) -> None:
+    meta = load(rule_id)
+    base = {"ResourceTypes": "AWS::SNS::Topic", "AcceptedExclusions": ""}
+    room = 1024 - len(json.dumps(base, separators=(",", ":")))
+    at_limit = {**base, "AcceptedExclusions": "[" + " " * (room - 2) + "]"}
+    assert len(json.dumps(at_limit, separators=(",", ":"))) == 1024
+    assert parameters(meta, at_limit)["AcceptedExclusions"] == at_limit["AcceptedExclusions"]
+    over = {**base, "AcceptedExclusions": "[" + " " * (room - 1) + "]"}
+    with pytest.raises(ParameterError) as caught:
+        parameters(meta, over)
+    assert str(caught.value) == (
+        f"rule parameters are 1025 characters as JSON (AcceptedExclusions takes {room + 3}); "
+        "AWS Config allows 1024 for a rule's InputParameters"
+    )
+    text = json.dumps(over)  # as Config passes it: the text as given counts
+    with pytest.raises(ParameterError, match=f"are {len(text)} characters as JSON"):
+        parameters(meta, text)
+
+
+def test_accepted_exclusions_parameter_parses_into_the_requirement() -> None:
+    from trailguard.core.exclusions import parse_exclusions
+    from trailguard.rules.logic import rule_parameters
+
+    accepted = [{"Field": "resources.ARN", "StartsWith": ["arn:aws:sns:us-east-1:1:load-"]}]
+    params = rule_parameters({"AcceptedExclusions": json.dumps(accepted)})
+    assert params.accepted_exclusions == parse_exclusions(accepted, "AcceptedExclusions")
+    assert params.requirement("aws").exclusions == params.accepted_exclusions
+    assert rule_parameters({}).requirement("aws").exclusions == ()
+    assert rule_parameters({"AcceptedExclusions": "-"}).accepted_exclusions == ()
+    with pytest.raises(ParameterError) as caught:
+        rule_parameters({"AcceptedExclusions": '[{"Field": "resources.ARN", "Equals": []}]'})
+    assert str(caught.value).startswith("parameter AcceptedExclusions[0] (resources.ARN)")

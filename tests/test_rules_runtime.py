@@ -60,6 +60,10 @@ from selector_data import (
 
 import trailguard.aws
 from trailguard.cli import main
+from trailguard.core.exclusions import parse_exclusions
+from trailguard.core.parse import parse_response
+from trailguard.core.requirement import build_requirement
+from trailguard.core.verdict import evaluate
 from trailguard.rules.runtime import RuleError, handle, run_rule
 
 ADV_ALL = {"AdvancedEventSelectors": SNS_ALL}
@@ -100,10 +104,16 @@ def test_change_notification_gives_the_cores_verdict(world: World, path: str) ->
     name = "trail-" + Path(path).stem[:100]
     make_trail(name, selectors=selectors)
     world.expect_puts(1)
+    # a fixture's accepted exclusions are given as the rule parameter AcceptedExclusions
+    accepted = shape.get("trailguardAcceptedExclusions")
+    params = {"AcceptedExclusions": json.dumps(accepted)} if accepted is not None else None
     evaluations, errors = run_rule(
-        TRAIL_RULE, change_event(trail_item(name)), context(), world.make_session
+        TRAIL_RULE, change_event(trail_item(name), parameters=params), context(), world.make_session
     )
-    expected_verdict = verdict(selectors)
+    requirement = build_requirement(
+        ("AWS::SNS::Topic",), None, "aws", parse_exclusions(accepted or [], "accepted")
+    )
+    expected_verdict = evaluate(parse_response(selectors), requirement)
     assert expected_verdict.compliance == (
         "COMPLIANT" if path.startswith("compliant/") else "NON_COMPLIANT"
     )
@@ -578,6 +588,27 @@ def test_put_false_puts_nothing(world: World) -> None:
         (TRAIL_RULE, "{not json", "not valid JSON"),
         (ACCOUNT_RULE, json.dumps({"ExemptTrails": "-"}), "'ExemptTrails'"),
         (ACCOUNT_RULE, json.dumps({"ResourceTypes": "AWS::SNS::PhoneNumber"}), "ResourceTypes"),
+        (TRAIL_RULE, json.dumps({"AcceptedExclusions": "{}"}), "parameter AcceptedExclusions:"),
+        (
+            TRAIL_RULE,
+            json.dumps({"AcceptedExclusions": "[not json]"}),
+            "parameter AcceptedExclusions: not valid JSON",
+        ),
+        (
+            ACCOUNT_RULE,
+            json.dumps({"AcceptedExclusions": '[{"Field": "resources.ARN"}]'}),
+            "parameter AcceptedExclusions[0] (resources.ARN): field selector has no operator",
+        ),
+        (
+            TRAIL_RULE,
+            json.dumps({"AcceptedExclusions": '[{"Field": "errorCode", "Equals": ["x"]}]'}),
+            "parameter AcceptedExclusions[0]: field 'errorCode' is not a field of a Data",
+        ),
+        (
+            TRAIL_RULE,
+            json.dumps({"AcceptedExclusions": '[{"Field": "eventName", "Like": ["x"]}]'}),
+            "parameter AcceptedExclusions[0]: unknown key 'Like'",
+        ),
     ],
 )
 def test_invalid_parameters_fail_naming_the_parameter(
@@ -623,6 +654,91 @@ def test_valid_parameters_are_accepted(world: World) -> None:
     both = verdict(ADV_ALL, ("AWS::SNS::Topic", "AWS::SNS::PlatformEndpoint"))
     assert both.compliance == "NON_COMPLIANT"
     assert evaluations == [evaluation("home-trail", "NON_COMPLIANT", both.annotation, CAPTURE_DT)]
+
+
+# --- accepted exclusions ----------------------------------------------------------------------
+
+LOAD_TEST = f"arn:aws:sns:us-east-1:{ACCOUNT}:load-test-"
+ACCEPTED = [{"Field": "resources.ARN", "StartsWith": [LOAD_TEST]}]
+ADV_BUT_LOAD_TESTS = {
+    "AdvancedEventSelectors": [
+        {
+            "Name": "SNS except load tests",
+            "FieldSelectors": [
+                {"Field": "eventCategory", "Equals": ["Data"]},
+                {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+                {"Field": "resources.ARN", "NotStartsWith": [LOAD_TEST]},
+            ],
+        }
+    ]
+}
+
+
+def _excused_annotation() -> str:
+    requirement = build_requirement(
+        ("AWS::SNS::Topic",), None, "aws", parse_exclusions(ACCEPTED, "accepted")
+    )
+    annotation = evaluate(parse_response(ADV_BUT_LOAD_TESTS), requirement).annotation
+    assert annotation.startswith("Compliant except accepted exclusions: ")
+    return annotation
+
+
+def test_accepted_exclusions_make_a_narrowed_trail_compliant(world: World) -> None:
+    make_trail("narrowed", selectors=ADV_BUT_LOAD_TESTS)
+    world.expect_puts(2)
+    item = trail_item("narrowed")
+    without = run_rule(TRAIL_RULE, change_event(item), context(), world.make_session)
+    narrowed = verdict(ADV_BUT_LOAD_TESTS)
+    assert narrowed.compliance == "NON_COMPLIANT"
+    assert without == (
+        [evaluation("narrowed", "NON_COMPLIANT", narrowed.annotation, CAPTURE_DT)],
+        [],
+    )
+    params = {"AcceptedExclusions": json.dumps(ACCEPTED)}
+    found = run_rule(
+        TRAIL_RULE, change_event(item, parameters=params), context(), world.make_session
+    )
+    expected = [evaluation("narrowed", "COMPLIANT", _excused_annotation(), CAPTURE_DT)]
+    assert found == (expected, [])
+    assert world.puts()[-1] == put_request(expected)
+
+
+def test_accepted_exclusions_in_the_account_rule(world: World) -> None:
+    make_trail("narrowed", multi_region=True, selectors=ADV_BUT_LOAD_TESTS)
+    world.expect_puts(1)
+    params = {"AcceptedExclusions": json.dumps(ACCEPTED)}
+    event = scheduled_event(ACCOUNT_RULE, parameters=params)
+    evaluations, errors = run_rule(ACCOUNT_RULE, event, context(), world.make_session)
+    annotation = f"Trail narrowed (us-east-1) logs it: {_excused_annotation()}"
+    assert len(annotation) <= 256  # not cut
+    expected = [evaluation(ACCOUNT, "COMPLIANT", annotation, NOTIFICATION_DT, ACCOUNT_TYPE)]
+    assert (evaluations, errors) == (expected, [])
+
+
+def test_accepted_exclusions_bad_value_is_one_clear_rule_error(world: World) -> None:
+    params = {"AcceptedExclusions": '[{"Field": "resources.ARN", "Equals": "arn:aws:sns:x"}]'}
+    with pytest.raises(RuleError) as caught:
+        run_rule(TRAIL_RULE, scheduled_event(parameters=params), context(), world.make_session)
+    assert str(caught.value) == (
+        "invalid rule parameters: parameter AcceptedExclusions[0] (resources.ARN).Equals: "
+        "expected a list, got a string"
+    )
+    assert world.calls == []
+
+
+def test_accepted_exclusions_over_the_input_parameters_limit(world: World) -> None:
+    prefixes = [f"{LOAD_TEST}{i:02d}-" for i in range(20)]
+    value = json.dumps([{"Field": "resources.ARN", "StartsWith": prefixes}])
+    raw = json.dumps({"AcceptedExclusions": value})
+    assert len(raw) > 1024
+    with pytest.raises(RuleError) as caught:
+        run_rule(TRAIL_RULE, scheduled_event(parameters=raw), context(), world.make_session)
+    size = len(json.dumps(value))
+    assert str(caught.value) == (
+        f"invalid rule parameters: rule parameters are {len(raw)} characters as JSON "
+        f"(AcceptedExclusions takes {size}); AWS Config allows 1024 for a rule's InputParameters"
+    )
+    assert world.calls == []
 
 
 # --- unreadable trails ------------------------------------------------------------------------

@@ -46,7 +46,7 @@ import trailguard.scan
 from trailguard.cli import _progress_bar, main
 from trailguard.reporting.model import FIELDS, ReportEntry
 from trailguard.reporting.render import parse_csv, parse_json
-from trailguard.rules.logic import rule_parameters
+from trailguard.rules.logic import TrailFacts, rule_parameters, trail_verdict
 from trailguard.rules.runtime import run_rule
 from trailguard.scan import RateLimiter, Scanner, Target
 
@@ -569,6 +569,73 @@ def test_all_compliant_single_account_exits_0(org: Org, monkeypatch: pytest.Monk
     assert report.not_evaluated() == ()
     assert json.loads(run.stdout)["notEvaluated"] == []
     assert run.code == 0
+
+
+def test_parameters_accepted_exclusions(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trail that leaves load-test topics unlogged, in a region no other test scans: NON_COMPLIANT
+    by default, COMPLIANT with those topics accepted through --parameters, as the rules say."""
+    region = "us-west-2"
+    prefix = f"arn:aws:sns:{region}:{SOLO}:load-test-"
+    selectors = {
+        "AdvancedEventSelectors": [
+            {
+                "Name": "SNS except load tests",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+                    {"Field": "resources.ARN", "NotStartsWith": [prefix]},
+                ],
+            }
+        ]
+    }
+    client = org.client(SOLO, "cloudtrail", region)
+    client.create_trail(Name="narrowed", S3BucketName=f"trailguard-scan-{SOLO}")
+    client.put_event_selectors(TrailName="narrowed", **selectors)
+    client.start_logging(Name="narrowed")
+    creds = org.credentials[SOLO]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds["SecretAccessKey"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", creds["SessionToken"])
+    arn = f"arn:aws:cloudtrail:{region}:{SOLO}:trail/narrowed"
+    accepted = json.dumps([{"Field": "resources.ARN", "StartsWith": [prefix]}])
+
+    def entries(*extra: str) -> tuple[int, list[tuple[str, str, str]]]:
+        run = scan("--regions", region, "--output", "json", *extra)
+        report = parse_json(run.stdout)
+        assert report.errors == ()
+        return run.code, [(e.rule, e.compliance, e.annotation) for e in report.entries]
+
+    facts = TrailFacts(
+        "narrowed", arn, region, selectors=selectors, is_logging=True, tags={}
+    )  # what the scan reads, to take the annotations from the rule logic
+    plain = trail_verdict(facts, rule_parameters(None)).annotation
+    excused = trail_verdict(facts, rule_parameters({"AcceptedExclusions": accepted})).annotation
+    assert excused.startswith("Compliant except accepted exclusions: ")
+    assert entries() == (
+        1,
+        [
+            (ACCOUNT_RULE, "NON_COMPLIANT", f"No logging trail that applies to {region} "
+             f"records SNS data events. narrowed: {plain}"),
+            (TRAIL_RULE, "NON_COMPLIANT", plain),
+        ],
+    )  # fmt: skip
+    params = json.dumps({"AcceptedExclusions": accepted})
+    assert entries("--parameters", params) == (
+        0,
+        [
+            (ACCOUNT_RULE, "COMPLIANT", f"Trail narrowed ({region}) logs it: {excused}"),
+            (TRAIL_RULE, "COMPLIANT", excused),
+        ],
+    )
+
+
+def test_parameters_bad_accepted_exclusions_exit_2() -> None:
+    run = scan("--parameters", json.dumps({"AcceptedExclusions": '[{"Field": "nope"}]'}))
+    assert (run.code, run.stdout, run.scanner) == (2, "", None)
+    assert run.stderr == (
+        "trailguard: error: --parameters: parameter AcceptedExclusions[0] (nope): "
+        "field selector has no operator\n"
+    )
 
 
 def test_management_account_alone_without_org(org: Org) -> None:

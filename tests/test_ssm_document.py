@@ -48,6 +48,7 @@ from trailguard.core import (
     find_lost,
     parse_response,
 )
+from trailguard.core.exclusions import parse_exclusions
 
 DOCUMENT = ROOT / "remediation" / "TrailGuard-EnableSnsDataEvents.yaml"
 VERIFIED = {"verified": True, "message": "the selectors put are in place"}
@@ -126,9 +127,21 @@ def aws() -> Iterator[None]:
         yield
 
 
-def payload(trail: str, resource_types: str = TOPIC, dry_run: str = "false") -> dict[str, str]:
+def payload(
+    trail: str,
+    resource_types: str = TOPIC,
+    dry_run: str = "false",
+    accepted: str = "-",
+    fill: str = "false",
+) -> dict[str, str]:
     """The AddSelectors step's InputPayload, as SSM fills it in from the parameters."""
-    return {"TrailName": trail, "ResourceTypes": resource_types, "DryRun": dry_run}
+    return {
+        "TrailName": trail,
+        "ResourceTypes": resource_types,
+        "DryRun": dry_run,
+        "AcceptedExclusions": accepted,
+        "FillExclusions": fill,
+    }
 
 
 def selectors_json(selectors: dict[str, Any]) -> str:
@@ -168,6 +181,8 @@ def test_steps_call_the_handlers_with_their_payloads() -> None:
         "TrailName": "{{ TrailName }}",
         "ResourceTypes": "{{ ResourceTypes }}",
         "DryRun": "{{ DryRun }}",
+        "AcceptedExclusions": "{{ AcceptedExclusions }}",
+        "FillExclusions": "{{ FillExclusions }}",
     }
     assert verify["Handler"] == "verify_handler"
     assert verify["InputPayload"] == {
@@ -363,3 +378,69 @@ def test_script_matches_the_package(aws: None, add_step: Any) -> None:
         read_back("ssm-copy-a")["AdvancedEventSelectors"]
         == read_back("ssm-copy-b")["AdvancedEventSelectors"]
     )
+
+
+# --- accepted exclusions ----------------------------------------------------------------------
+
+LOAD_TEST = f"arn:aws:sns:us-east-1:{ACCOUNT}:load-test-"
+ACCEPTED = json.dumps([{"Field": "resources.ARN", "StartsWith": [LOAD_TEST]}])
+SNS_BUT_LOAD_TESTS = {
+    "Name": "trailguard: log all AWS::SNS::Topic data events except accepted exclusions",
+    "FieldSelectors": [
+        *SNS_ADDED["FieldSelectors"],
+        {"Field": "resources.ARN", "NotStartsWith": [LOAD_TEST]},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("fill", "added"), [("false", SNS_BUT_LOAD_TESTS), ("true", SNS_ADDED)], ids=["kept", "filled"]
+)
+def test_accepted_exclusions_stay_unlogged_unless_filled(
+    aws: None, add_step: Any, verify_step: Any, fill: str, added: dict[str, Any]
+) -> None:
+    trail_arn = make_trail("ssm-excl-trail", advanced=[MANAGEMENT])
+    outputs = add_step(payload("ssm-excl-trail", accepted=ACCEPTED, fill=fill))
+    after = [MANAGEMENT, added]
+    assert outputs == {
+        "changed": True,
+        "trailArn": trail_arn,
+        "homeRegion": "us-east-1",
+        "message": "selectors updated and verified",
+        "before": selectors_json({"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]}),
+        "after": selectors_json({"AdvancedEventSelectors": after}),
+        "expected": canonical(after),
+    }
+    stored = read_back("ssm-excl-trail")
+    assert stored == advanced_only(trail_arn, after)
+    config = parse_response(stored)
+    accepted = build_requirement(exclusions=parse_exclusions(json.loads(ACCEPTED)))
+    assert evaluate(config, accepted).compliance == COMPLIANT
+    # the load-test topics are logged only when FillExclusions is true
+    assert evaluate(config, build_requirement()).compliant == (fill == "true")
+    assert verify_step(outputs) == VERIFIED
+
+
+@pytest.mark.parametrize(
+    ("accepted", "why"),
+    [
+        ("[x", "Expecting value: line 1 column 2 (char 1)"),
+        ('{"Field": "eventName"}', "expected a list of field selectors, got an object"),
+        (
+            '[{"Field": "errorCode", "Equals": ["VpceAccessDenied"]}]',
+            "[0]: field 'errorCode' is not a field of a Data event selector (allowed: "
+            "eventCategory, resources.type, readOnly, eventName, resources.ARN, eventSource, "
+            "eventType, userIdentity.arn, sessionCredentialFromConsole)",
+        ),
+    ],
+)
+def test_invalid_accepted_exclusions_fail_the_step_writing_nothing(
+    aws: None, add_step: Any, accepted: str, why: str
+) -> None:
+    make_trail("ssm-excl-bad", advanced=[MANAGEMENT])
+    with pytest.raises(RuntimeError) as caught:
+        add_step(payload("ssm-excl-bad", accepted=accepted))
+    assert str(caught.value) == (
+        f"TrailGuard remediation refused: parameter AcceptedExclusions: {why}"
+    )
+    assert read_back("ssm-excl-bad")["AdvancedEventSelectors"] == [MANAGEMENT]

@@ -201,6 +201,8 @@ optionally Publish on platform endpoints) without reducing anything it already l
   before is still logged; if not, puts the previous selectors back and fails.
 * Organization trails can only be changed from the management account or a delegated
   administrator; from a member account the step fails without writing.
+* AcceptedExclusions (as the rules' parameter) stay unlogged where one negated condition
+  can say so; with FillExclusions true they are logged too.
 * With DryRun true, nothing is written: the outputs show the selectors before and after."""
 
 
@@ -280,6 +282,19 @@ def document() -> dict[str, Any]:
                 r"^(true|false)$",
                 "false",
             ),
+            "AcceptedExclusions": _parameter(
+                "String",
+                "(Optional) Events that may go unlogged: a JSON list of CloudTrail field "
+                "selectors, as the rule parameter; - for none.",
+                r"^(-|\[[\s\S]*\])$",
+                "-",
+            ),
+            "FillExclusions": _parameter(
+                "String",
+                "(Optional) true to log the accepted exclusions too.",
+                r"^(true|false)$",
+                "false",
+            ),
         },
         "mainSteps": [
             {
@@ -296,6 +311,8 @@ def document() -> dict[str, Any]:
                         "TrailName": "{{ TrailName }}",
                         "ResourceTypes": "{{ ResourceTypes }}",
                         "DryRun": "{{ DryRun }}",
+                        "AcceptedExclusions": "{{ AcceptedExclusions }}",
+                        "FillExclusions": "{{ FillExclusions }}",
                     },
                     "Script": remediate_script.rstrip("\n"),
                 },

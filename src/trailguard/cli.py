@@ -251,6 +251,7 @@ def cmd_remediate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> in
             requirement,
             account_id=account,
             dry_run=args.dry_run,
+            fill_exclusions=args.fill_exclusions,
         )
     except (AwsSetupError, SelectorError) as exc:
         raise UsageError(str(exc)) from exc
@@ -564,6 +565,15 @@ def _add_requirement_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_fill_exclusions(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fill-exclusions",
+        action="store_true",
+        help="let the added selectors log the accepted exclusions too (by default they stay "
+        "unlogged where one condition can say so)",
+    )
+
+
 def build_parser() -> _Parser:
     parser = _Parser(
         prog="trailguard",
@@ -594,12 +604,7 @@ def build_parser() -> _Parser:
     )
     plan_cmd.add_argument("file", nargs="?", default="-", metavar="FILE|-")
     _add_requirement_options(plan_cmd)
-    plan_cmd.add_argument(
-        "--fill-exclusions",
-        action="store_true",
-        help="let the added selectors log the accepted exclusions too (by default they stay "
-        "unlogged where one condition can say so)",
-    )
+    _add_fill_exclusions(plan_cmd)
     plan_cmd.set_defaults(handler=cmd_plan)
 
     remediate_cmd = commands.add_parser(
@@ -616,6 +621,7 @@ def build_parser() -> _Parser:
     )
     remediate_cmd.add_argument("--output", choices=("text", "json"), default="text")
     _add_requirement_options(remediate_cmd)
+    _add_fill_exclusions(remediate_cmd)
     remediate_cmd.set_defaults(handler=cmd_remediate)
 
     build_cmd = commands.add_parser(

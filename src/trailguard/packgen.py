@@ -104,6 +104,10 @@ def pack_template(role_arn: str | None = None) -> dict[str, Any]:
                         "AutomationAssumeRole": {"StaticValue": {"Values": [role_value]}},
                         "ResourceTypes": {"StaticValue": {"Values": [_ref("ResourceTypes")]}},
                         "DryRun": {"StaticValue": {"Values": ["false"]}},
+                        "AcceptedExclusions": {
+                            "StaticValue": {"Values": [_ref("AcceptedExclusions")]}
+                        },
+                        "FillExclusions": {"StaticValue": {"Values": ["false"]}},
                     },
                     "Automatic": _ref("AutomaticRemediation"),
                     "MaximumAutomaticAttempts": MAX_AUTOMATIC_ATTEMPTS,

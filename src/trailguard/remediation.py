@@ -178,6 +178,7 @@ def remediate(
     *,
     account_id: str | None = None,
     dry_run: bool = False,
+    fill_exclusions: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     max_replans: int = 3,
 ) -> RemediationResult:
@@ -185,7 +186,8 @@ def remediate(
 
     ``client_for(region)`` returns a CloudTrail client for a region; ``region`` is where to
     look the trail up (its home region is found from there). ``account_id`` is the caller's
-    account, used to refuse organization trails seen from member accounts.
+    account, used to refuse organization trails seen from member accounts. The requirement's
+    accepted exclusions stay unlogged where the planner can say so, unless ``fill_exclusions``.
     """
     ref = find_trail(client_for(region), trail)
     if ref.is_organization_trail and account_id and account_id != ref.account_id:
@@ -200,7 +202,7 @@ def remediate(
     config = _parse(raw, ref.arn)
     for _ in range(max_replans + 1):
         try:
-            proposal = plan(config, requirement)
+            proposal = plan(config, requirement, fill_exclusions)
         except PlanRefused as exc:
             raise RemediationError("refused", f"{ref.arn}: {exc}") from exc
         if not proposal.changed:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from trailguard.core.exclusions import parse_exclusions
 from trailguard.core.requirement import build_requirement
 from trailguard.remediation import RemediationError, remediate
 from trailguard.ssm_verify import canonical_selectors
@@ -29,6 +30,14 @@ def remediate_handler(events: dict[str, Any], context: Any) -> dict[str, Any]:
     region = session.region_name
     types = [t for t in str(events.get("ResourceTypes") or STEP_DEFAULT_TYPES).split(",") if t]
     dry_run = str(events.get("DryRun", "false")).lower() == "true"
+    fill = str(events.get("FillExclusions", "false")).lower() == "true"
+    accepted = str(events.get("AcceptedExclusions") or "-").strip()
+    try:
+        exclusions = () if accepted == "-" else parse_exclusions(json.loads(accepted), "")
+    except ValueError as exc:  # JSON or selector error (both ValueErrors)
+        raise RuntimeError(
+            f"TrailGuard remediation refused: parameter AcceptedExclusions: {exc}"
+        ) from exc
     clients: dict[str, Any] = {}
 
     def client_for(name: str) -> Any:
@@ -38,11 +47,11 @@ def remediate_handler(events: dict[str, Any], context: Any) -> dict[str, Any]:
 
     account = session.client("sts", region_name=region).get_caller_identity()["Account"]
     partition = session.get_partition_for_region(region)
-    requirement = build_requirement(types, None, partition)
+    requirement = build_requirement(types, None, partition, exclusions)
     try:
         result = remediate(
             client_for, str(events["TrailName"]), region, requirement,
-            account_id=account, dry_run=dry_run,
+            account_id=account, dry_run=dry_run, fill_exclusions=fill,
         )  # fmt: skip
     except RemediationError as exc:
         raise RuntimeError(f"TrailGuard remediation {exc.kind}: {exc}") from exc

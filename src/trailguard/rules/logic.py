@@ -7,13 +7,17 @@ so that every entry point gives the same verdicts and annotations.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from trailguard.core.errors import SelectorError
+from trailguard.core.exclusions import parse_exclusions
+from trailguard.core.model import AdvancedSelector
 from trailguard.core.parse import parse_response
 from trailguard.core.requirement import Requirement, build_requirement
 from trailguard.core.verdict import ANNOTATION_LIMIT, COMPLIANT, NON_COMPLIANT, Verdict, evaluate
+from trailguard.rules.metadata import ParameterError
 
 NOT_APPLICABLE = "NOT_APPLICABLE"
 TRAIL_RULE = "cloudtrail-sns-data-events-enabled"
@@ -29,9 +33,13 @@ class RuleParameters:
     exemption_tag_key: str = ""
     require_logging: bool = True
     execution_role_name: str = ""
+    accepted_exclusions: tuple[AdvancedSelector, ...] = ()
 
     @classmethod
     def from_strings(cls, values: dict[str, str]) -> RuleParameters:
+        """From the parameters as strings (schema-checked); raises ParameterError naming a
+        parameter whose value does not parse."""
+
         # "-" stands for "none": AWS Config parameters are better not left empty.
         def items(key: str, default: str = "") -> tuple[str, ...]:
             parts = values.get(key, default).split(",")
@@ -45,10 +53,26 @@ class RuleParameters:
             exemption_tag_key="" if tag_key == "-" else tag_key,
             require_logging=values.get("RequireLogging", "true").lower() != "false",
             execution_role_name="" if role_name == "-" else role_name,
+            accepted_exclusions=accepted_exclusions(values.get("AcceptedExclusions", "-")),
         )
 
     def requirement(self, partition: str) -> Requirement:
-        return build_requirement(self.resource_types, None, partition)
+        return build_requirement(self.resource_types, None, partition, self.accepted_exclusions)
+
+
+def accepted_exclusions(text: str) -> tuple[AdvancedSelector, ...]:
+    """The parameter AcceptedExclusions: ``-`` for none, else a JSON list of CloudTrail field
+    selectors (see :mod:`trailguard.core.exclusions`)."""
+    if text.strip() in ("", "-"):
+        return ()
+    try:
+        raw = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ParameterError(f"parameter AcceptedExclusions: not valid JSON: {exc}") from exc
+    try:
+        return parse_exclusions(raw, "AcceptedExclusions")
+    except SelectorError as exc:
+        raise ParameterError(f"parameter {exc}") from exc
 
 
 def rule_parameters(raw: str | dict[str, Any] | None = None) -> RuleParameters:

@@ -74,22 +74,37 @@ def _check(schema: dict[str, Any], value: Any, where: str) -> None:
         raise ParameterError(f"parameter {where}: {value!r} does not match {schema['pattern']}")
 
 
+def _check_size(text: str, values: Any) -> None:
+    if len(text) <= INPUT_PARAMETERS_LIMIT:
+        return
+    largest = ""
+    if isinstance(values, dict) and values:
+        name = max(values, key=lambda k: len(json.dumps(values[k], ensure_ascii=False)))
+        largest = f" ({name} takes {len(json.dumps(values[name], ensure_ascii=False))})"
+    raise ParameterError(
+        f"rule parameters are {len(text)} characters as JSON{largest}; AWS Config allows "
+        f"{INPUT_PARAMETERS_LIMIT} for a rule's InputParameters"
+    )
+
+
 def parameters(metadata: RuleMetadata, raw: str | dict[str, Any] | None) -> dict[str, str]:
-    """The rule's parameters: ``raw`` (Config's ``ruleParameters`` JSON) over the defaults."""
+    """The rule's parameters: ``raw`` (Config's ``ruleParameters`` JSON) over the defaults.
+
+    ``raw`` must fit AWS Config's limit on InputParameters: as given when it is JSON text, in
+    its most compact JSON form when it is a mapping."""
     if isinstance(raw, str):
-        if len(raw) > INPUT_PARAMETERS_LIMIT:
-            raise ParameterError(
-                f"rule parameters are {len(raw)} characters; AWS Config allows "
-                f"{INPUT_PARAMETERS_LIMIT}"
-            )
+        text = raw
         try:
-            raw = json.loads(raw) if raw.strip() else {}
+            raw = json.loads(text) if text.strip() else {}
         except ValueError as exc:
+            _check_size(text, None)
             raise ParameterError(f"rule parameters are not valid JSON: {exc}") from exc
+        _check_size(text, raw)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ParameterError("rule parameters must be a JSON object of parameter names to values")
     values = dict(raw)
+    _check_size(json.dumps(values, separators=(",", ":"), ensure_ascii=False), values)
     _check(metadata.schema, values, "ruleParameters")
     return {**metadata.defaults(), **values}

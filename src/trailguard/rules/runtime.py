@@ -66,14 +66,14 @@ class Invocation:
         except (KeyError, TypeError, ValueError) as exc:
             raise RuleError(f"invokingEvent is missing or not JSON: {exc}") from exc
         try:
-            values = parameters(metadata, event.get("ruleParameters"))
+            params = RuleParameters.from_strings(parameters(metadata, event.get("ruleParameters")))
         except ParameterError as exc:
             raise RuleError(f"invalid rule parameters: {exc}") from exc
         return cls(
             rule_id=rule_id,
             message_type=str(invoking.get("messageType", "")),
             invoking=invoking,
-            params=RuleParameters.from_strings(values),
+            params=params,
             result_token=str(event.get("resultToken", "")),
             rule_name=str(event.get("configRuleName", rule_id)),
             account_id=str(event.get("accountId") or invoking.get("awsAccountId") or ""),
