@@ -61,11 +61,13 @@ def example(
     event_name: str,
     resource_arn: str = EXAMPLE_TOPIC_ARN,
     resource_type: str = TOPIC,
-    caller: str = EXAMPLE_CALLER,
-    console: str = "false",
+    caller: str | None = EXAMPLE_CALLER,
+    console: str | None = None,
 ) -> dict[str, str]:
-    """The unlogged SNS event the checker is expected to show."""
-    return {
+    """The unlogged SNS event the checker is expected to show: a record without
+    ``sessionCredentialFromConsole`` (not a console session) unless ``console`` is given, and
+    without ``userIdentity.arn`` when ``caller`` is None."""
+    event = {
         "eventCategory": "Data",
         "resources.type": resource_type,
         "eventName": event_name,
@@ -76,6 +78,7 @@ def example(
         "userIdentity.arn": caller,
         "sessionCredentialFromConsole": console,
     }
+    return {key: value for key, value in event.items() if value is not None}
 
 
 def sns_selector(*extra: dict[str, Any], name: str | None = "x") -> dict[str, Any]:
@@ -104,12 +107,19 @@ def run_json(name: str, *options: str) -> Result:
 
 
 def gap(
-    event_name: str, cause: str, resource_type: str = TOPIC, **example_args: Any
+    event_name: str,
+    cause: str,
+    resource_type: str = TOPIC,
+    certainty: str = "certain",
+    missing: tuple[str, ...] = (),
+    **example_args: Any,
 ) -> dict[str, Any]:
     """One entry of a verdict's "gaps": the event not logged, why, and the example shown."""
     return {
         "resourceType": resource_type,
         "eventName": event_name,
+        "certainty": certainty,
+        "missingFields": list(missing),
         "cause": cause,
         "example": example(event_name, resource_type=resource_type, **example_args),
     }
@@ -122,11 +132,17 @@ def assert_one_error_line(result: Result, line: str) -> None:
 # --- every fixture: exit code agrees with its folder and with the JSON verdict -----------------
 
 
+def _exclusion_options(path: Path) -> list[str]:
+    """``--accept-exclusions`` for a fixture that names accepted exclusions."""
+    exclusions = json.loads(path.read_text(encoding="utf-8")).get("trailguardAcceptedExclusions")
+    return [] if exclusions is None else ["--accept-exclusions", json.dumps(exclusions)]
+
+
 @pytest.mark.parametrize(
     "path", sorted(COMPLIANT_DIR.glob("*.json")), ids=lambda p: f"compliant/{p.stem}"
 )
 def test_compliant_fixture_exits_0(path: Path) -> None:
-    result = run(str(path), "--output", "json")
+    result = run(str(path), "--output", "json", *_exclusion_options(path))
     assert (result.code, result.err) == (0, "")
     verdict = result.json()
     assert (verdict["compliance"], verdict["gaps"]) == ("COMPLIANT", [])
@@ -136,7 +152,7 @@ def test_compliant_fixture_exits_0(path: Path) -> None:
     "path", sorted(NON_COMPLIANT_DIR.glob("*.json")), ids=lambda p: f"non_compliant/{p.stem}"
 )
 def test_non_compliant_fixture_exits_1(path: Path) -> None:
-    result = run(str(path), "--output", "json")
+    result = run(str(path), "--output", "json", *_exclusion_options(path))
     assert (result.code, result.err) == (1, "")
     verdict = result.json()
     assert verdict["compliance"] == "NON_COMPLIANT"
@@ -163,6 +179,7 @@ def test_eventname_equals_publish_only_misses_publishbatch() -> None:
         "selectorKind": "advanced",
         "gaps": [gap("PublishBatch", cause)],
         "requirement": BOTH_TOPIC_EVENTS,
+        "acceptedExclusions": [],
     }
 
 
@@ -179,6 +196,7 @@ def test_publish_and_publishbatch_in_two_selectors_is_compliant() -> None:
         "selectorKind": "advanced",
         "gaps": [],
         "requirement": BOTH_TOPIC_EVENTS,
+        "acceptedExclusions": [],
     }
 
 
@@ -194,6 +212,7 @@ def test_readonly_equals_true_misses_both_publish_events() -> None:
         "selectorKind": "advanced",
         "gaps": [gap("Publish", cause), gap("PublishBatch", cause)],
         "requirement": BOTH_TOPIC_EVENTS,
+        "acceptedExclusions": [],
     }
 
 
@@ -215,6 +234,7 @@ def test_arn_startswith_one_prefix_shows_a_topic_outside_it() -> None:
             gap("PublishBatch", cause, resource_arn=outside),
         ],
         "requirement": BOTH_TOPIC_EVENTS,
+        "acceptedExclusions": [],
     }
     for entry in verdict["gaps"]:
         arn = entry["example"]["resources.ARN"]
@@ -237,6 +257,7 @@ def test_basic_selectors_only_names_basic_selectors() -> None:
         "selectorKind": "basic",
         "gaps": [gap("Publish", cause), gap("PublishBatch", cause)],
         "requirement": BOTH_TOPIC_EVENTS,
+        "acceptedExclusions": [],
     }
     assert "basic event selectors" in verdict["annotation"]
     assert len(verdict["annotation"]) <= 256
@@ -306,6 +327,7 @@ def test_platform_endpoint_required_on_topic_only_trail() -> None:
             {"resourceType": TOPIC, "eventNames": ["Publish", "PublishBatch"]},
             {"resourceType": ENDPOINT, "eventNames": ["Publish"]},
         ],
+        "acceptedExclusions": [],
     }
 
 
@@ -336,6 +358,7 @@ def test_event_names_publish_on_publish_only_trail_is_compliant() -> None:
         "selectorKind": "advanced",
         "gaps": [],
         "requirement": [{"resourceType": TOPIC, "eventNames": ["Publish"]}],
+        "acceptedExclusions": [],
     }
 
 
@@ -476,9 +499,9 @@ def test_text_output_non_compliant() -> None:
     assert result.out == (
         f"NON_COMPLIANT  {trail_arn(name)}  (advanced selectors)\n"
         f"  PublishBatch on {TOPIC} is not logged: {cause}\n"
-        f"  - PublishBatch on {TOPIC}: {cause}\n"
+        f"  - PublishBatch on {TOPIC} [certain]: {cause}\n"
         f"    not logged, e.g. eventName=PublishBatch resources.ARN={EXAMPLE_TOPIC_ARN} "
-        f"userIdentity.arn={EXAMPLE_CALLER} sessionCredentialFromConsole=false\n"
+        f"userIdentity.arn={EXAMPLE_CALLER} eventType=AwsApiCall readOnly=false\n"
         f"  fix: trailguard plan {path}   (prints the selectors to put)\n"
     )
 

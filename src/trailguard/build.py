@@ -73,6 +73,50 @@ def _strip_docstrings(tree: ast.Module) -> None:
             node.body = _strip_docstring(node.body)
 
 
+class _DropAnnotations(ast.NodeTransformer):
+    """Drop the annotations of functions and of their local variables (the bundle must fit
+    SSM's 64 KB). Class-level annotations stay: dataclasses and named tuples need them."""
+
+    def __init__(self) -> None:
+        self._scopes: list[str] = []
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        self._scopes.append("class")
+        self.generic_visit(node)
+        self._scopes.pop()
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        arguments = node.args
+        for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
+            arg.annotation = None
+        for extra in (arguments.vararg, arguments.kwarg):
+            if extra is not None:
+                extra.annotation = None
+        node.returns = None
+        self._scopes.append("function")
+        self.generic_visit(node)
+        self._scopes.pop()
+        if not node.body:
+            node.body = [ast.Pass()]
+        return node
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:
+        if not self._scopes or self._scopes[-1] != "function":
+            return node
+        if node.value is None:
+            return None
+        return ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node)
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        super().generic_visit(node)
+        for field in ("body", "orelse", "finalbody"):  # a block emptied by a dropped line
+            block = getattr(node, field, None)
+            if isinstance(block, list) and field == "body" and not block:
+                block.append(ast.Pass())
+        return node
+
+
 def flatten(roots: tuple[str, ...]) -> tuple[str, list[str]]:
     """One script holding ``roots`` and every trailguard module they import, in dependency
     order, with the trailguard imports removed. Fails on a top-level name defined twice."""
@@ -85,6 +129,7 @@ def flatten(roots: tuple[str, ...]) -> tuple[str, list[str]]:
             continue
         tree = ast.parse(_module_path(name).read_text(encoding="utf-8"))
         _strip_docstrings(tree)
+        tree = ast.fix_missing_locations(_DropAnnotations().visit(tree))
         trees[name] = tree
         graph[name] = _internal_imports(tree)
         pending += sorted(graph[name])

@@ -212,7 +212,7 @@ def cmd_plan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     config = load_selectors(args.file, stdin)
     requirement = requirement_from_args(args, config.trail_arn)
     try:
-        proposal = plan(config, requirement)
+        proposal = plan(config, requirement, fill_exclusions=args.fill_exclusions)
     except PlanRefused as exc:
         raise Refused(str(exc)) from exc
     payload: dict[str, Any] = {"changed": proposal.changed}
@@ -571,6 +571,12 @@ def build_parser() -> _Parser:
     )
     plan_cmd.add_argument("file", nargs="?", default="-", metavar="FILE|-")
     _add_requirement_options(plan_cmd)
+    plan_cmd.add_argument(
+        "--fill-exclusions",
+        action="store_true",
+        help="let the added selectors log the accepted exclusions too (by default they stay "
+        "unlogged where one condition can say so)",
+    )
     plan_cmd.set_defaults(handler=cmd_plan)
 
     remediate_cmd = commands.add_parser(

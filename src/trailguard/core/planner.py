@@ -7,7 +7,17 @@ so the plan is always a complete ``AdvancedEventSelectors`` list built as:
    advanced selectors (names, NetworkActivity selectors and all), converted exactly when it
    has basic selectors, and ``eventCategory = Management`` when it has none;
 2. plus, for each required resource type that is not fully logged, one selector
-   ``eventCategory = Data, resources.type = <type>`` (2 condition values, no narrowing).
+   ``eventCategory = Data, resources.type = <type>`` (2 condition values, no narrowing other
+   than what keeps accepted exclusions unlogged, below).
+
+Accepted exclusions are not filled in unless asked (``fill_exclusions``): the added selector
+carries the negation of each exclusion that is one condition, with SELECT operators only, on a
+field every record has (``resources.ARN``, ``eventName``, ``eventType``, ``readOnly``,
+``eventSource``), e.g. ``resources.ARN StartsWith X`` becomes ``NotStartsWith X``. Any other
+exclusion is filled in: a negated condition on a field a record may lack (``userIdentity.arn``)
+cannot be shown to match the records without it, and the negation of an AND needs more than one
+selector. If the narrowed selector would not meet the requirement or would be rejected, the
+plan falls back to the unnarrowed one.
 
 Keeping every existing selector makes coverage after a superset of coverage before; the added
 selectors log every event of their type, so the requirement is met. The result is checked with
@@ -21,6 +31,7 @@ from dataclasses import dataclass
 
 from trailguard.core.convert import effective_selectors
 from trailguard.core.model import AdvancedSelector, FieldSelector, SelectorConfig
+from trailguard.core.record import RECORD_FIELDS
 from trailguard.core.requirement import Requirement
 from trailguard.core.validate import MAX_ADVANCED_VALUES, validate_selectors
 from trailguard.core.verdict import Verdict, evaluate
@@ -43,25 +54,62 @@ class Plan:
     converted_from: str | None = None  # "basic" or "default" when the list was rewritten
 
 
-def selector_for_type(resource_type: str) -> AdvancedSelector:
-    """The selector that logs every data event of ``resource_type``."""
+def selector_for_type(
+    resource_type: str, narrowing: tuple[FieldSelector, ...] = ()
+) -> AdvancedSelector:
+    """The selector that logs every data event of ``resource_type`` (but ``narrowing``)."""
     return AdvancedSelector(
         (
             FieldSelector("eventCategory", equals=("Data",)),
             FieldSelector("resources.type", equals=(resource_type,)),
+            *narrowing,
         ),
-        f"{ADDED_NAME_PREFIX}{resource_type} data events",
+        f"{ADDED_NAME_PREFIX}{resource_type} data events"
+        + (" except accepted exclusions" if narrowing else ""),
     )
 
 
-def plan(config: SelectorConfig, requirement: Requirement) -> Plan:
-    """The selectors to put on a trail configured as ``config``, or "no change"."""
+def _negation(exclusion: AdvancedSelector) -> FieldSelector | None:
+    """One condition that holds exactly for the records ``exclusion`` does not match, when
+    there is one a trail accepts; see the module docstring."""
+    if len(exclusion.field_selectors) != 1:
+        return None
+    fs = exclusion.field_selectors[0]
+    record = RECORD_FIELDS.get(fs.field)
+    if fs.not_equals or fs.not_starts_with or fs.not_ends_with:
+        return None
+    if fs.field == "readOnly":  # Equals only: the complement among the two values
+        rest = tuple(v for v in ("true", "false") if v not in fs.equals)
+        return FieldSelector("readOnly", equals=rest) if rest and not fs.starts_with else None
+    if fs.field not in ("eventName",) and (record is None or record.may_be_absent):
+        return None
+    return FieldSelector(
+        fs.field, not_equals=fs.equals, not_starts_with=fs.starts_with, not_ends_with=fs.ends_with
+    )
+
+
+def _added(
+    requirement: Requirement, missing: tuple[str, ...], fill: bool
+) -> tuple[AdvancedSelector, ...]:
+    negations = () if fill else tuple(filter(None, map(_negation, requirement.exclusions)))
+    return tuple(selector_for_type(resource_type, negations) for resource_type in missing)
+
+
+def plan(config: SelectorConfig, requirement: Requirement, fill_exclusions: bool = False) -> Plan:
+    """The selectors to put on a trail configured as ``config``, or "no change".
+
+    ``fill_exclusions``: the added selectors log the requirement's accepted exclusions too.
+    """
     before = evaluate(config, requirement)
     if before.compliant:
         return Plan(False, before)
     kept = effective_selectors(config)
     missing = tuple(dict.fromkeys(gap.resource_type for gap in before.gaps))
-    added = tuple(selector_for_type(resource_type) for resource_type in missing)
+    added = _added(requirement, missing, fill_exclusions)
+    if not fill_exclusions and added != _added(requirement, missing, True):
+        trial = SelectorConfig("advanced", advanced=kept + added, trail_arn=config.trail_arn)
+        if validate_selectors(trial) or not evaluate(trial, requirement).compliant:
+            added = _added(requirement, missing, True)
     selectors = kept + added
     total = sum(selector.value_count() for selector in selectors)
     if total > MAX_ADVANCED_VALUES:
