@@ -269,8 +269,11 @@ def _extra_args(rng: random.Random) -> list[str]:
     if rng.random() < 0.7:
         exclusion = _mutate(rng, exclusion) if rng.random() < 0.6 else _random_json(rng)
     text = json.dumps(exclusion, ensure_ascii=rng.random() < 0.5)
-    if rng.random() < 0.1:
+    roll = rng.random()
+    if roll < 0.1:
         text = text[: rng.randrange(len(text) + 1)] or "x"
+    elif roll < 0.15:  # what json.loads refuses other than by JSONDecodeError
+        text = rng.choice(("[" + "1" * 5000 + "]", "[" * 100_000, "[NaN]", "\ud800"))
     if text.startswith("@"):
         text = " " + text  # never read a file named by the fuzzer
     return ["--accept-exclusions", text]
@@ -437,6 +440,15 @@ def test_error_naming_a_value_with_newlines_stays_one_line() -> None:
     assert outcome.code == 2 and outcome.out == "", outcome
     assert outcome.err.count("\n") == 1 and outcome.err.endswith("\n"), outcome.err
     assert "line1\\nline2\\x1b[2J" in outcome.err, outcome.err
+
+
+def test_accept_exclusions_with_an_integer_too_long_is_bad_input() -> None:
+    # json.loads raises a plain ValueError (not JSONDecodeError) for an integer of more than
+    # 4,300 digits: it used to escape main as a traceback.
+    data = json.dumps({"AdvancedEventSelectors": []}).encode()
+    outcome = _run(data, "--accept-exclusions", "[" + "1" * 5000 + "]")
+    assert outcome.code == 2 and outcome.err.startswith("trailguard: error: --accept-exclusions")
+    assert outcome.err.count("\n") == 1, outcome.err
 
 
 def test_problems_of_reports_what_it_checks() -> None:

@@ -155,7 +155,7 @@ def exclusions_from_arg(text: str | None) -> tuple[AdvancedSelector, ...]:
     else:
         try:
             raw = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # ValueError: also an integer too long
             raise UsageError(f"--accept-exclusions: invalid JSON: {exc}") from exc
     try:
         return parse_exclusions(raw, where)
