@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import event, example, given, settings
+from hypothesis import event as note_event
+from hypothesis import example, given, settings
 from oracle import (
     LENIENT,
     RECORD_FIELDS,
@@ -502,7 +503,7 @@ def test_core_agrees_with_oracle(selectors: list[Any], exclusions: list[Any]) ->
         check_verdict(label, selectors, exclusions, requirement, verdict, oracle_cache)
         if label == "default":  # how often each outcome occurs (--hypothesis-show-statistics)
             certainties = sorted({g.certainty for g in verdict.gaps}) or ["compliant"]
-            event(f"topics: {'+'.join(certainties)}{' (exclusions)' if exclusions else ''}")
+            note_event(f"topics: {'+'.join(certainties)}{' (exclusions)' if exclusions else ''}")
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in KNOWN_CASES])
