@@ -1,21 +1,39 @@
 """Reference (oracle) matcher for CloudTrail advanced event selectors.
 
-Written straight from the documented rules (CloudTrail user guide, "Filtering data
-events by using advanced event selectors"; API reference AdvancedFieldSelector), see
-/work/shared/domain.md section 2. Standard library only, no imports from ``trailguard``:
-it is deliberately naive so that it is obviously correct and can judge the real code.
+Written straight from the documented rules, not from ``trailguard``:
 
-Rules:
+- CloudTrail user guide, "Filtering data events by using advanced event selectors" (and the
+  API reference, AdvancedFieldSelector): how selectors and their conditions combine;
+- CloudTrail user guide, "CloudTrail record contents" and "CloudTrail userIdentity element":
+  which fields a data-event record holds, and which it may lack.
+
+Standard library only, no imports from ``trailguard``: it is deliberately naive so that it is
+obviously correct and can judge the real code.
+
+Rules (documented):
 - an event is logged iff it matches ANY selector (OR across selectors);
 - it matches a selector iff it satisfies EVERY field selector in it (AND across fields);
-- a field selector is satisfied iff
+- a field selector is satisfied by a value iff
     (it has no SELECT operator (Equals/StartsWith/EndsWith) OR the value matches at least one
      SELECT value)
   AND
     no DESELECT value (NotEquals/NotStartsWith/NotEndsWith) matches;
-- matching is case-sensitive exact / startswith / endswith, no wildcards;
-- choice made here: an event that lacks a field named by a field selector does NOT satisfy
-  that field selector (whatever its operators).
+- matching is case-sensitive exact / startswith / endswith, no wildcards.
+
+The record (documented): a data event always has eventCategory, eventSource, eventName,
+eventType ("AwsApiCall" or "AwsServiceEvent"), readOnly, resources.type and resources.ARN; it
+MAY LACK userIdentity.arn (calls by AWS services, some cross-account and Unknown callers), and
+sessionCredentialFromConsole is "not shown unless the value is true" (so "true" or absent).
+An event is a dict; a field the record lacks is simply not a key.
+
+How a condition treats a field the record lacks is NOT documented, so the matcher takes a
+``reading``:
+- ``strict``: a missing field satisfies no field selector (positive or negative);
+- ``lenient`` (the union of the plausible undocumented readings): a missing field satisfies a
+  field selector iff the field selector has no SELECT operator, or (sessionCredentialFromConsole
+  only) the field selector accepts the value "false" (missing read as false). A field selector
+  on a field no record has at all (not in RECORD_FIELDS) is always satisfied.
+Everything logged under ``strict`` is logged under ``lenient``.
 """
 
 from __future__ import annotations
@@ -24,6 +42,25 @@ from typing import Any
 
 SELECT_OPERATORS: tuple[str, ...] = ("Equals", "StartsWith", "EndsWith")
 DESELECT_OPERATORS: tuple[str, ...] = ("NotEquals", "NotStartsWith", "NotEndsWith")
+
+STRICT = "strict"
+LENIENT = "lenient"
+READINGS: tuple[str, ...] = (STRICT, LENIENT)
+
+# The fields of a data-event record (CloudTrail record contents), and those it may lack.
+RECORD_FIELDS: tuple[str, ...] = (
+    "eventCategory",
+    "eventSource",
+    "eventName",
+    "eventType",
+    "readOnly",
+    "resources.type",
+    "resources.ARN",
+    "userIdentity.arn",
+    "sessionCredentialFromConsole",
+)
+MAY_BE_ABSENT: tuple[str, ...] = ("userIdentity.arn", "sessionCredentialFromConsole")
+EVENT_TYPES: tuple[str, ...] = ("AwsApiCall", "AwsServiceEvent")
 
 
 def _operator_matches(operator: str, field_value: str, condition_value: str) -> bool:
@@ -37,13 +74,8 @@ def _operator_matches(operator: str, field_value: str, condition_value: str) -> 
     raise ValueError(f"unknown operator {operator!r}")
 
 
-def field_selector_satisfied(field_selector: dict[str, Any], event: dict[str, str]) -> bool:
-    """Is one AdvancedFieldSelector satisfied by the event?"""
-    field = field_selector["Field"]
-    if field not in event:
-        return False
-    value = event[field]
-
+def value_satisfies(field_selector: dict[str, Any], value: str) -> bool:
+    """Is one AdvancedFieldSelector satisfied by a field that holds ``value``?"""
     has_select = False
     select_hit = False
     for operator in SELECT_OPERATORS:
@@ -62,20 +94,54 @@ def field_selector_satisfied(field_selector: dict[str, Any], event: dict[str, st
     return select_ok and not deselect_hit
 
 
-def selector_matches(selector: dict[str, Any], event: dict[str, str]) -> bool:
+def _has_select(field_selector: dict[str, Any]) -> bool:
+    return any(field_selector.get(operator) for operator in SELECT_OPERATORS)
+
+
+def field_selector_satisfied(
+    field_selector: dict[str, Any], event: dict[str, str], reading: str = STRICT
+) -> bool:
+    """Is one AdvancedFieldSelector satisfied by the event, under ``reading``?"""
+    if reading not in READINGS:
+        raise ValueError(f"unknown reading {reading!r}")
+    field = field_selector["Field"]
+    if field in event:
+        return value_satisfies(field_selector, event[field])
+    # The record lacks the field.
+    if reading == STRICT:
+        return False
+    if field not in RECORD_FIELDS:
+        return True  # no record has it: the lenient reading drops the condition
+    if not _has_select(field_selector):
+        return True
+    return field == "sessionCredentialFromConsole" and value_satisfies(field_selector, "false")
+
+
+def selector_matches(
+    selector: dict[str, Any], event: dict[str, str], reading: str = STRICT
+) -> bool:
     """Does one AdvancedEventSelector match (every field selector satisfied)?"""
     for field_selector in selector["FieldSelectors"]:
-        if not field_selector_satisfied(field_selector, event):
+        if not field_selector_satisfied(field_selector, event, reading):
             return False
     return True
 
 
-def is_logged(advanced_selectors: list[dict[str, Any]], event: dict[str, str]) -> bool:
-    """Is the event logged by a trail with these advanced selectors (raw AWS API shape)?"""
+def is_logged(
+    advanced_selectors: list[dict[str, Any]], event: dict[str, str], reading: str = STRICT
+) -> bool:
+    """Is the event logged by a trail with these advanced selectors (raw AWS API shape),
+    under ``reading`` of missing fields?"""
     for selector in advanced_selectors:  # noqa: SIM110 - kept as a plain loop on purpose
-        if selector_matches(selector, event):
+        if selector_matches(selector, event, reading):
             return True
     return False
+
+
+def is_excluded(exclusions: list[dict[str, Any]], event: dict[str, str]) -> bool:
+    """Does the event match an accepted exclusion? Each exclusion is a selector-shaped dict
+    ({"FieldSelectors": [...]}) matched like a selector under the strict reading."""
+    return is_logged(exclusions, event, STRICT)
 
 
 # --- basic (legacy) event selectors ---------------------------------------------------------

@@ -1,7 +1,11 @@
 """Hypothesis strategies for trail advanced event selectors, plus a brute-force event set.
 
 Values come from SMALL pools on purpose so that overlaps (prefix of another value, suffix of
-another value, exact collisions) happen often.  See /work/shared/domain.md section 2.
+another value, exact collisions) happen often. The selector shapes follow the CloudTrail user
+guide, "Filtering data events by using advanced event selectors"; the candidate events follow
+"CloudTrail record contents" and "CloudTrail userIdentity element" (a record may lack
+userIdentity.arn; sessionCredentialFromConsole is "true" or absent; eventType is AwsApiCall or
+AwsServiceEvent).
 """
 
 from __future__ import annotations
@@ -36,7 +40,9 @@ EVENT_NAMES: tuple[str, ...] = (
     "ListObjects",  # a bucket-level S3 data event (recorded with a bucket ARN)
 )
 EVENT_SOURCES: tuple[str, ...] = ("sns.amazonaws.com", "sns.", ".amazonaws.com", "s3.amazonaws.com")
-EVENT_TYPES: tuple[str, ...] = ("AwsApiCall", "AwsServiceEvent", "Aws")
+EVENT_TYPES: tuple[str, ...] = ("AwsApiCall", "AwsServiceEvent", "Aws", "Event")
+# The documented eventType values of a data-event record (CloudTrail record contents).
+RECORD_EVENT_TYPES: tuple[str, ...] = ("AwsApiCall", "AwsServiceEvent")
 RESOURCE_ARNS: tuple[str, ...] = (
     "arn:aws:sns:",
     "arn:aws:sns:us-east-1:",
@@ -82,6 +88,7 @@ STRING_FIELD_POOLS: dict[str, tuple[str, ...]] = {
 _EXACT_POOLS: dict[str, tuple[str, ...]] = {
     "resources.ARN": RESOURCE_ARNS_EXACT,
     "userIdentity.arn": CALLER_ARNS_EXACT,
+    "eventType": RECORD_EVENT_TYPES,
 }
 _OPTIONAL_DATA_FIELDS: tuple[str, ...] = (
     "readOnly",
@@ -157,11 +164,51 @@ def console_field_selector(draw: st.DrawFn) -> dict[str, Any]:
     return field_selector
 
 
+@st.composite
+def _exact_field_selector(draw: st.DrawFn, field: str) -> dict[str, Any]:
+    """Equals and/or NotEquals with values from the field's exact pool."""
+    pool = _EXACT_POOLS[field]
+    chosen = draw(st.lists(st.sampled_from(EXACT_OPERATORS), min_size=1, max_size=2, unique=True))
+    field_selector: dict[str, Any] = {"Field": field}
+    for operator in EXACT_OPERATORS:
+        if operator in chosen:
+            field_selector[operator] = draw(
+                st.lists(st.sampled_from(pool), min_size=1, max_size=len(pool), unique=True)
+            )
+    return field_selector
+
+
+@st.composite
+def _deselect_only_field_selector(draw: st.DrawFn, field: str) -> dict[str, Any]:
+    """Only NotEquals/NotStartsWith/NotEndsWith: a record lacking the field satisfies it under
+    the lenient reading only (so gaps it leaves are often undocumented)."""
+    pool = STRING_FIELD_POOLS[field]
+    exact_pool = _EXACT_POOLS.get(field, pool)
+    deselect = ("NotEquals", "NotStartsWith", "NotEndsWith")
+    chosen = draw(st.lists(st.sampled_from(deselect), min_size=1, max_size=2, unique=True))
+    field_selector: dict[str, Any] = {"Field": field}
+    for operator in deselect:
+        if operator in chosen:
+            values_pool = exact_pool if operator == "NotEquals" else pool
+            field_selector[operator] = draw(
+                st.lists(st.sampled_from(values_pool), min_size=1, max_size=2, unique=True)
+            )
+    return field_selector
+
+
 def _optional_field_selector(field: str) -> st.SearchStrategy[dict[str, Any]]:
     if field == "readOnly":
         return read_only_field_selector()
     if field == "sessionCredentialFromConsole":
         return console_field_selector()
+    if field == "eventType":  # mostly the two documented values, exactly
+        return st.one_of(_exact_field_selector(field), string_field_selector(field))
+    if field == "userIdentity.arn":  # often deselect-only (a record may lack the field)
+        return st.one_of(
+            _deselect_only_field_selector(field),
+            _exact_field_selector(field),
+            string_field_selector(field),
+        )
     return string_field_selector(field)
 
 
@@ -186,13 +233,20 @@ def data_selectors(
     draw: st.DrawFn,
     resource_type: st.SearchStrategy[str] | None = None,
     exclude_fields: tuple[str, ...] = (),
+    max_extra: int | None = None,
 ) -> dict[str, Any]:
     """eventCategory=Data, resources.type Equals [one type], plus optional other fields
     (each at most once)."""
     rtype = draw(resource_type if resource_type is not None else resource_types())
     optional = [f for f in _OPTIONAL_DATA_FIELDS if f not in exclude_fields]
     chosen = (
-        draw(st.lists(st.sampled_from(optional), max_size=len(optional), unique=True))
+        draw(
+            st.lists(
+                st.sampled_from(optional),
+                max_size=len(optional) if max_extra is None else max_extra,
+                unique=True,
+            )
+        )
         if optional
         else []
     )
@@ -231,6 +285,22 @@ _COVERING_SPLITS: tuple[tuple[str, dict[str, list[str]], dict[str, list[str]]], 
     ("userIdentity.arn", {"StartsWith": ["arn:aws:iam::"]}, {"NotStartsWith": ["arn:aws:iam::"]}),
     ("eventSource", {"Equals": ["sns.amazonaws.com"]}, {"NotEquals": ["sns.amazonaws.com"]}),
     ("eventType", {"Equals": ["AwsApiCall"]}, {"NotEquals": ["AwsApiCall"]}),
+    ("eventType", {"Equals": ["AwsApiCall"]}, {"Equals": ["AwsServiceEvent"]}),
+    ("eventType", {"StartsWith": ["Aws"]}, {"NotStartsWith": ["Aws"]}),
+    (
+        "userIdentity.arn",
+        {"Equals": ["arn:aws:iam::111122223333:role/ci"]},
+        {"NotEquals": ["arn:aws:iam::111122223333:role/ci"]},
+    ),
+    ("userIdentity.arn", {"EndsWith": ["/ci"]}, {"NotEndsWith": ["/ci"]}),
+    ("sessionCredentialFromConsole", {"NotEquals": ["false"]}, {"Equals": ["false"]}),
+    ("sessionCredentialFromConsole", {"Equals": ["true"]}, {"NotEquals": ["true", "false"]}),
+    ("userIdentity.arn", {"StartsWith": ["arn:aws:"]}, {"NotStartsWith": ["arn:aws:"]}),
+    (
+        "userIdentity.arn",
+        {"StartsWith": ["arn:aws:iam::111122223333:"], "EndsWith": ["/ci"]},
+        {"NotStartsWith": ["arn:aws:iam::111122223333:"], "NotEndsWith": ["/ci"]},
+    ),
 )
 
 
@@ -240,7 +310,10 @@ def covering_selector_sets(draw: st.DrawFn, max_size: int = 5) -> list[dict[str,
     so together they cover what neither covers alone; padded with 0..max_size-2 random
     selectors and shuffled."""
     field, half_a, half_b = draw(st.sampled_from(_COVERING_SPLITS))
-    base = draw(data_selectors(resource_type=st.just(TOPIC), exclude_fields=(field,)))
+    max_extra = draw(st.sampled_from((0, 0, 2)))  # often a bare type: the split alone decides
+    base = draw(
+        data_selectors(resource_type=st.just(TOPIC), exclude_fields=(field,), max_extra=max_extra)
+    )
     pair: list[dict[str, Any]] = []
     for half in (half_a, half_b):
         copy = {k: v for k, v in base.items() if k != "FieldSelectors"}
@@ -262,7 +335,8 @@ def advanced_selector_sets(max_size: int = 5) -> st.SearchStrategy[list[dict[str
     plain = st.lists(_any_selector(), min_size=1, max_size=max_size)
     if max_size < 2:
         return plain
-    return st.one_of(plain, plain, covering_selector_sets(max_size=max_size))
+    covering = covering_selector_sets(max_size=max_size)
+    return st.one_of(plain, plain, covering, covering)
 
 
 def _field_constants(selectors: list[dict[str, Any]], field: str) -> list[str]:
@@ -309,6 +383,32 @@ def _free_values(constants: list[str], prefix: str) -> tuple[list[str], list[str
     return core, core + finish(extra_raw, core)
 
 
+_EXCLUSION_FIELDS: tuple[str, ...] = (
+    "resources.ARN",
+    "userIdentity.arn",
+    "eventName",
+    "eventType",
+    "sessionCredentialFromConsole",
+)
+
+
+@st.composite
+def exclusion_sets(draw: st.DrawFn, max_size: int = 2) -> list[dict[str, Any]]:
+    """0..max_size accepted exclusions, each selector-shaped ({"FieldSelectors": [...]}, an AND
+    of 1-2 conditions on fields a Data selector may name); empty half of the time."""
+    if draw(st.booleans()):
+        return []
+    out: list[dict[str, Any]] = []
+    for _ in range(draw(st.integers(min_value=1, max_value=max_size))):
+        fields = draw(st.lists(st.sampled_from(_EXCLUSION_FIELDS), min_size=1, max_size=2))
+        out.append({"FieldSelectors": [draw(_optional_field_selector(f)) for f in fields]})
+    return out
+
+
+# A value standing for "the record lacks this field" in the candidate dimensions.
+ABSENT = None
+
+
 def candidate_events(
     selectors: list[dict[str, Any]],
     resource_type: str,
@@ -316,21 +416,33 @@ def candidate_events(
     fixed: dict[str, str],
     arn_prefix: str,
     caller_prefix: str,
-    cap: int = 3000,
+    cap: int = 4000,
 ) -> list[dict[str, str]]:
-    """Brute-force event set for the free fields resources.ARN (domain: starts with arn_prefix),
-    userIdentity.arn (domain: starts with caller_prefix) and sessionCredentialFromConsole
-    ("true"/"false"), built from the selectors' own constants; `fixed` (eventCategory,
-    resources.type, eventName, readOnly, eventSource, eventType) is merged into every event,
-    with resources.type/eventName set from the explicit arguments (a conflicting value in
-    `fixed` raises ValueError).
+    """Brute-force set of records for one (resource type, event name), as CloudTrail documents
+    the record (user guide, "CloudTrail record contents", "CloudTrail userIdentity element"):
 
-    If the full cartesian product exceeds `cap`, the "core" product (constants only, plus the
-    prefix+"zzz-other" value) is kept first (itself sampled if above cap) and the rest is filled
-    by a deterministic sample (random.Random(0)) of the full product."""
+    - ``resources.ARN`` always present (domain: starts with arn_prefix, longer than it);
+    - ``userIdentity.arn`` an ARN starting with caller_prefix, or ABSENT (AWS-service callers,
+      some cross-account and Unknown callers);
+    - ``sessionCredentialFromConsole`` "true" or ABSENT (never "false": "not shown unless the
+      value is true");
+    - ``eventType`` "AwsApiCall" or "AwsServiceEvent" (unless ``fixed`` pins it).
+
+    Values of the string fields are built from the constants of ``selectors`` (pass accepted
+    exclusions along with them); ``fixed`` (eventCategory, eventSource, readOnly, ...) is merged
+    into every event, with resources.type/eventName set from the explicit arguments (a
+    conflicting value in ``fixed`` raises ValueError). An absent field is not a key of the
+    event.
+
+    If the full cartesian product exceeds ``cap``, the "core" product (constants only, plus the
+    prefix+"zzz-other" value, plus absence) is kept first (itself sampled if above cap) and the
+    rest is filled by a deterministic sample (random.Random(0)) of the full product."""
     for key, value in (("resources.type", resource_type), ("eventName", event_name)):
         if key in fixed and fixed[key] != value:
             raise ValueError(f"fixed[{key!r}]={fixed[key]!r} conflicts with {value!r}")
+    for key in ("resources.ARN", "userIdentity.arn", "sessionCredentialFromConsole"):
+        if key in fixed:
+            raise ValueError(f"{key} is a free field of the record, not a fixed one")
     base: dict[str, str] = dict(fixed)
     base["resources.type"] = resource_type
     base["eventName"] = event_name
@@ -339,40 +451,58 @@ def candidate_events(
     caller_core, caller_all = _free_values(
         _field_constants(selectors, "userIdentity.arn"), caller_prefix
     )
-    console = ["true", "false"]
+    console: list[str | None] = ["true", ABSENT]
+    event_types: list[str | None] = (
+        [fixed["eventType"]] if "eventType" in fixed else list(RECORD_EVENT_TYPES)
+    )
+    fields = ("resources.ARN", "userIdentity.arn", "sessionCredentialFromConsole", "eventType")
 
-    def build(arn: str, caller: str, con: str) -> dict[str, str]:
+    def build(values: tuple[str | None, ...]) -> dict[str, str]:
         event = dict(base)
-        event["resources.ARN"] = arn
-        event["userIdentity.arn"] = caller
-        event["sessionCredentialFromConsole"] = con
+        for field, value in zip(fields, values, strict=True):
+            if value is not ABSENT:
+                event[field] = value
         return event
 
-    full_dims = (arn_all, caller_all, console)
-    total = len(arn_all) * len(caller_all) * len(console)
+    full_dims: list[list[str | None]] = [
+        list(arn_all),
+        [*caller_all, ABSENT],
+        console,
+        event_types,
+    ]
+    core_dims: list[list[str | None]] = [
+        list(arn_core),
+        [*caller_core, ABSENT],
+        console,
+        event_types,
+    ]
+    total = 1
+    for dim in full_dims:
+        total *= len(dim)
     if total <= cap:
-        return [build(a, c, s) for a, c, s in itertools.product(*full_dims)]
+        return [build(t) for t in itertools.product(*full_dims)]
 
     rng = random.Random(0)
-    core = list(itertools.product(arn_core, caller_core, console))
+    core = list(itertools.product(*core_dims))
     if len(core) >= cap:
         picked = [core[i] for i in sorted(rng.sample(range(len(core)), cap))]
-        return [build(*t) for t in picked]
+        return [build(t) for t in picked]
 
-    chosen: list[tuple[str, str, str]] = list(core)
+    chosen: list[tuple[str | None, ...]] = list(core)
     chosen_set = set(core)
     # Sample indices of the full product (mixed radix) until `cap` tuples are chosen.
-    n_caller, n_console = len(caller_all), len(console)
     for index in rng.sample(range(total), min(total, cap * 2)):
         if len(chosen) >= cap:
             break
-        a, rest = divmod(index, n_caller * n_console)
-        c, s = divmod(rest, n_console)
-        t = (arn_all[a], caller_all[c], console[s])
+        digits: list[str | None] = []
+        for dim in reversed(full_dims):
+            index, digit = divmod(index, len(dim))
+            digits.append(dim[digit])
+        t = tuple(reversed(digits))
         if t not in chosen_set:
             chosen_set.add(t)
             chosen.append(t)
-    return [build(*t) for t in chosen]
+    return [build(t) for t in chosen]
 
 
 # --- basic (legacy) event selectors ---------------------------------------------------------

@@ -1,5 +1,7 @@
-"""Hand-worked cases for the reference matcher (tests/oracle.py), from domain.md section 2,
-plus smoke tests of tests/strategies.py."""
+"""Hand-worked cases for the reference matcher (tests/oracle.py), from the CloudTrail user
+guide ("Filtering data events by using advanced event selectors", "CloudTrail record contents",
+"CloudTrail userIdentity element"), including both readings of a field the record lacks, plus
+smoke tests of tests/strategies.py. Nothing here imports the core."""
 
 from __future__ import annotations
 
@@ -9,22 +11,33 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import pytest
 from hypothesis import given, settings
-from oracle import is_logged, is_logged_basic
+from oracle import (
+    LENIENT,
+    STRICT,
+    field_selector_satisfied,
+    is_excluded,
+    is_logged,
+    is_logged_basic,
+)
 from strategies import (
     ALL_OPERATORS,
     advanced_selector_sets,
     basic_selector_lists,
     candidate_events,
     covering_selector_sets,
+    exclusion_sets,
 )
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:111122223333:orders"
 DLQ_ARN = "arn:aws:sns:us-east-1:111122223333:orders-dlq"
 
 
-def ev(**overrides: str) -> dict[str, str]:
-    """An SNS Publish data event; keyword names use _ for '.' (resources_ARN -> resources.ARN)."""
+def ev(**overrides: str | None) -> dict[str, str]:
+    """An SNS Publish data event record (not from a console session, so without
+    sessionCredentialFromConsole); keyword names use _ for '.' (resources_ARN -> resources.ARN);
+    None removes the field."""
     event = {
         "eventCategory": "Data",
         "resources.type": "AWS::SNS::Topic",
@@ -34,10 +47,12 @@ def ev(**overrides: str) -> dict[str, str]:
         "eventType": "AwsApiCall",
         "resources.ARN": TOPIC_ARN,
         "userIdentity.arn": "arn:aws:iam::111122223333:role/ci",
-        "sessionCredentialFromConsole": "false",
     }
     for key, value in overrides.items():
-        event[key.replace("_", ".")] = value
+        if value is None:
+            event.pop(key.replace("_", "."), None)
+        else:
+            event[key.replace("_", ".")] = value
     return event
 
 
@@ -223,12 +238,16 @@ def test_management_selector_readonly_and_kms_exclusion() -> None:
 
 
 def test_console_split_pair_covers() -> None:
+    # With the field present (as the matcher sees any value), the halves are complementary.
     yes = sns({"Field": "sessionCredentialFromConsole", "Equals": ["true"]})
     not_yes = sns({"Field": "sessionCredentialFromConsole", "NotEquals": ["true"]})
     assert is_logged([yes], ev(sessionCredentialFromConsole="false")) is False
     assert is_logged([not_yes], ev(sessionCredentialFromConsole="true")) is False
     for value in ("true", "false"):
         assert is_logged([yes, not_yes], ev(sessionCredentialFromConsole=value)) is True
+    # A real non-console record lacks the field: strictly neither half logs it.
+    assert is_logged([yes, not_yes], ev()) is False
+    assert is_logged([yes, not_yes], ev(), LENIENT) is True
 
 
 def test_missing_field_not_satisfied_even_for_deselect() -> None:
@@ -241,6 +260,160 @@ def test_missing_field_not_satisfied_even_for_deselect() -> None:
         is False
     )
     assert is_logged([sns()], event) is True  # a selector not naming the field is unaffected
+
+
+# --- the two readings of a field the record lacks -----------------------------------------
+# No caller ARN: a publish by an AWS service (CloudWatch alarm, S3 notification, ...).
+SERVICE = ev(userIdentity_arn=None)
+CONSOLE = ev(sessionCredentialFromConsole="true")
+ROLE = "arn:aws:iam::111122223333:role/ci"
+
+
+def caller(**operators: list[str]) -> dict[str, Any]:
+    return {"Field": "userIdentity.arn", **operators}
+
+
+def console(**operators: list[str]) -> dict[str, Any]:
+    return {"Field": "sessionCredentialFromConsole", **operators}
+
+
+def both(fs: dict[str, Any], event: dict[str, str]) -> tuple[bool, bool]:
+    """(strict, lenient) answers of one field selector for the event."""
+    return (
+        field_selector_satisfied(fs, event, STRICT),
+        field_selector_satisfied(fs, event, LENIENT),
+    )
+
+
+def test_readings_agree_when_the_field_is_present() -> None:
+    for fs in (
+        caller(StartsWith=["arn:aws:"]),
+        caller(NotStartsWith=[ROLE]),
+        console(Equals=["false"]),
+        console(NotEquals=["true"]),
+        {"Field": "eventType", "Equals": ["AwsApiCall"]},
+    ):
+        for event in (
+            CONSOLE,
+            ev(sessionCredentialFromConsole="true", eventType="AwsServiceEvent"),
+            ev(sessionCredentialFromConsole="true", userIdentity_arn="arn:aws:sts::1:x/y"),
+        ):
+            strict, lenient = both(fs, event)
+            assert strict == lenient, (fs, event)
+    assert both(caller(StartsWith=["arn:aws:"]), ev()) == (True, True)
+    assert both(caller(NotStartsWith=[ROLE]), ev()) == (False, False)
+    assert both(console(Equals=["false"]), CONSOLE) == (False, False)
+    assert both(console(NotEquals=["true"]), CONSOLE) == (False, False)
+
+
+def test_missing_caller_arn_select_condition_fails_under_both_readings() -> None:
+    # userIdentity.arn has no default value: a SELECT condition is never satisfied by a record
+    # without the field, whatever the reading.
+    for fs in (
+        caller(StartsWith=["arn:aws:"]),
+        caller(Equals=[ROLE]),
+        caller(EndsWith=["/ci"]),
+        caller(StartsWith=["arn:aws:"], NotEndsWith=["/ci"]),
+    ):
+        assert both(fs, SERVICE) == (False, False), fs
+    assert is_logged([sns(caller(StartsWith=["arn:aws:"]))], SERVICE, LENIENT) is False
+
+
+def test_missing_caller_arn_deselect_only_condition_holds_only_leniently() -> None:
+    for fs in (caller(NotStartsWith=[ROLE]), caller(NotEquals=[ROLE], NotEndsWith=["/x"])):
+        assert both(fs, SERVICE) == (False, True), fs
+    # The role-excluding selector plus a selector for the role: every record with a caller
+    # ARN is logged under both readings; the service publish only under the lenient one.
+    pair = [sns(caller(NotStartsWith=[ROLE])), sns(caller(StartsWith=[ROLE]))]
+    for arn in (ROLE, ROLE + "-2", "arn:aws:sts::111122223333:assumed-role/x/y"):
+        assert is_logged(pair, ev(userIdentity_arn=arn), STRICT) is True
+    assert is_logged(pair, SERVICE, STRICT) is False
+    assert is_logged(pair, SERVICE, LENIENT) is True
+
+
+def test_missing_console_flag_reads_as_false_leniently() -> None:
+    non_console = ev()
+    assert "sessionCredentialFromConsole" not in non_console
+    assert both(console(Equals=["false"]), non_console) == (False, True)
+    assert both(console(NotEquals=["true"]), non_console) == (False, True)  # no SELECT operator
+    assert both(console(NotEquals=["false"]), non_console) == (False, True)  # no SELECT operator
+    assert both(console(Equals=["true"]), non_console) == (False, False)
+    assert both(console(Equals=["true", "false"]), non_console) == (False, True)
+    assert both(console(Equals=["false"], NotEquals=["false"]), non_console) == (False, False)
+    # Equals true + Equals false: console records are logged under both readings, the others
+    # only when the missing flag is read as false.
+    split = [sns(console(Equals=["true"])), sns(console(Equals=["false"]))]
+    assert is_logged(split, CONSOLE, STRICT) is True
+    assert is_logged(split, non_console, STRICT) is False
+    assert is_logged(split, non_console, LENIENT) is True
+
+
+def test_default_false_is_only_for_the_console_flag() -> None:
+    # The "missing reads as false" rule belongs to sessionCredentialFromConsole alone.
+    assert both(caller(Equals=["false"]), SERVICE) == (False, False)
+    no_read_only = ev(readOnly=None)
+    assert both({"Field": "readOnly", "Equals": ["false"]}, no_read_only) == (False, False)
+
+
+def test_field_no_record_has_fails_strictly_and_holds_leniently() -> None:
+    unknown = {"Field": "userIdentity.principalId", "Equals": ["AIDAEXAMPLE"]}
+    for event in (ev(), SERVICE, CONSOLE):
+        assert both(unknown, event) == (False, True)
+    assert is_logged([sns(unknown)], ev(), STRICT) is False
+    assert is_logged([sns(unknown)], ev(), LENIENT) is True
+
+
+def test_event_type_is_always_present_so_readings_agree() -> None:
+    api_only = [sns({"Field": "eventType", "Equals": ["AwsApiCall"]})]
+    service_event = ev(eventType="AwsServiceEvent")
+    for reading in (STRICT, LENIENT):
+        assert is_logged(api_only, ev(), reading) is True
+        assert is_logged(api_only, service_event, reading) is False
+    both_types = [sns({"Field": "eventType", "Equals": ["AwsApiCall", "AwsServiceEvent"]})]
+    assert is_logged(both_types, service_event) is True
+
+
+def test_type_only_selector_logs_every_record_under_both_readings() -> None:
+    for event in (ev(), SERVICE, CONSOLE, ev(userIdentity_arn=None, eventType="AwsServiceEvent")):
+        for reading in (STRICT, LENIENT):
+            assert is_logged([sns()], event, reading) is True
+
+
+def test_unknown_reading_is_refused() -> None:
+    with pytest.raises(ValueError, match="reading"):
+        is_logged([sns()], ev(), "loose")
+
+
+def test_exclusions_match_strictly() -> None:
+    by_role = [{"FieldSelectors": [caller(StartsWith=[ROLE])]}]
+    assert is_excluded(by_role, ev()) is True
+    assert is_excluded(by_role, SERVICE) is False  # no caller ARN: not excluded
+    not_role = [{"FieldSelectors": [caller(NotStartsWith=[ROLE])]}]
+    assert is_excluded(not_role, SERVICE) is False  # even a deselect-only exclusion
+    two = [
+        {"FieldSelectors": [{"Field": "eventType", "Equals": ["AwsServiceEvent"]}]},
+        {"FieldSelectors": [{"Field": "resources.ARN", "EndsWith": ["-dlq"]}, console()]},
+    ]
+    assert is_excluded(two, ev(eventType="AwsServiceEvent")) is True
+    assert is_excluded(two, ev(resources_ARN=DLQ_ARN)) is False  # AND: console flag missing
+    assert is_excluded(two, ev(resources_ARN=DLQ_ARN, sessionCredentialFromConsole="true"))
+    assert is_excluded([], ev()) is False
+
+
+@settings(max_examples=300, deadline=None)
+@given(advanced_selector_sets(), exclusion_sets())
+def test_strict_logs_a_subset_of_lenient(
+    selectors: list[dict[str, Any]], exclusions: list[dict[str, Any]]
+) -> None:
+    fixed = {"eventCategory": "Data", "readOnly": "false", "eventSource": "sns.amazonaws.com"}
+    events = candidate_events(
+        selectors + exclusions, "AWS::SNS::Topic", "Publish", fixed, "arn:aws:sns:", "arn:aws:"
+    )
+    for event in events[:500]:
+        if is_logged(selectors, event, STRICT):
+            assert is_logged(selectors, event, LENIENT), event
+    for exclusion in exclusions:
+        assert exclusion["FieldSelectors"], exclusion
 
 
 # --- strategies smoke tests ----------------------------------------------------------------
@@ -283,19 +456,23 @@ def test_covering_sets_shape_and_candidates(selectors: list[dict[str, Any]]) -> 
         "eventName": "Publish",
         "readOnly": "false",
         "eventSource": "sns.amazonaws.com",
-        "eventType": "AwsApiCall",
     }
     events = candidate_events(
         selectors, "AWS::SNS::Topic", "Publish", fixed, "arn:aws:sns:", "arn:aws:"
     )
-    assert 1 <= len(events) <= 3000
+    assert 1 <= len(events) <= 4000
     for event in events:
         assert (
             event["resources.ARN"].startswith("arn:aws:sns:") and len(event["resources.ARN"]) > 12
         )
-        assert event["userIdentity.arn"].startswith("arn:aws:")
-        assert event["sessionCredentialFromConsole"] in ("true", "false")
+        assert event.get("userIdentity.arn", "arn:aws:x").startswith("arn:aws:")
+        assert event.get("sessionCredentialFromConsole", "true") == "true"  # never "false"
+        assert event["eventType"] in ("AwsApiCall", "AwsServiceEvent")
         assert {k: event[k] for k in fixed} == fixed
+    # The record model's variety is all there: with and without each optional field, both types.
+    assert {"userIdentity.arn" in e for e in events} == {True, False}
+    assert {"sessionCredentialFromConsole" in e for e in events} == {True, False}
+    assert {e["eventType"] for e in events} == {"AwsApiCall", "AwsServiceEvent"}
     keys = [tuple(sorted(e.items())) for e in events]
     assert len(keys) == len(set(keys))
     # Each ARN constant (prefixed) appears among the candidates.
@@ -334,12 +511,11 @@ def test_candidate_events_cap_and_determinism() -> None:
         "eventCategory": "Data",
         "readOnly": "false",
         "eventSource": "sns.amazonaws.com",
-        "eventType": "AwsApiCall",
     }
     a = candidate_events(selectors, "AWS::SNS::Topic", "Publish", fixed, "arn:aws:sns:", "arn:aws:")
     b = candidate_events(selectors, "AWS::SNS::Topic", "Publish", fixed, "arn:aws:sns:", "arn:aws:")
     assert a == b
-    assert len(a) == 3000
+    assert len(a) == 4000
     assert any(e["resources.ARN"] == "arn:aws:sns:zzz-other" for e in a)
     assert any(e["resources.ARN"] == "arn:aws:sns:-dlq" for e in a)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -55,6 +56,28 @@ class Failed(Exception):
     """An AWS call or a verification failed; one line, exit 4."""
 
 
+# Characters a terminal would act on or cannot print, and lone surrogates (a JSON "\ud800"
+# escape decodes to one; UTF-8 output refuses it): written out as escapes instead.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_UNPRINTABLE_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+def one_line(text: str) -> str:
+    """``text`` as one printable line: newlines, other control characters and lone surrogates
+    from the input are shown as escapes (``\n``, ``\x1b``, ``\ud800``)."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def printable(text: str) -> str:
+    """Multi-line ``text`` that prints on any UTF-8 terminal: as :func:`one_line`, newlines
+    kept."""
+    return _UNPRINTABLE_BUT_NEWLINE.sub(_escape, text)
+
+
 def _comma_list(text: str) -> list[str]:
     items = [item.strip() for item in text.split(",") if item.strip()]
     if not items:
@@ -75,7 +98,7 @@ class _Parser(argparse.ArgumentParser):
             (self.err if file is sys.stderr else self.out).write(message)
 
     def error(self, message: str) -> NoReturn:
-        self.err.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.err.write(f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
         raise SystemExit(EXIT_BAD_INPUT)
 
 
@@ -132,7 +155,7 @@ def exclusions_from_arg(text: str | None) -> tuple[AdvancedSelector, ...]:
     else:
         try:
             raw = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # ValueError: also an integer too long
             raise UsageError(f"--accept-exclusions: invalid JSON: {exc}") from exc
     try:
         return parse_exclusions(raw, where)
@@ -204,7 +227,7 @@ def cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         payload["acceptedExclusions"] = exclusions_to_api(requirement.exclusions)
         stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
-        stdout.write(render_verdict_text(verdict, args.file, config.trail_arn))
+        stdout.write(printable(render_verdict_text(verdict, args.file, config.trail_arn)))
     return EXIT_OK if verdict.compliant else EXIT_NON_COMPLIANT
 
 
@@ -760,13 +783,13 @@ def main(
     try:
         result: int = args.handler(args, stdin, stdout)
     except UsageError as exc:
-        stderr.write(f"trailguard: error: {exc}\n")
+        stderr.write(f"trailguard: error: {one_line(str(exc))}\n")
         return EXIT_BAD_INPUT
     except Refused as exc:
-        stderr.write(f"trailguard: refused: {exc}\n")
+        stderr.write(f"trailguard: refused: {one_line(str(exc))}\n")
         return EXIT_REFUSED
     except Failed as exc:
-        stderr.write(f"trailguard: failed: {exc}\n")
+        stderr.write(f"trailguard: failed: {one_line(str(exc))}\n")
         return EXIT_FAILED
     except KeyboardInterrupt:
         stderr.write("trailguard: interrupted\n")
@@ -776,6 +799,6 @@ def main(
         # line, never a traceback. Matched by module so that `check` need not import botocore.
         if not type(exc).__module__.startswith("botocore"):
             raise
-        stderr.write(f"trailguard: failed: {exc}\n")
+        stderr.write(f"trailguard: failed: {one_line(str(exc))}\n")
         return EXIT_FAILED
     return result
