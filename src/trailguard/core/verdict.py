@@ -149,6 +149,8 @@ def _values(values: tuple[str, ...], limit: int = 3, width: int = 64) -> str:
 def _why_condition_fails(fs: FieldSelector, value: str | None) -> str:
     if value is None:
         return f"filters on {fs.field}, which this event does not have"
+    if fs.unknown:  # read profile: evaluated as never holding
+        return f"filters {fs.field} with {fs.unknown[0][0]}, an operator trailguard does not know"
     for operator, values in fs.operators():
         if operator.startswith("Not"):
             positive = operator[3:]
