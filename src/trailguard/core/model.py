@@ -66,7 +66,7 @@ class FieldSelector(NamedTuple):
             + len(self.not_equals)
             + len(self.not_starts_with)
             + len(self.not_ends_with)
-            + (sum(len(values) for _, values in self.unknown) if self.unknown else 0)
+            + sum(len(values) for _, values in self.unknown)
         )
 
     def accepts(self, value: str | None) -> bool:

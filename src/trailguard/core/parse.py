@@ -121,17 +121,7 @@ def _diagnose_field_selector(raw: object, path: str, read: bool) -> FieldSelecto
     if not values:
         raise SelectorError(f"{path} ({field})", "field selector has no operator")
     unknown = tuple((k, v) for k, v in values.items() if k not in _FIELD_KEY_SET)
-    get = values.get
-    return FieldSelector(
-        field,
-        get("Equals", ()),
-        get("StartsWith", ()),
-        get("EndsWith", ()),
-        get("NotEquals", ()),
-        get("NotStartsWith", ()),
-        get("NotEndsWith", ()),
-        unknown,
-    )
+    return FieldSelector._make((field, *[values.get(op, ()) for op in OPERATORS], unknown))
 
 
 def _advanced(raw: object, index: int, read: bool) -> AdvancedSelector:
