@@ -180,6 +180,7 @@ def test_eventname_equals_publish_only_misses_publishbatch() -> None:
         "gaps": [gap("PublishBatch", cause)],
         "requirement": BOTH_TOPIC_EVENTS,
         "acceptedExclusions": [],
+        "warnings": [],
     }
 
 
@@ -197,6 +198,7 @@ def test_publish_and_publishbatch_in_two_selectors_is_compliant() -> None:
         "gaps": [],
         "requirement": BOTH_TOPIC_EVENTS,
         "acceptedExclusions": [],
+        "warnings": [],
     }
 
 
@@ -213,6 +215,7 @@ def test_readonly_equals_true_misses_both_publish_events() -> None:
         "gaps": [gap("Publish", cause), gap("PublishBatch", cause)],
         "requirement": BOTH_TOPIC_EVENTS,
         "acceptedExclusions": [],
+        "warnings": [],
     }
 
 
@@ -235,6 +238,7 @@ def test_arn_startswith_one_prefix_shows_a_topic_outside_it() -> None:
         ],
         "requirement": BOTH_TOPIC_EVENTS,
         "acceptedExclusions": [],
+        "warnings": [],
     }
     for entry in verdict["gaps"]:
         arn = entry["example"]["resources.ARN"]
@@ -258,6 +262,7 @@ def test_basic_selectors_only_names_basic_selectors() -> None:
         "gaps": [gap("Publish", cause), gap("PublishBatch", cause)],
         "requirement": BOTH_TOPIC_EVENTS,
         "acceptedExclusions": [],
+        "warnings": [],
     }
     assert "basic event selectors" in verdict["annotation"]
     assert len(verdict["annotation"]) <= 256
@@ -328,6 +333,7 @@ def test_platform_endpoint_required_on_topic_only_trail() -> None:
             {"resourceType": ENDPOINT, "eventNames": ["Publish"]},
         ],
         "acceptedExclusions": [],
+        "warnings": [],
     }
 
 
@@ -359,6 +365,7 @@ def test_event_names_publish_on_publish_only_trail_is_compliant() -> None:
         "gaps": [],
         "requirement": [{"resourceType": TOPIC, "eventNames": ["Publish"]}],
         "acceptedExclusions": [],
+        "warnings": [],
     }
 
 
@@ -511,9 +518,278 @@ def test_text_output_from_stdin_without_trail_arn_names_the_source() -> None:
     assert result.out.splitlines()[0] == "COMPLIANT  -  (advanced selectors)"
 
 
-# --- bad input: one line on stderr, exit 2 --------------------------------------------------
+# --- read profile: what CloudTrail accepted is judged with warnings, never refused ----------
 
 _SEL = "AdvancedEventSelectors[0] 'x'"
+_NARROWS = "evaluated as narrowing the selector"
+_COMPLIANT_ANNOTATION = (
+    f"Logged for every resource, caller and session: Publish and PublishBatch on {TOPIC}"
+)
+_NO_SNS_SELECTOR = f"no advanced selector has resources.type {TOPIC}; add one (trailguard plan)"
+
+
+def network_activity(*extra: dict[str, Any]) -> dict[str, Any]:
+    """A NetworkActivity selector for KMS calls through VPC endpoints, with ``extra`` fields."""
+    return {
+        "Name": "vpce",
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["NetworkActivity"]},
+            {"Field": "eventSource", "Equals": ["kms.amazonaws.com"]},
+            *extra,
+        ],
+    }
+
+
+def expected_check(cause: str | None, warnings: list[str]) -> dict[str, Any]:
+    """The whole JSON of ``check`` on a document without TrailARN, for the default
+    requirement: COMPLIANT when ``cause`` is None, else both SNS topic events unlogged."""
+    gaps = [] if cause is None else [gap("Publish", cause), gap("PublishBatch", cause)]
+    return {
+        "trailARN": None,
+        "compliance": "COMPLIANT" if cause is None else "NON_COMPLIANT",
+        "annotation": (
+            _COMPLIANT_ANNOTATION
+            if cause is None
+            else f"Publish and PublishBatch on {TOPIC} are not logged: {cause}"
+        ),
+        "selectorKind": "advanced",
+        "gaps": gaps,
+        "requirement": BOTH_TOPIC_EVENTS,
+        "warnings": warnings,
+    }
+
+
+PLAIN = sns_selector(name="plain")
+_NARROW = "AdvancedEventSelectors[1] 'narrow'"
+
+READ_PROFILE: list[tuple[str, str, str | None, list[str]]] = [
+    (
+        "unknown-field-only-sns-selector",
+        sns_advanced({"Field": "futureField", "Equals": ["x"]}),
+        "selector 'x' filters on futureField, which this event does not have",
+        [
+            f"{_SEL}.FieldSelectors[2] (futureField): field 'futureField' is not known to "
+            f"trailguard for Data selectors; {_NARROWS}"
+        ],
+    ),
+    (
+        "unknown-field-beside-a-plain-selector",
+        advanced(PLAIN, sns_selector({"Field": "futureField", "Equals": ["x"]}, name="narrow")),
+        None,
+        [
+            f"{_NARROW}.FieldSelectors[2] (futureField): field 'futureField' is not known to "
+            f"trailguard for Data selectors; {_NARROWS}"
+        ],
+    ),
+    (
+        "unknown-operator-on-a-fixed-field",
+        sns_advanced({"Field": "eventName", "Equals": ["Publish", "PublishBatch"], "Like": ["%"]}),
+        "selector 'x' filters eventName with Like, an operator trailguard does not know",
+        [
+            f"{_SEL}.FieldSelectors[2] (eventName).Like: operator 'Like' is not known to "
+            f"trailguard; {_NARROWS}"
+        ],
+    ),
+    (
+        "unknown-deselect-operator-on-a-free-field",
+        sns_advanced({"Field": "resources.ARN", "NotLike": ["arn:aws:sns:%:test-%"]}),
+        "selector 'x' filters resources.ARN with NotLike, an operator trailguard does not know",
+        [
+            f"{_SEL}.FieldSelectors[2] (resources.ARN).NotLike: operator 'NotLike' is not known "
+            f"to trailguard; {_NARROWS}"
+        ],
+    ),
+    (
+        "misspelt-operator-is-an-unknown-operator",
+        sns_advanced({"Field": "eventName", "Equal": ["Publish"]}),
+        "selector 'x' filters eventName with Equal, an operator trailguard does not know",
+        [
+            f"{_SEL}.FieldSelectors[2] (eventName).Equal: operator 'Equal' is not known to "
+            f"trailguard; {_NARROWS}"
+        ],
+    ),
+    (
+        "unknown-operator-beside-a-plain-selector",
+        advanced(PLAIN, sns_selector({"Field": "readOnly", "Is": ["false"]}, name="narrow")),
+        None,
+        [
+            f"{_NARROW}.FieldSelectors[2] (readOnly).Is: operator 'Is' is not known to "
+            f"trailguard; {_NARROWS}"
+        ],
+    ),
+    (
+        "unknown-category-with-sns-type",
+        advanced(
+            {
+                "Name": "x",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["DataEvents"]},
+                    {"Field": "resources.type", "Equals": [TOPIC]},
+                ],
+            }
+        ),
+        _NO_SNS_SELECTOR,
+        [
+            f"{_SEL}.FieldSelectors[0] (eventCategory): eventCategory 'DataEvents' is not known "
+            "to trailguard; evaluated as logging no data events"
+        ],
+    ),
+    (
+        "event-data-store-categories-and-management-fields",
+        advanced(
+            PLAIN,
+            {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["ConfigurationItem"]}]},
+            {
+                "Name": "m",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Management"]},
+                    {"Field": "eventName", "StartsWith": ["Delete"]},
+                ],
+            },
+        ),
+        None,
+        [
+            "AdvancedEventSelectors[1].FieldSelectors[0] (eventCategory): eventCategory "
+            "'ConfigurationItem' is not known to trailguard; evaluated as logging no data events",
+            "AdvancedEventSelectors[2] 'm'.FieldSelectors[1] (eventName): field 'eventName' is "
+            f"not known to trailguard for Management selectors; {_NARROWS}",
+        ],
+    ),
+    (
+        "operator-not-documented-for-the-field",
+        sns_advanced({"Field": "readOnly", "NotEquals": ["true"]}),
+        None,
+        [
+            f"{_SEL}.FieldSelectors[2] (readOnly).NotEquals: operator NotEquals is not allowed "
+            "for readOnly; use Equals"
+        ],
+    ),
+    (
+        "resources-type-startswith",
+        advanced(
+            {
+                "Name": "x",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "StartsWith": ["AWS::SNS::"]},
+                ],
+            }
+        ),
+        None,
+        [
+            f"{_SEL}.FieldSelectors[1] (resources.type).StartsWith: operator StartsWith is not "
+            "allowed for resources.type; use Equals"
+        ],
+    ),
+    (
+        "value-not-documented-for-the-field",
+        sns_advanced({"Field": "readOnly", "Equals": ["yes"]}),
+        "selector 'x' limits readOnly to [yes]",
+        [f"{_SEL}.FieldSelectors[2] (readOnly).Equals[0]: 'yes' is not one of true, false"],
+    ),
+    (
+        "501-values-in-total",
+        advanced(
+            sns_selector(name="a"),
+            sns_selector(
+                {"Field": "eventName", "Equals": [f"Name{i:03}" for i in range(497)]}, name="b"
+            ),
+        ),
+        None,
+        ["AdvancedEventSelectors: 501 condition values in total; a trail allows at most 500"],
+    ),
+    (
+        "network-activity-with-user-identity-arn",
+        advanced(
+            PLAIN,
+            network_activity(
+                {"Field": "userIdentity.arn", "NotStartsWith": ["arn:aws:iam::111122223333:role/"]},
+                {"Field": "errorCode", "Equals": ["VpceAccessDenied"]},
+            ),
+        ),
+        None,
+        [],
+    ),
+    (
+        "network-activity-alone",
+        advanced(network_activity({"Field": "userIdentity.arn", "Equals": [EXAMPLE_CALLER]})),
+        _NO_SNS_SELECTOR,
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("document", "cause", "warnings"),
+    [pytest.param(doc, cause, warnings, id=case) for case, doc, cause, warnings in READ_PROFILE],
+)
+def test_read_profile_warns_and_judges_soundly(
+    document: str, cause: str | None, warnings: list[str]
+) -> None:
+    result = run("--output", "json", stdin=document)
+    expected_err = "".join(f"warning: standard input: {w}\n" for w in warnings)
+    assert (result.code, result.err) == (0 if cause is None else 1, expected_err)
+    assert result.json() == expected_check(cause, warnings)
+
+
+def test_read_profile_warning_in_text_output_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "selectors.json"
+    path.write_text(sns_advanced({"Field": "futureField", "Equals": ["x"]}))
+    cause = "selector 'x' filters on futureField, which this event does not have"
+    warning = (
+        f"{_SEL}.FieldSelectors[2] (futureField): field 'futureField' is not known to "
+        f"trailguard for Data selectors; {_NARROWS}"
+    )
+    result = run(str(path))
+    example_tail = (
+        f"resources.ARN={EXAMPLE_TOPIC_ARN} userIdentity.arn={EXAMPLE_CALLER} "
+        "sessionCredentialFromConsole=false"
+    )
+    assert result == Result(
+        1,
+        f"NON_COMPLIANT  {path}  (advanced selectors)\n"
+        f"  Publish and PublishBatch on {TOPIC} are not logged: {cause}\n"
+        f"  - Publish on {TOPIC}: {cause}\n"
+        f"    not logged, e.g. eventName=Publish {example_tail}\n"
+        f"  - PublishBatch on {TOPIC}: {cause}\n"
+        f"    not logged, e.g. eventName=PublishBatch {example_tail}\n"
+        f"  fix: trailguard plan {path}   (prints the selectors to put)\n",
+        f"warning: {path}: {warning}\n",
+    )
+
+
+def test_plan_keeps_a_selector_with_unknown_conditions_verbatim() -> None:
+    narrow = sns_selector(
+        {"Field": "futureField", "Equals": ["x"]},
+        {"Field": "eventName", "Equals": ["Publish"], "Like": ["P%"]},
+        name="narrow",
+    )
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["plan"], stdin=io.StringIO(advanced(narrow)), stdout=out, stderr=err)
+    path = "AdvancedEventSelectors[0] 'narrow'.FieldSelectors"
+    assert (code, err.getvalue()) == (
+        0,
+        f"warning: standard input: {path}[2] (futureField): field 'futureField' is not known "
+        f"to trailguard for Data selectors; {_NARROWS}\n"
+        f"warning: standard input: {path}[3] (eventName).Like: operator 'Like' is not known to "
+        f"trailguard; {_NARROWS}\n",
+    )
+    assert json.loads(out.getvalue()) == {
+        "changed": True,
+        "AdvancedEventSelectors": [
+            narrow,
+            {
+                "Name": f"trailguard: log all {TOPIC} data events",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": [TOPIC]},
+                ],
+            },
+        ],
+    }
+
+
+# --- bad input: one line on stderr, exit 2 --------------------------------------------------
 
 BAD_STDIN: list[tuple[str, str, str]] = [
     (
@@ -558,12 +834,6 @@ BAD_STDIN: list[tuple[str, str, str]] = [
         "Name, FieldSelectors)",
     ),
     (
-        "unknown-operator-key-Equal",
-        sns_advanced({"Field": "eventName", "Equal": ["Publish"]}),
-        f"{_SEL}.FieldSelectors[2]: unknown key 'Equal' (expected one of Field, Equals, "
-        "StartsWith, EndsWith, NotEquals, NotStartsWith, NotEndsWith)",
-    ),
-    (
         "field-selector-without-operator",
         sns_advanced({"Field": "eventName"}),
         f"{_SEL}.FieldSelectors[2] (eventName): field selector has no operator",
@@ -579,60 +849,9 @@ BAD_STDIN: list[tuple[str, str, str]] = [
         f"{_SEL}.FieldSelectors[2] (eventName).Equals[1]: expected a string, got a number",
     ),
     (
-        "unknown-field-eventNames",
-        sns_advanced({"Field": "eventNames", "Equals": ["Publish"]}),
-        f"{_SEL}.FieldSelectors[2] (eventNames): field 'eventNames' is not allowed in a Data "
-        "selector on a trail (allowed: eventCategory, resources.type, readOnly, eventName, "
-        "resources.ARN, eventSource, eventType, userIdentity.arn, sessionCredentialFromConsole)",
-    ),
-    (
-        "resources-type-startswith",
-        advanced(
-            {
-                "Name": "x",
-                "FieldSelectors": [
-                    {"Field": "eventCategory", "Equals": ["Data"]},
-                    {"Field": "resources.type", "StartsWith": ["AWS::SNS::"]},
-                ],
-            }
-        ),
-        f"{_SEL}.FieldSelectors[1] (resources.type).StartsWith: operator StartsWith is not "
-        "allowed for resources.type; use Equals",
-    ),
-    (
-        "readonly-notequals",
-        sns_advanced({"Field": "readOnly", "NotEquals": ["true"]}),
-        f"{_SEL}.FieldSelectors[2] (readOnly).NotEquals: operator NotEquals is not allowed for "
-        "readOnly; use Equals",
-    ),
-    (
-        "console-startswith",
-        sns_advanced({"Field": "sessionCredentialFromConsole", "StartsWith": ["t"]}),
-        f"{_SEL}.FieldSelectors[2] (sessionCredentialFromConsole).StartsWith: operator "
-        "StartsWith is not allowed for sessionCredentialFromConsole; use Equals or NotEquals",
-    ),
-    (
-        "readonly-yes",
-        sns_advanced({"Field": "readOnly", "Equals": ["yes"]}),
-        f"{_SEL}.FieldSelectors[2] (readOnly).Equals[0]: 'yes' is not one of true, false",
-    ),
-    (
         "event-category-missing",
         advanced({"Name": "x", "FieldSelectors": [{"Field": "resources.type", "Equals": [TOPIC]}]}),
         f"{_SEL}: eventCategory is required (Equals Management, Data or NetworkActivity)",
-    ),
-    (
-        "event-category-unknown-unnamed",
-        advanced(
-            {
-                "FieldSelectors": [
-                    {"Field": "eventCategory", "Equals": ["DataEvents"]},
-                    {"Field": "resources.type", "Equals": [TOPIC]},
-                ]
-            }
-        ),
-        "AdvancedEventSelectors[0].FieldSelectors[0] (eventCategory): eventCategory must be "
-        "Equals exactly one of Management, Data, NetworkActivity, got DataEvents",
     ),
     (
         "resources-type-missing",
@@ -646,48 +865,6 @@ BAD_STDIN: list[tuple[str, str, str]] = [
             }
         ),
         f"{_SEL}: resources.type is required in a Data selector",
-    ),
-    (
-        "value-2049-characters",
-        advanced(
-            sns_selector(
-                {"Field": "resources.ARN", "StartsWith": ["arn:aws:sns:" + "a" * (2049 - 12)]}
-            )
-        ),
-        f"{_SEL}.FieldSelectors[2] (resources.ARN).StartsWith[0]: value must be 1 to 2048 "
-        "characters, got 2049",
-    ),
-    (
-        "501-values-in-total",
-        advanced(
-            sns_selector(name="a"),
-            sns_selector(
-                {"Field": "eventName", "Equals": [f"Name{i:03}" for i in range(497)]}, name="b"
-            ),
-        ),
-        "AdvancedEventSelectors: 501 condition values in total; a trail allows at most 500",
-    ),
-    (
-        "shape-error-before-rule-error",
-        advanced(
-            sns_selector(
-                {"Field": "readOnly", "Equals": ["yes"]},
-                {"Field": "eventName", "Equal": ["Publish"]},
-            )
-        ),
-        f"{_SEL}.FieldSelectors[3]: unknown key 'Equal' (expected one of Field, Equals, "
-        "StartsWith, EndsWith, NotEquals, NotStartsWith, NotEndsWith)",
-    ),
-    (
-        "two-rule-problems-counted",
-        advanced(
-            sns_selector(
-                {"Field": "readOnly", "Equals": ["yes"]},
-                {"Field": "readOnly", "NotEquals": ["true"]},
-            )
-        ),
-        f"{_SEL}.FieldSelectors[2] (readOnly).Equals[0]: 'yes' is not one of true, false "
-        "(and 1 more problem)",
     ),
     (
         "both-selector-kinds",
@@ -722,6 +899,54 @@ BAD_STDIN: list[tuple[str, str, str]] = [
         json.dumps({"EventSelectors": [{"ReadWriteType": "Write"}]}),
         "EventSelectors[0].ReadWriteType: 'Write' is not one of ReadOnly, WriteOnly, All",
     ),
+    (
+        "shape-error-before-rule-error",
+        advanced(
+            sns_selector(
+                {"Field": "readOnly", "Equals": ["yes"]},
+                {"Field": "eventName", "Equals": "Publish"},
+            )
+        ),
+        f"{_SEL}.FieldSelectors[3] (eventName).Equals: expected a list, got a string",
+    ),
+    (
+        "operator-key-with-a-string",
+        sns_advanced({"Field": "eventName", "Equal": "Publish"}),
+        f"{_SEL}.FieldSelectors[2] (eventName).Equal: expected a list, got a string",
+    ),
+    (
+        "operator-key-with-no-values",
+        sns_advanced({"Field": "eventName", "Equal": []}),
+        f"{_SEL}.FieldSelectors[2] (eventName).Equal: operator has no values",
+    ),
+    (
+        "event-category-two-values",
+        advanced(
+            {
+                "Name": "x",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data", "Management"]},
+                    {"Field": "resources.type", "Equals": [TOPIC]},
+                ],
+            }
+        ),
+        f"{_SEL}.FieldSelectors[0] (eventCategory): eventCategory must be Equals exactly one "
+        "of Management, Data, NetworkActivity, got Data, Management",
+    ),
+    (
+        "two-errors-counted",
+        advanced(
+            {
+                "Name": "x",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "eventName", "Equals": ["Publish"]},
+                ],
+            },
+            {"FieldSelectors": [{"Field": "resources.type", "Equals": [TOPIC]}]},
+        ),
+        f"{_SEL}: resources.type is required in a Data selector (and 1 more problem)",
+    ),
 ]
 
 
@@ -751,11 +976,11 @@ def test_invalid_json_in_file_names_the_file(tmp_path: Path) -> None:
 
 def test_validation_error_in_file_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "selectors.json"
-    path.write_text(sns_advanced({"Field": "readOnly", "Equals": ["yes"]}))
+    path.write_text(sns_advanced({"Field": "readOnly", "Equals": [True]}))
     assert_one_error_line(
         run(str(path)),
         ERROR + f"{path}: {_SEL}.FieldSelectors[2] (readOnly).Equals[0]: "
-        "'yes' is not one of true, false",
+        "expected a string, got a boolean",
     )
 
 
@@ -868,11 +1093,20 @@ def test_console_script_exit_codes() -> None:
         assert (proc.returncode, proc.stderr) == (code, ""), name
     proc = run_process(
         [script, "check", "--output", "json", "-"],
-        sns_advanced({"Field": "readOnly", "Equals": ["yes"]}),
+        sns_advanced({"Field": "readOnly", "Equals": "false"}),
     )
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == (
-        STDIN + f"{_SEL}.FieldSelectors[2] (readOnly).Equals[0]: 'yes' is not one of true, false\n"
+        STDIN + f"{_SEL}.FieldSelectors[2] (readOnly).Equals: expected a list, got a string\n"
+    )
+    # A rule CloudTrail did not apply is a warning: the verdict decides the exit code.
+    proc = run_process(
+        [script, "check", "-"], sns_advanced({"Field": "readOnly", "Equals": ["yes"]})
+    )
+    assert (proc.returncode, proc.stderr) == (
+        1,
+        f"warning: standard input: {_SEL}.FieldSelectors[2] (readOnly).Equals[0]: "
+        "'yes' is not one of true, false\n",
     )
 
 

@@ -276,6 +276,51 @@ def test_advanced_trail_with_narrowed_sns_selector_is_kept_verbatim(aws: None) -
     assert sleeps == []
 
 
+# What CloudTrail accepted but trailguard does not know: a field (here invented) on the only SNS
+# selector, which can only narrow it, and userIdentity.arn on a NetworkActivity selector.
+SNS_FUTURE_FIELD = {
+    "Name": "SNS with a field trailguard does not know",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+        {"Field": "futureField", "Equals": ["x"]},
+    ],
+}
+NETWORK_BY_CALLER = {
+    "Name": "KMS network activity of one role",
+    "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["NetworkActivity"]},
+        {"Field": "eventSource", "Equals": ["kms.amazonaws.com"]},
+        {"Field": "userIdentity.arn", "Equals": ["arn:aws:iam::123456789012:role/App"]},
+        {"Field": "errorCode", "Equals": ["VpceAccessDenied"]},
+    ],
+}
+
+
+def test_selectors_trailguard_does_not_know_are_kept_verbatim(aws: None) -> None:
+    before = [MANAGEMENT, SNS_FUTURE_FIELD, NETWORK_BY_CALLER]
+    trail_arn = make_trail("future-trail", advanced=before)
+    result = run_remediate(Recorder(), "future-trail")
+    expected_after = [*before, SNS_ADDED]
+    assert result.to_dict() == updated(
+        trail_arn,
+        before={"EventSelectors": [], "AdvancedEventSelectors": before},
+        after=expected_after,
+    )
+    assert read_back("future-trail") == advanced_only(trail_arn, expected_after)
+
+
+def test_selectors_trailguard_does_not_know_on_a_covered_trail_are_left_alone(
+    aws: None,
+) -> None:
+    before = [SNS_ALL_OWN, SNS_FUTURE_FIELD, NETWORK_BY_CALLER]
+    trail_arn = make_trail("covered-future-trail", advanced=before)
+    result = run_remediate(Recorder(), "covered-future-trail")
+    assert result.to_dict() == already_compliant(
+        trail_arn, {"EventSelectors": [], "AdvancedEventSelectors": before}
+    )
+
+
 def test_trail_without_selectors_gets_management_plus_sns(aws: None) -> None:
     trail_arn = make_trail("fresh-trail")
     result = run_remediate(Recorder(), "fresh-trail")

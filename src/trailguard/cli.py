@@ -133,15 +133,24 @@ def read_json(source: str, stdin: TextIO) -> object:
         raise UsageError(f"{name}: invalid JSON: {exc}") from exc
 
 
-def load_selectors(source: str, stdin: TextIO) -> SelectorConfig:
-    """Read, parse and validate a ``get-event-selectors`` response."""
+def load_selectors(
+    source: str, stdin: TextIO, stderr: TextIO | None = None
+) -> tuple[SelectorConfig, list[str]]:
+    """Read, parse and validate a ``get-event-selectors`` response, with the read profile:
+    what CloudTrail returned is refused only when malformed or impossible to judge soundly.
+
+    Returns the configuration and its warnings (``path: message``), which are also written to
+    ``stderr`` (when given), one line each: ``warning: SOURCE: path: message``.
+    """
     name = "standard input" if source == "-" else source
     try:
-        config = parse_response(read_json(source, stdin))
-        check_valid(config)
+        config = parse_response(read_json(source, stdin), profile="read")
+        warnings = [str(problem) for problem in check_valid(config, profile="read")]
     except SelectorError as exc:
         raise UsageError(f"{name}: {exc}") from exc
-    return config
+    if stderr is not None:
+        stderr.writelines(f"warning: {name}: {warning}\n" for warning in warnings)
+    return config, warnings
 
 
 def exclusions_from_arg(text: str | None) -> tuple[AdvancedSelector, ...]:
@@ -215,7 +224,7 @@ def render_verdict_text(verdict: Verdict, source: str, trail_arn: str | None) ->
 
 
 def cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    config = load_selectors(args.file, stdin)
+    config, warnings = load_selectors(args.file, stdin, args.stderr)
     requirement = requirement_from_args(args, config.trail_arn)
     verdict = evaluate(config, requirement)
     if args.output == "json":
@@ -225,6 +234,7 @@ def cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             for t in requirement.resource_types
         ]
         payload["acceptedExclusions"] = exclusions_to_api(requirement.exclusions)
+        payload["warnings"] = warnings
         stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         stdout.write(printable(render_verdict_text(verdict, args.file, config.trail_arn)))
@@ -232,7 +242,7 @@ def cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
 
 def cmd_plan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    config = load_selectors(args.file, stdin)
+    config, _ = load_selectors(args.file, stdin, args.stderr)
     requirement = requirement_from_args(args, config.trail_arn)
     try:
         proposal = plan(config, requirement, fill_exclusions=args.fill_exclusions)

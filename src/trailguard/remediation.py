@@ -149,9 +149,11 @@ def _read(client: CloudTrailClient, arn: str, sleep: Callable[[float], None]) ->
 
 
 def _parse(raw: dict[str, Any], arn: str) -> SelectorConfig:
+    # Read profile: what CloudTrail returned is refused only when it cannot be judged soundly;
+    # the plan built from it is checked with the write profile by the planner.
     try:
-        config = parse_response(raw)
-        check_valid(config)
+        config = parse_response(raw, profile="read")
+        check_valid(config, profile="read")
     except SelectorError as exc:
         raise RemediationError("refused", f"cannot read the selectors of {arn}: {exc}") from exc
     return config

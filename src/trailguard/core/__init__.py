@@ -30,7 +30,7 @@ if TYPE_CHECKING:
         Requirement,
         build_requirement,
     )
-    from trailguard.core.validate import Problem, check_valid, validate_selectors
+    from trailguard.core.validate import Problem, check_valid, read_warnings, validate_selectors
     from trailguard.core.verdict import COMPLIANT, NON_COMPLIANT, Gap, Verdict, evaluate
 
 # Names are imported on first use (PEP 562), so that a Config rule Lambda, which needs only the
@@ -62,6 +62,7 @@ _WHERE = {
     "find_lost": "trailguard.core.inclusion",
     "parse_response": "trailguard.core.parse",
     "plan": "trailguard.core.planner",
+    "read_warnings": "trailguard.core.validate",
     "selectors_to_api": "trailguard.core.parse",
     "validate_selectors": "trailguard.core.validate",
 }
@@ -103,6 +104,7 @@ __all__ = [
     "find_lost",
     "parse_response",
     "plan",
+    "read_warnings",
     "selectors_to_api",
     "validate_selectors",
 ]

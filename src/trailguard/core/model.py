@@ -10,6 +10,11 @@ SELECT_OPERATORS: tuple[str, ...] = ("Equals", "StartsWith", "EndsWith")
 DESELECT_OPERATORS: tuple[str, ...] = ("NotEquals", "NotStartsWith", "NotEndsWith")
 OPERATORS: tuple[str, ...] = SELECT_OPERATORS + DESELECT_OPERATORS
 
+# Validation profiles (see trailguard.core.validate): "write" holds what trailguard puts on a
+# trail to the strictest documented rules; "read" judges what CloudTrail returned (and so
+# accepted), reporting what trailguard does not know as warnings instead of refusing it.
+Profile = Literal["write", "read"]
+
 
 class FieldSelector(NamedTuple):
     """One condition on one event field. Each operator holds its values (empty = absent).
@@ -17,6 +22,12 @@ class FieldSelector(NamedTuple):
     Selectors are immutable value objects; they are named tuples rather than frozen
     dataclasses because every trail evaluated builds a dozen of them, and a frozen
     dataclass is three times slower to construct.
+
+    ``unknown`` holds the operators trailguard does not know, as (key, values) in input order;
+    only the read profile of :func:`trailguard.core.parse.parse_response` fills it. They are
+    kept so that a rewrite carries the condition over verbatim, and a condition holding any is
+    never shown to hold (:meth:`accepts` is False): whether the operator selects or deselects,
+    the selector can only lose coverage by it, never gain any.
     """
 
     field: str
@@ -26,9 +37,11 @@ class FieldSelector(NamedTuple):
     not_equals: tuple[str, ...] = ()
     not_starts_with: tuple[str, ...] = ()
     not_ends_with: tuple[str, ...] = ()
+    unknown: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def operators(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """(API operator name, values) for every operator present, in API order."""
+        """(API operator name, values) for every operator present, in API order, then the
+        unknown ones in input order."""
         # Written out, not looped: validation calls this for every field of every trail.
         out: list[tuple[str, tuple[str, ...]]] = []
         if self.equals:
@@ -43,7 +56,7 @@ class FieldSelector(NamedTuple):
             out.append(("NotStartsWith", self.not_starts_with))
         if self.not_ends_with:
             out.append(("NotEndsWith", self.not_ends_with))
-        return tuple(out)
+        return (*out, *self.unknown) if self.unknown else tuple(out)
 
     def value_count(self) -> int:
         return (
@@ -53,15 +66,17 @@ class FieldSelector(NamedTuple):
             + len(self.not_equals)
             + len(self.not_starts_with)
             + len(self.not_ends_with)
+            + sum(len(values) for _, values in self.unknown)
         )
 
     def accepts(self, value: str | None) -> bool:
         """Whether an event whose field holds ``value`` satisfies this condition.
 
         SELECT operators are OR'd (none present means no restriction); any matching
-        DESELECT value excludes. An event without the field satisfies no condition on it.
+        DESELECT value excludes. An event without the field satisfies no condition on it, and
+        no event is shown to satisfy a condition with an unknown operator.
         """
-        if value is None:
+        if value is None or self.unknown:
             return False
         # str.startswith/endswith take a tuple (an empty one matches nothing).
         if (self.equals or self.starts_with or self.ends_with) and not (

@@ -3,7 +3,11 @@
 This checks shapes only (JSON types, known keys); CloudTrail's rules on fields, operators and
 limits are checked by :mod:`trailguard.core.validate`. Unknown keys at the top level (such as
 ``TrailARN`` or ``ResponseMetadata``) are ignored; unknown keys inside a selector are errors,
-because a misspelt operator would otherwise silently change what the selector means.
+because a misspelt operator would otherwise silently change what the selector means. With the
+``read`` profile (what a trail returned, so what CloudTrail accepted) an unknown key inside a
+field selector is an operator trailguard does not know: its values must still be a non-empty
+list of strings, and it is kept in ``FieldSelector.unknown``, which makes the condition
+never hold (it can only narrow its selector) and lets the validator warn about it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from trailguard.core.model import (
     BasicSelector,
     DataResource,
     FieldSelector,
+    Profile,
     ReadWriteType,
     SelectorConfig,
 )
@@ -32,10 +37,11 @@ def type_name(value: object) -> str:
     return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
 
 
-def _expect_object(value: object, path: str, keys: tuple[str, ...]) -> dict[str, Any]:
+def _expect_object(value: object, path: str, keys: tuple[str, ...] | None) -> dict[str, Any]:
+    """``value`` as an object whose keys are all in ``keys`` (None: any string key)."""
     if not isinstance(value, dict):
         raise SelectorError(path, f"expected an object, got {type_name(value)}")
-    if not all(key in keys for key in value):
+    if keys is not None and not all(key in keys for key in value):
         key = next(k for k in value if k not in keys)
         expected = ", ".join(keys)
         raise SelectorError(path, f"unknown key {key!r} (expected one of {expected})")
@@ -71,7 +77,7 @@ def _all_strings(items: list[Any]) -> bool:
     return all(type(item) is str for item in items)
 
 
-def _field_selector(raw: object, index: int, name: str | None, i: int) -> FieldSelector:
+def _field_selector(raw: object, index: int, name: str | None, i: int, read: bool) -> FieldSelector:
     # Fast path for well-formed input (this runs for every field of every trail evaluated);
     # anything unusual goes to the slow path, which finds and names the problem.
     if type(raw) is dict and len(raw) > 1 and _FIELD_KEY_SET.issuperset(raw):
@@ -95,31 +101,33 @@ def _field_selector(raw: object, index: int, name: str | None, i: int) -> FieldS
                     get("NotStartsWith", ()),
                     get("NotEndsWith", ()),
                 )
-    return parse_field_selector(raw, f"{selector_label(index, name)}.FieldSelectors[{i}]")
+    path = f"{selector_label(index, name)}.FieldSelectors[{i}]"
+    return parse_field_selector(raw, path, read)
 
 
-def parse_field_selector(raw: object, path: str) -> FieldSelector:
-    """One AdvancedFieldSelector, or a :class:`SelectorError` at ``path`` saying what is wrong."""
-    obj = _expect_object(raw, path, _FIELD_KEYS)
+def parse_field_selector(raw: object, path: str, read: bool = False) -> FieldSelector:
+    """One AdvancedFieldSelector, or a :class:`SelectorError` at ``path`` saying what is wrong.
+    ``read``: an operator trailguard does not know is kept (see FieldSelector.unknown)."""
+    obj = _expect_object(raw, path, None if read else _FIELD_KEYS)
     field = obj.get("Field")
     if type(field) is not str:
         raise SelectorError(path, "'Field' is required and must be a string")
-    values: list[tuple[str, ...]] = []
-    for operator in OPERATORS:
-        raw_values = obj.get(operator)
+    values: dict[str, tuple[str, ...]] = {}
+    for key in (*OPERATORS, *(k for k in obj if k not in _FIELD_KEY_SET)):
+        raw_values = obj.get(key)
         if raw_values is None:
-            values.append(())
             continue
-        items = _strings(raw_values, f"{path} ({field}).{operator}")
+        items = _strings(raw_values, f"{path} ({field}).{key}")
         if not items:
-            raise SelectorError(f"{path} ({field}).{operator}", "operator has no values")
-        values.append(items)
-    if not any(values):
+            raise SelectorError(f"{path} ({field}).{key}", "operator has no values")
+        values[key] = items
+    if not values:
         raise SelectorError(f"{path} ({field})", "field selector has no operator")
-    return FieldSelector(field, *values)
+    unknown = tuple((k, v) for k, v in values.items() if k not in _FIELD_KEY_SET)
+    return FieldSelector._make((field, *[values.get(op, ()) for op in OPERATORS], unknown))
 
 
-def _advanced(raw: object, index: int) -> AdvancedSelector:
+def _advanced(raw: object, index: int, read: bool) -> AdvancedSelector:
     if type(raw) is dict and _SELECTOR_KEY_SET.issuperset(raw):
         obj: dict[str, Any] = raw
     else:
@@ -139,7 +147,7 @@ def _advanced(raw: object, index: int) -> AdvancedSelector:
         raise SelectorError(
             f"{where}.FieldSelectors", f"expected a list, got {type_name(raw_fields)}"
         )
-    fields = tuple(_field_selector(item, index, name, i) for i, item in enumerate(raw_fields))
+    fields = tuple(_field_selector(item, index, name, i, read) for i, item in enumerate(raw_fields))
     return AdvancedSelector(fields, name or None)
 
 
@@ -179,8 +187,12 @@ def _basic(raw: object, index: int) -> BasicSelector:
     return BasicSelector(cast(ReadWriteType, rw), include, tuple(resources), excluded)
 
 
-def parse_response(response: object) -> SelectorConfig:
-    """Parse what ``aws cloudtrail get-event-selectors`` prints (or boto3 returns)."""
+def parse_response(response: object, *, profile: Profile = "write") -> SelectorConfig:
+    """Parse what ``aws cloudtrail get-event-selectors`` prints (or boto3 returns).
+
+    ``profile="read"`` for what a trail returned: unknown operators are kept (see the module
+    docstring) instead of refused.
+    """
     if not isinstance(response, dict):
         raise SelectorError(
             "",
@@ -201,7 +213,8 @@ def parse_response(response: object) -> SelectorConfig:
             "a trail holds one or the other",
         )
     if adv_items:
-        advanced = tuple(_advanced(item, i) for i, item in enumerate(adv_items))
+        read = profile == "read"
+        advanced = tuple(_advanced(item, i, read) for i, item in enumerate(adv_items))
         return SelectorConfig("advanced", advanced=advanced, trail_arn=trail_arn)
     if basic_items:
         basic = tuple(_basic(item, i) for i, item in enumerate(basic_items))

@@ -22,8 +22,8 @@ plan falls back to the unnarrowed one.
 
 Keeping every existing selector makes coverage after a superset of coverage before; the added
 selectors log every event of their type, so the requirement is met. The result is checked with
-the validator and against the 500-value limit: a plan that does not fit is refused, never
-trimmed.
+the validator (write profile, except for the selectors kept verbatim) and against the 500-value
+limit: a plan that does not fit is refused, never trimmed.
 """
 
 from __future__ import annotations
@@ -121,7 +121,10 @@ def plan(config: SelectorConfig, requirement: Requirement, fill_exclusions: bool
             f"{MAX_ADVANCED_VALUES}; free values (e.g. merge or drop narrow selectors) and retry"
         )
     result = SelectorConfig("advanced", advanced=selectors, trail_arn=config.trail_arn)
-    problems = validate_selectors(result)
+    # What trailguard adds or converts is held to the write profile; selectors kept verbatim
+    # from the trail were accepted by CloudTrail already, so only the read profile applies.
+    carried = len(kept) if config.kind == "advanced" else 0
+    problems = validate_selectors(result, carried=carried)
     if problems:
         raise PlanRefused(f"the planned selectors would be rejected: {problems[0]}")
     after = evaluate(result, requirement)

@@ -1,8 +1,23 @@
-"""CloudTrail's documented rules for a trail's event selectors.
+"""CloudTrail's documented rules for a trail's event selectors, in two profiles.
 
-One validator guards every read we evaluate and every write we make: a selector list that
-passes here is one CloudTrail's ``PutEventSelectors`` accepts for a trail, as far as the API
-reference and the CloudTrail user guide document it.
+- ``write`` (the default) guards everything trailguard puts on a trail: a selector list that
+  passes is one CloudTrail's ``PutEventSelectors`` accepts for a trail, as far as the API
+  reference and the CloudTrail user guide document it.
+- ``read`` judges what a trail (or event data store) returned, which CloudTrail has accepted
+  already: where it breaks a rule trailguard knows (an unknown field, operator or category, an
+  operator or value not documented for a field, a limit) that is a *warning* about
+  trailguard's own knowledge, never a refusal. The evaluation stays sound on such input: a
+  condition on a field a required event does not have never holds, a condition with an unknown
+  operator never holds (:class:`~trailguard.core.model.FieldSelector`), and a selector of an
+  unknown category never logs data events, so each can only narrow what is judged logged.
+  Errors remain for what cannot be evaluated soundly or is malformed: no ``eventCategory``,
+  not exactly one ``eventCategory Equals`` value, a required field missing (a Data selector
+  without ``resources.type`` would be read as logging every type), and for basic selectors
+  anything but the two count limits (their conversion is exact only for documented forms).
+  Shapes (lists, strings, ``Field``, empty lists) are checked by the parser in both profiles.
+
+The 500-value limit is a warning when reading (CloudTrail would never return more) and an
+error when writing.
 """
 
 from __future__ import annotations
@@ -13,7 +28,13 @@ from dataclasses import dataclass
 from trailguard.core.catalog import BASIC_RESOURCE_TYPES
 from trailguard.core.convert import BASIC_SERVICES
 from trailguard.core.errors import SelectorError
-from trailguard.core.model import OPERATORS, AdvancedSelector, BasicSelector, SelectorConfig
+from trailguard.core.model import (
+    OPERATORS,
+    AdvancedSelector,
+    BasicSelector,
+    Profile,
+    SelectorConfig,
+)
 from trailguard.core.parse import selector_label
 
 MAX_ADVANCED_VALUES = 500  # condition values across all advanced selectors of a trail
@@ -51,8 +72,9 @@ ALLOWED_FIELDS: dict[str, dict[str, frozenset[str]]] = {
         "eventCategory": _EQUALS,
         "eventSource": _EQUALS,
         "eventName": ALL_OPERATORS,
-        "errorCode": ALL_OPERATORS,
+        "errorCode": _EQUALS,
         "vpcEndpointId": ALL_OPERATORS,
+        "userIdentity.arn": ALL_OPERATORS,
     },
 }
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -66,10 +88,12 @@ ALLOWED_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("Management", "readOnly"): ("true", "false"),
     ("Data", "readOnly"): ("true", "false"),
     ("Data", "sessionCredentialFromConsole"): ("true", "false"),
+    ("NetworkActivity", "errorCode"): ("VpceAccessDenied",),
 }
 # Fields that may appear only once in a selector (their value classifies the selector).
 SINGLE_FIELDS = ("eventCategory", "resources.type")
 _ARN = re.compile(r"^arn:[a-z0-9-]+:[a-z0-9-]+:")
+_NARROWS = "evaluated as narrowing the selector"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,29 +112,48 @@ def _field_path(selector: AdvancedSelector, index: int, i: int, operator: str = 
 
 
 def _check_field(
-    category: str, selector: AdvancedSelector, index: int, i: int, problems: list[Problem]
+    category: str,
+    selector: AdvancedSelector,
+    index: int,
+    i: int,
+    errors: list[Problem],
+    soft: list[Problem],
 ) -> None:
-    # Paths are formatted only when there is a problem: this runs on every trail evaluated.
+    # ``soft`` receives what breaks only trailguard's knowledge: ``errors`` itself when
+    # writing, the warnings when reading. Paths are formatted only when there is a problem:
+    # this runs on every trail evaluated.
     fs = selector.field_selectors[i]
+    read = soft is not errors
     allowed = ALLOWED_FIELDS[category]
     operators = allowed.get(fs.field)
     if operators is None:
-        problems.append(
+        soft.append(
             Problem(
                 _field_path(selector, index, i),
-                f"field {fs.field!r} is not allowed in a {category} selector on a trail "
+                f"field {fs.field!r} is not known to trailguard for {category} selectors; "
+                f"{_NARROWS}"
+                if read
+                else f"field {fs.field!r} is not allowed in a {category} selector on a trail "
                 f"(allowed: {', '.join(allowed)})",
             )
         )
         return
     choices = ALLOWED_VALUES.get((category, fs.field))
     arn_field = fs.field == "resources.ARN"
-    for operator, values in zip(OPERATORS, fs[1:], strict=True):
-        if not values:
+    for operator, values in fs.operators():
+        if operator not in ALL_OPERATORS:
+            soft.append(
+                Problem(
+                    _field_path(selector, index, i, operator),
+                    f"operator {operator!r} is not known to trailguard; {_NARROWS}"
+                    if read
+                    else f"unknown operator {operator!r} (expected one of {', '.join(OPERATORS)})",
+                )
+            )
             continue
         if operator not in operators:
             permitted = " or ".join(sorted(operators))
-            problems.append(
+            soft.append(
                 Problem(
                     _field_path(selector, index, i, operator),
                     f"operator {operator} is not allowed for {fs.field}; use {permitted}",
@@ -126,34 +169,35 @@ def _check_field(
             elif arn_field and operator in _EQUALS_NOT_EQUALS and not _ARN.match(value):
                 message = f"{operator} on resources.ARN needs a full ARN, got {value!r}"
             if message:
-                problems.append(
-                    Problem(f"{_field_path(selector, index, i, operator)}[{k}]", message)
-                )
+                soft.append(Problem(f"{_field_path(selector, index, i, operator)}[{k}]", message))
 
 
-def _check_advanced(selector: AdvancedSelector, index: int, problems: list[Problem]) -> None:
+def _check_advanced(
+    selector: AdvancedSelector, index: int, errors: list[Problem], soft: list[Problem]
+) -> None:
     def here() -> str:
         return selector_label(index, selector.name)
 
     if selector.name is not None and len(selector.name) > MAX_NAME_LENGTH:
-        problems.append(Problem(f"{here()}.Name", f"longer than {MAX_NAME_LENGTH} characters"))
+        soft.append(Problem(f"{here()}.Name", f"longer than {MAX_NAME_LENGTH} characters"))
     fields = [fs.field for fs in selector.field_selectors]
     for field in SINGLE_FIELDS:
-        if fields.count(field) > 1:
-            problems.append(Problem(here(), f"field {field} appears more than once"))
+        if fields.count(field) > 1:  # evaluated as both conditions: narrowing only
+            soft.append(Problem(here(), f"field {field} appears more than once"))
     category_index = fields.index("eventCategory") if "eventCategory" in fields else -1
     category_field = selector.field_selectors[category_index] if category_index >= 0 else None
     if category_field is None:
-        problems.append(
+        errors.append(
             Problem(
                 here(), "eventCategory is required (Equals Management, Data or NetworkActivity)"
             )
         )
         return
     categories = category_field.equals
-    if len(categories) != 1 or categories[0] not in CATEGORIES:
+    read = soft is not errors
+    if len(categories) != 1 or not (read or categories[0] in CATEGORIES):
         shown = ", ".join(categories) or "no Equals value"
-        problems.append(
+        errors.append(
             Problem(
                 _field_path(selector, index, category_index),
                 f"eventCategory must be Equals exactly one of {', '.join(CATEGORIES)}, got {shown}",
@@ -161,17 +205,27 @@ def _check_advanced(selector: AdvancedSelector, index: int, problems: list[Probl
         )
         return
     category = categories[0]
+    if category not in CATEGORIES:  # reading: such a selector logs no event we require
+        soft.append(
+            Problem(
+                _field_path(selector, index, category_index),
+                f"eventCategory {category!r} is not known to trailguard; "
+                "evaluated as logging no data events",
+            )
+        )
+        return
     for required in REQUIRED_FIELDS[category]:
         if required not in fields:
-            problems.append(Problem(here(), f"{required} is required in a {category} selector"))
+            errors.append(Problem(here(), f"{required} is required in a {category} selector"))
     for i in range(len(selector.field_selectors)):
-        _check_field(category, selector, index, i, problems)
+        _check_field(category, selector, index, i, errors, soft)
 
 
-def _check_basic(selectors: tuple[BasicSelector, ...]) -> list[Problem]:
-    problems: list[Problem] = []
+def _check_basic(
+    selectors: tuple[BasicSelector, ...], problems: list[Problem], soft: list[Problem]
+) -> None:
     if len(selectors) > MAX_BASIC_SELECTORS:
-        problems.append(
+        soft.append(
             Problem(
                 "EventSelectors",
                 f"at most {MAX_BASIC_SELECTORS} basic selectors, got {len(selectors)}",
@@ -214,38 +268,63 @@ def _check_basic(selectors: tuple[BasicSelector, ...]) -> list[Problem]:
                     )
                 )
     if total > MAX_BASIC_DATA_VALUES:
-        problems.append(
+        soft.append(
             Problem(
                 "EventSelectors",
                 f"at most {MAX_BASIC_DATA_VALUES} data resource values, got {total}",
             )
         )
-    return problems
 
 
-def validate_selectors(config: SelectorConfig) -> list[Problem]:
-    """Every rule ``config`` breaks, in input order (empty when CloudTrail would accept it)."""
+def _problems(
+    config: SelectorConfig, profile: Profile, carried: int = 0
+) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of ``config`` under ``profile``, each in input order."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    soft = warnings if profile == "read" else errors
     if config.kind == "basic":
-        return _check_basic(config.basic)
-    problems: list[Problem] = []
+        _check_basic(config.basic, errors, soft)
+        return errors, warnings
     for index, selector in enumerate(config.advanced):
-        _check_advanced(selector, index, problems)
+        _check_advanced(selector, index, errors, warnings if index < carried else soft)
     total = sum(selector.value_count() for selector in config.advanced)
     if total > MAX_ADVANCED_VALUES:
-        problems.append(
+        soft.append(
             Problem(
                 "AdvancedEventSelectors",
                 f"{total} condition values in total; a trail allows at most {MAX_ADVANCED_VALUES}",
             )
         )
-    return problems
+    return errors, warnings
 
 
-def check_valid(config: SelectorConfig) -> None:
-    """Raise :class:`SelectorError` for the first problem, counting the others."""
-    problems = validate_selectors(config)
+def validate_selectors(
+    config: SelectorConfig, *, profile: Profile = "write", carried: int = 0
+) -> list[Problem]:
+    """Every rule ``config`` breaks that refuses it under ``profile``, in input order (empty
+    when it is accepted; the read profile's warnings are left out, see :func:`read_warnings`).
+
+    ``carried``: the first ``carried`` advanced selectors are carried over verbatim from what a
+    trail returned (as the planner keeps them); they are held to the read profile even when
+    writing, since CloudTrail accepted them already.
+    """
+    return _problems(config, profile, carried)[0]
+
+
+def read_warnings(config: SelectorConfig) -> list[Problem]:
+    """What the read profile reports about ``config`` without refusing it, in input order:
+    the rules trailguard knows that CloudTrail evidently did not apply to it."""
+    return _problems(config, "read")[1]
+
+
+def check_valid(config: SelectorConfig, *, profile: Profile = "write") -> list[Problem]:
+    """Raise :class:`SelectorError` for the first error, counting the others; otherwise return
+    the warnings (only the read profile has any)."""
+    problems, warnings = _problems(config, profile)
     if problems:
         first = problems[0]
         others = len(problems) - 1
         more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
         raise SelectorError(first.path, first.message + more)
+    return warnings

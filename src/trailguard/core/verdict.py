@@ -225,6 +225,8 @@ def _why_condition_fails(fs: FieldSelector, value: str | None) -> str:
         if known is None:
             return f"filters on {fs.field}, a field trailguard does not know a record to have"
         return f"requires {condition_text(fs)}, which {known.lacked_by} do not have"
+    if fs.unknown:  # read profile: evaluated as never holding
+        return f"filters {fs.field} with {fs.unknown[0][0]}, an operator trailguard does not know"
     for operator, values in fs.operators():
         if operator.startswith("Not"):
             positive = operator[3:]

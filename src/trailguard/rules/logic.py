@@ -157,7 +157,9 @@ def trail_verdict(facts: TrailFacts, params: RuleParameters) -> Verdict:
     if facts.selectors is None:
         raise NotEvaluated(f"{facts.arn}: {facts.error or 'event selectors not read'}")
     try:
-        config = parse_response({"TrailARN": facts.arn or None, **facts.selectors})
+        # Read profile: keep an operator trailguard does not know (it only narrows the
+        # selector) rather than leave a trail CloudTrail accepted unevaluated.
+        config = parse_response({"TrailARN": facts.arn or None, **facts.selectors}, profile="read")
     except SelectorError as exc:
         raise NotEvaluated(f"{facts.arn}: unreadable event selectors: {exc}") from exc
     return evaluate(config, params.requirement(facts.partition))
