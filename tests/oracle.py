@@ -184,7 +184,7 @@ BUCKET_LEVEL_EVENTS: tuple[str, ...] = (
     "ListObjectVersions",
     "HeadBucket",
 )
-READINGS: tuple[str, ...] = ("narrow", "generous")
+BASIC_READINGS: tuple[str, ...] = ("narrow", "generous")
 
 _BASIC_TYPE_SERVICE: dict[str, str] = {
     "AWS::S3::Object": "s3",
@@ -234,7 +234,7 @@ def bucket_arn_of(value: str) -> str | None:
 def _data_value_matches(
     resource_type: str, value: str, event: dict[str, str], reading: str = "narrow"
 ) -> bool:
-    if reading not in READINGS:
+    if reading not in BASIC_READINGS:
         raise ValueError(f"unknown reading {reading!r}")
     if _names_whole_type(resource_type, value):
         return True

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from selector_data import BOTH_TOPIC_EVENTS, ENDPOINT, FIXTURES, TOPIC
+from selector_data import BOTH_TOPIC_EVENTS, ENDPOINT, FIXTURES, TOPIC, cut
 
 from trailguard.cli import main
 
@@ -542,19 +542,36 @@ def network_activity(*extra: dict[str, Any]) -> dict[str, Any]:
 
 def expected_check(cause: str | None, warnings: list[str]) -> dict[str, Any]:
     """The whole JSON of ``check`` on a document without TrailARN, for the default
-    requirement: COMPLIANT when ``cause`` is None, else both SNS topic events unlogged."""
-    gaps = [] if cause is None else [gap("Publish", cause), gap("PublishBatch", cause)]
+    requirement: COMPLIANT when ``cause`` is None, else both SNS topic events unlogged
+    (``undocumented`` when the cause is a field no record is known to have: under the lenient
+    reading such a condition may hold)."""
+    unknown_field = cause is not None and "a field trailguard does not know" in cause
+    missing = (cause.split("filters on ", 1)[1].split(",", 1)[0],) if unknown_field else ()
+    certainty = "undocumented" if unknown_field else "certain"
+    gaps = (
+        []
+        if cause is None
+        else [
+            gap(n, cause, certainty=certainty, missing=missing) for n in ("Publish", "PublishBatch")
+        ]
+    )
+    if cause is None:
+        annotation = _COMPLIANT_ANNOTATION
+    elif unknown_field:
+        annotation = cut(
+            f"Publish and PublishBatch on {TOPIC} are logged only if CloudTrail matches records "
+            f"without {missing[0]} in a way AWS does not document: {cause}"
+        )
+    else:
+        annotation = f"Publish and PublishBatch on {TOPIC} are not logged: {cause}"
     return {
         "trailARN": None,
         "compliance": "COMPLIANT" if cause is None else "NON_COMPLIANT",
-        "annotation": (
-            _COMPLIANT_ANNOTATION
-            if cause is None
-            else f"Publish and PublishBatch on {TOPIC} are not logged: {cause}"
-        ),
+        "annotation": annotation,
         "selectorKind": "advanced",
         "gaps": gaps,
         "requirement": BOTH_TOPIC_EVENTS,
+        "acceptedExclusions": [],
         "warnings": warnings,
     }
 
@@ -566,7 +583,7 @@ READ_PROFILE: list[tuple[str, str, str | None, list[str]]] = [
     (
         "unknown-field-only-sns-selector",
         sns_advanced({"Field": "futureField", "Equals": ["x"]}),
-        "selector 'x' filters on futureField, which this event does not have",
+        "selector 'x' filters on futureField, a field trailguard does not know a record to have",
         [
             f"{_SEL}.FieldSelectors[2] (futureField): field 'futureField' is not known to "
             f"trailguard for Data selectors; {_NARROWS}"
@@ -735,7 +752,7 @@ def test_read_profile_warns_and_judges_soundly(
 def test_read_profile_warning_in_text_output_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "selectors.json"
     path.write_text(sns_advanced({"Field": "futureField", "Equals": ["x"]}))
-    cause = "selector 'x' filters on futureField, which this event does not have"
+    cause = "selector 'x' filters on futureField, a field trailguard does not know a record to have"
     warning = (
         f"{_SEL}.FieldSelectors[2] (futureField): field 'futureField' is not known to "
         f"trailguard for Data selectors; {_NARROWS}"
@@ -743,16 +760,20 @@ def test_read_profile_warning_in_text_output_names_the_file(tmp_path: Path) -> N
     result = run(str(path))
     example_tail = (
         f"resources.ARN={EXAMPLE_TOPIC_ARN} userIdentity.arn={EXAMPLE_CALLER} "
-        "sessionCredentialFromConsole=false"
+        "eventType=AwsApiCall readOnly=false (no futureField)"
     )
     assert result == Result(
         1,
         f"NON_COMPLIANT  {path}  (advanced selectors)\n"
-        f"  Publish and PublishBatch on {TOPIC} are not logged: {cause}\n"
-        f"  - Publish on {TOPIC}: {cause}\n"
-        f"    not logged, e.g. eventName=Publish {example_tail}\n"
-        f"  - PublishBatch on {TOPIC}: {cause}\n"
-        f"    not logged, e.g. eventName=PublishBatch {example_tail}\n"
+        f"  Publish and PublishBatch on {TOPIC} are logged only if CloudTrail matches records "
+        f"without futureField in a way AWS does not document: {cause}\n"
+        f"  - Publish on {TOPIC} [undocumented]: {cause}\n"
+        f"    not shown to be logged, e.g. eventName=Publish {example_tail}\n"
+        f"  - PublishBatch on {TOPIC} [undocumented]: {cause}\n"
+        f"    not shown to be logged, e.g. eventName=PublishBatch {example_tail}\n"
+        "  about futureField: no record is known to have futureField.\n"
+        "  undocumented: AWS does not document how a selector condition treats a field the "
+        "record lacks, so these events cannot be shown to be logged.\n"
         f"  fix: trailguard plan {path}   (prints the selectors to put)\n",
         f"warning: {path}: {warning}\n",
     )

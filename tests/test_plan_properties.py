@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from oracle import BUCKET_LEVEL_EVENTS, READINGS, bucket_arn_of, is_logged, is_logged_basic
+from oracle import BASIC_READINGS, BUCKET_LEVEL_EVENTS, bucket_arn_of, is_logged, is_logged_basic
 from strategies import (
     DYNAMODB_TABLE,
     LAMBDA_FUNCTION,
@@ -309,7 +309,7 @@ def check_plan_properties(raw: Raw, types: tuple[str, ...]) -> Plan | None:
     for event in event_sample(raw):
         logged_after = is_logged(after_api, event)
         if not logged_after:
-            for reading in READINGS:
+            for reading in BASIC_READINGS:
                 assert not original_logs(raw, event, reading), f"the plan loses {event} ({reading})"
         elif event.get("eventCategory") != "Data" or event.get("resources.type") not in types:
             assert original_logs(raw, event, "generous"), (
@@ -585,13 +585,13 @@ def test_the_two_readings_of_a_bucket_value() -> None:
         {**LIST_OBJECTS, "readOnly": "false"},
         {**LIST_OBJECTS, "eventName": "GetObject"},
     ):
-        for reading in READINGS:
+        for reading in BASIC_READINGS:
             assert is_logged_basic(READ_ONLY_BUCKET_BASIC, other, reading) is False, other
     # A value without "/" is a prefix of the bucket ARN: both readings log it.
     no_slash = [
         {**READ_ONLY_BUCKET_BASIC[0], "DataResources": [{"Type": S3_OBJECT, "Values": [BUCKET]}]}
     ]
-    assert all(is_logged_basic(no_slash, LIST_OBJECTS, reading) for reading in READINGS)
+    assert all(is_logged_basic(no_slash, LIST_OBJECTS, reading) for reading in BASIC_READINGS)
 
 
 def test_plan_of_a_basic_bucket_value_logs_list_objects_on_the_bucket() -> None:
