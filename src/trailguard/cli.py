@@ -133,14 +133,11 @@ def read_json(source: str, stdin: TextIO) -> object:
         raise UsageError(f"{name}: invalid JSON: {exc}") from exc
 
 
-def load_selectors(
-    source: str, stdin: TextIO, stderr: TextIO | None = None
-) -> tuple[SelectorConfig, list[str]]:
+def load_selectors(source: str, stdin: TextIO) -> tuple[SelectorConfig, list[str]]:
     """Read, parse and validate a ``get-event-selectors`` response, with the read profile:
     what CloudTrail returned is refused only when malformed or impossible to judge soundly.
 
-    Returns the configuration and its warnings (``path: message``), which are also written to
-    ``stderr`` (when given), one line each: ``warning: SOURCE: path: message``.
+    Returns the configuration and its warnings (``path: message``); see :func:`warn`.
     """
     name = "standard input" if source == "-" else source
     try:
@@ -148,9 +145,14 @@ def load_selectors(
         warnings = [str(problem) for problem in check_valid(config, profile="read")]
     except SelectorError as exc:
         raise UsageError(f"{name}: {exc}") from exc
-    if stderr is not None:
-        stderr.writelines(f"warning: {name}: {warning}\n" for warning in warnings)
     return config, warnings
+
+
+def warn(source: str, warnings: list[str], stderr: TextIO) -> None:
+    """Read-profile warnings on ``stderr``, one line each (``warning: SOURCE: path: message``),
+    written once every input was accepted, so that bad input is still one line."""
+    name = "standard input" if source == "-" else source
+    stderr.writelines(one_line(f"warning: {name}: {warning}") + "\n" for warning in warnings)
 
 
 def exclusions_from_arg(text: str | None) -> tuple[AdvancedSelector, ...]:
@@ -224,8 +226,9 @@ def render_verdict_text(verdict: Verdict, source: str, trail_arn: str | None) ->
 
 
 def cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    config, warnings = load_selectors(args.file, stdin, args.stderr)
+    config, warnings = load_selectors(args.file, stdin)
     requirement = requirement_from_args(args, config.trail_arn)
+    warn(args.file, warnings, args.stderr)
     verdict = evaluate(config, requirement)
     if args.output == "json":
         payload: dict[str, Any] = {"trailARN": config.trail_arn, **verdict.to_dict()}
@@ -242,8 +245,9 @@ def cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
 
 def cmd_plan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    config, _ = load_selectors(args.file, stdin, args.stderr)
+    config, warnings = load_selectors(args.file, stdin)
     requirement = requirement_from_args(args, config.trail_arn)
+    warn(args.file, warnings, args.stderr)
     try:
         proposal = plan(config, requirement, fill_exclusions=args.fill_exclusions)
     except PlanRefused as exc:
