@@ -17,9 +17,9 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from trailguard.aws.runtime import session_from_credentials
+from trailguard.aws.scan import Scanner, Target
 from trailguard.rules.logic import rule_parameters
-from trailguard.rules.runtime import session_from_credentials
-from trailguard.scan import Scanner, Target
 
 ACCOUNTS = 10
 REGIONS = ("us-east-1", "eu-west-1", "ap-northeast-1", "us-west-2")

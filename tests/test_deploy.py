@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
+from trailguard.aws.deploy import Deployer, DeployOptions
 from trailguard.cli import main
-from trailguard.deploy import Deployer, DeployOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 ENABLED = "cloudtrail-sns-data-events-enabled"

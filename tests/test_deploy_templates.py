@@ -9,9 +9,9 @@ import pytest
 import yaml
 from cfnlint.api import ManualArgs, lint
 
-from trailguard.packgen import pack_template
+from trailguard.artifacts.pack import pack_template
+from trailguard.artifacts.yamlout import to_yaml
 from trailguard.rules.metadata import RULE_IDS
-from trailguard.yamlout import to_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ("deploy/account.yaml", "deploy/org-admin.yaml", "deploy/org-member.yaml",

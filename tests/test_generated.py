@@ -18,7 +18,13 @@ import pytest
 import yaml
 from cfnlint.api import ManualArgs, lint
 
-from trailguard.build import DOCUMENT_NAME, SSM_CONTENT_LIMIT, artifacts, flatten, unpacked
+from trailguard.artifacts.build import (
+    DOCUMENT_NAME,
+    SSM_CONTENT_LIMIT,
+    artifacts,
+    flatten,
+    unpacked,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "remediation" / f"{DOCUMENT_NAME}.yaml"
@@ -156,8 +162,8 @@ def test_outputs_exist_and_handlers_are_defined() -> None:
 
 def test_flatten_refuses_a_name_defined_twice(tmp_path: Path) -> None:
     # The bundle is one namespace: two modules defining the same top-level name must fail.
-    script, order = flatten(("trailguard.ssm_entry",))
-    assert order[-1] == "trailguard.ssm_entry"
+    script, order = flatten(("trailguard.ssm.entry",))
+    assert order[-1] == "trailguard.ssm.entry"
     names = [
         n.name for n in ast.parse(script).body if isinstance(n, ast.FunctionDef | ast.ClassDef)
     ]

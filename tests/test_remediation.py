@@ -46,10 +46,10 @@ from selector_data import (
     read_back,
 )
 
-import trailguard.aws
+import trailguard.aws.session
+from trailguard.aws.remediate import RemediationError, remediate
 from trailguard.cli import main
 from trailguard.core import COMPLIANT, build_requirement, evaluate, parse_response
-from trailguard.remediation import RemediationError, remediate
 
 MEMBER_ACCOUNT = "111122223333"
 REQUIREMENT = build_requirement()  # SNS topics: Publish and PublishBatch
@@ -830,7 +830,7 @@ def test_cli_remediate_refused_org_trail(aws: None, monkeypatch: pytest.MonkeyPa
     make_trail("org-trail", advanced=[MANAGEMENT], IsOrganizationTrail=True)
     # moto shows an organization trail only to the account that made it; the caller here
     # says it is a member account.
-    monkeypatch.setattr(trailguard.aws.Clients, "account_id", lambda self: MEMBER_ACCOUNT)
+    monkeypatch.setattr(trailguard.aws.session.Clients, "account_id", lambda self: MEMBER_ACCOUNT)
     run = cli("remediate", "--trail", "org-trail", "--region", "us-east-1", "--output", "json")
     assert run == CliResult(3, "", f"trailguard: refused: {ORG_REFUSAL}\n")
     assert read_back("org-trail")["AdvancedEventSelectors"] == [MANAGEMENT]

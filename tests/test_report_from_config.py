@@ -21,14 +21,14 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-import trailguard.aws
-from trailguard.cli import main
-from trailguard.reporting.from_config import (
+import trailguard.aws.session
+from trailguard.aws.config_results import (
     build_report,
     from_account,
     from_aggregator,
     rule_id_of,
 )
+from trailguard.cli import main
 from trailguard.reporting.model import ReportEntry, not_evaluated_entry
 from trailguard.reporting.render import parse_csv, parse_json
 from trailguard.rules.logic import evaluate_account, rule_parameters
@@ -490,7 +490,7 @@ def test_build_report_from_aggregator_entries() -> None:
 
 
 class FakeClients:
-    """Stands in for trailguard.aws.Clients: hands out the stubbed clients."""
+    """Stands in for trailguard.aws.session.Clients: hands out the stubbed clients."""
 
     created: ClassVar[list[tuple[str | None, str | None]]] = []
 
@@ -505,7 +505,7 @@ class FakeClients:
 
 @pytest.fixture
 def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Stubber]]:
-    """Stubbed ``config`` and ``sts`` clients behind trailguard.aws.Clients.from_profile."""
+    """Stubbed ``config`` and ``sts`` clients behind trailguard.aws.session.Clients.from_profile."""
     config, config_stub = config_client()
     sts = boto3.client("sts", region_name=REGION)
     sts_stub = Stubber(sts)
@@ -515,7 +515,7 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Stubber]]:
         FakeClients.created.append((profile, region))
         return FakeClients({"config": config, "sts": sts})
 
-    monkeypatch.setattr(trailguard.aws.Clients, "from_profile", staticmethod(from_profile))
+    monkeypatch.setattr(trailguard.aws.session.Clients, "from_profile", staticmethod(from_profile))
     config_stub.activate()
     sts_stub.activate()
     yield {"config": config_stub, "sts": sts_stub}

@@ -17,7 +17,7 @@ from cfnlint.api import ManualArgs, lint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trailguard.packgen import conformance_pack_text
+from trailguard.artifacts.pack import conformance_pack_text
 from trailguard.rules.metadata import DEFINITIONS, RULE_IDS, ParameterError, load, parameters
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -58,13 +58,13 @@ from selector_data import (
     trail_arn,
 )
 
-import trailguard.aws
+import trailguard.aws.session
+from trailguard.aws.runtime import RuleError, handle, run_rule
 from trailguard.cli import main
 from trailguard.core.exclusions import parse_exclusions
 from trailguard.core.parse import parse_response
 from trailguard.core.requirement import build_requirement
 from trailguard.core.verdict import evaluate
-from trailguard.rules.runtime import RuleError, handle, run_rule
 
 ADV_ALL = {"AdvancedEventSelectors": SNS_ALL}
 ADV_PUBLISH = {"AdvancedEventSelectors": SNS_PUBLISH_ONLY}
@@ -1045,7 +1045,7 @@ def cli_world(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
         world.region = region or "us-east-1"
         return cls(world.make_session())
 
-    monkeypatch.setattr(trailguard.aws.Clients, "from_profile", classmethod(from_profile))
+    monkeypatch.setattr(trailguard.aws.session.Clients, "from_profile", classmethod(from_profile))
     return world
 
 

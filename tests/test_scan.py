@@ -41,14 +41,14 @@ from scan_helpers import (
 )
 from selector_data import ACCOUNT_RULE, ACCOUNT_TYPE, TRAIL_RULE, TRAIL_TYPE, stopped_annotation
 
-import trailguard.aws
-import trailguard.scan
+import trailguard.aws.scan
+import trailguard.aws.session
+from trailguard.aws.runtime import run_rule
+from trailguard.aws.scan import RateLimiter, Scanner, Target
 from trailguard.cli import _progress_bar, main
 from trailguard.reporting.model import FIELDS, ReportEntry
 from trailguard.reporting.render import parse_csv, parse_json
 from trailguard.rules.logic import TrailFacts, rule_parameters, trail_verdict
-from trailguard.rules.runtime import run_rule
-from trailguard.scan import RateLimiter, Scanner, Target
 
 NOT_IN_ORG = "999999999999"
 NOTHING = "NOT EVALUATED: nothing has a result, so this report is not a pass."
@@ -119,7 +119,7 @@ def org() -> Iterator[Org]:
             host, port = server.get_host_and_port()
             endpoint = f"http://{host}:{port}"
             mp.setenv("AWS_ENDPOINT_URL", endpoint)
-            mp.setattr(trailguard.scan, "Scanner", RecordingScanner)
+            mp.setattr(trailguard.aws.scan, "Scanner", RecordingScanner)
             yield build_org(endpoint)
         finally:
             server.stop()
@@ -339,7 +339,7 @@ def test_role_that_cannot_be_assumed_is_an_error(
 ) -> None:
     denied, reachable = org.members[1], org.members[2]
     role = f"arn:aws:iam::{denied}:role/{ROLE}"
-    original = trailguard.aws.Clients.from_profile.__func__  # type: ignore[attr-defined]
+    original = trailguard.aws.session.Clients.from_profile.__func__  # type: ignore[attr-defined]
 
     def deny(params: dict[str, Any], **_: Any) -> Any:
         if params["body"].get("RoleArn") == role:
@@ -354,7 +354,7 @@ def test_role_that_cannot_be_assumed_is_an_error(
         clients.session.events.register("before-call.sts.AssumeRole", deny)
         return clients
 
-    monkeypatch.setattr(trailguard.aws.Clients, "from_profile", classmethod(from_profile))
+    monkeypatch.setattr(trailguard.aws.session.Clients, "from_profile", classmethod(from_profile))
     run = scan(*ORG_ARGS, "--accounts", f"{denied},{reachable}", "--output", "json")
     report = parse_json(run.stdout)
     assert run.code == 1
@@ -383,7 +383,7 @@ def answer_with(
     """Hook ``answer(region, params)`` on ``event`` (e.g. "before-call.cloudtrail.DescribeTrails")
     of the session the command makes; it returns None to let the call through, or
     ``(status, body)``. Returns the (region, params) of every call seen."""
-    original = trailguard.aws.Clients.from_profile.__func__  # type: ignore[attr-defined]
+    original = trailguard.aws.session.Clients.from_profile.__func__  # type: ignore[attr-defined]
     seen: list[tuple[str, dict[str, Any]]] = []
 
     def hook(params: dict[str, Any], request_signer: Any, **_: Any) -> Any:
@@ -403,7 +403,7 @@ def answer_with(
         clients.session.events.register(event, hook)
         return clients
 
-    monkeypatch.setattr(trailguard.aws.Clients, "from_profile", classmethod(from_profile))
+    monkeypatch.setattr(trailguard.aws.session.Clients, "from_profile", classmethod(from_profile))
     return seen
 
 
@@ -668,7 +668,7 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock()
-    monkeypatch.setattr(trailguard.scan, "time", SimpleNamespace(
+    monkeypatch.setattr(trailguard.aws.scan, "time", SimpleNamespace(
         monotonic=fake.monotonic, sleep=fake.sleep))  # fmt: skip
     return fake
 

@@ -360,7 +360,7 @@ def test_organization_trail_of_this_account_is_changed(aws: None, add_step: Any)
 
 def test_script_matches_the_package(aws: None, add_step: Any) -> None:
     """The embedded copy plans exactly what the package's remediate does."""
-    from trailguard.remediation import remediate
+    from trailguard.aws.remediate import remediate
 
     make_trail("ssm-copy-a", basic=BASIC_SELECTORS)
     make_trail("ssm-copy-b", basic=BASIC_SELECTORS)

@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trailguard.yamlout import to_yaml
+from trailguard.artifacts.yamlout import to_yaml
 
 # Strings YAML 1.1 would read as something else if written plain: numbers, dates, base-60
 # integers, special floats, booleans, nulls, mapping and comment markers.

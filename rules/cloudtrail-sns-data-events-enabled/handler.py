@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trailguard.rules.runtime import handle
+from trailguard.aws.runtime import handle
 
 RULE_ID = "cloudtrail-sns-data-events-enabled"
 

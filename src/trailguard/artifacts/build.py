@@ -23,17 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from trailguard import DOCUMENT_NAME, __version__
-from trailguard.deploygen import templates
-from trailguard.packgen import conformance_pack_text
+from trailguard.artifacts.pack import conformance_pack_text
+from trailguard.artifacts.templates import templates
+from trailguard.artifacts.yamlout import to_yaml
 from trailguard.rules.metadata import DEFINITIONS, RULE_IDS
-from trailguard.yamlout import to_yaml
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/trailguard
 # The modules the remediation script needs; their trailguard imports give the order.
-REMEDIATION_MODULES = ("trailguard.ssm_entry",)
+REMEDIATION_MODULES = ("trailguard.ssm.entry",)
 SSM_CONTENT_LIMIT = 64 * 1024
 # What a Config rule Lambda imports (from its handler.py).
-LAMBDA_MODULES = ("trailguard.rules.runtime",)
+LAMBDA_MODULES = ("trailguard.aws.runtime",)
 
 
 class BuildError(Exception):
@@ -252,7 +252,7 @@ def document() -> dict[str, Any]:
     """The SSM Automation document, as data (written as YAML, embedded in templates)."""
     remediate_script, _ = flatten(REMEDIATION_MODULES)
     remediate_script = packed(remediate_script)
-    verify_script, _ = flatten(("trailguard.ssm_verify",))
+    verify_script, _ = flatten(("trailguard.ssm.verify",))
     return {
         "description": DOCUMENT_DESCRIPTION,
         "schemaVersion": "0.3",

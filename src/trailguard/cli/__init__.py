@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from trailguard import __version__
 
 if TYPE_CHECKING:
-    from trailguard.remediation import RemediationResult
+    from trailguard.aws.remediate import RemediationResult
 from trailguard.core import (
     AdvancedSelector,
     Gap,
@@ -274,8 +274,8 @@ def _render_remediation_text(result: RemediationResult) -> str:
 
 
 def cmd_remediate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from trailguard.aws import AwsSetupError, Clients
-    from trailguard.remediation import RemediationError, remediate
+    from trailguard.aws.remediate import RemediationError, remediate
+    from trailguard.aws.session import AwsSetupError, Clients
 
     try:
         clients = Clients.from_profile(args.profile, args.region)
@@ -306,12 +306,12 @@ def cmd_remediate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> in
 def cmd_build(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from pathlib import Path
 
-    from trailguard.build import BuildError, build, stale
+    from trailguard.artifacts.build import BuildError, build, stale
 
     root = Path(args.root)
     try:
         if args.show_script:
-            from trailguard.build import REMEDIATION_MODULES, flatten
+            from trailguard.artifacts.build import REMEDIATION_MODULES, flatten
 
             stdout.write(flatten(REMEDIATION_MODULES)[0])
             return EXIT_OK
@@ -331,9 +331,9 @@ def cmd_build(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 def cmd_rule_run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     import boto3
 
-    from trailguard.aws import AwsSetupError, Clients
+    from trailguard.aws.runtime import RuleError, run_rule
+    from trailguard.aws.session import AwsSetupError, Clients
     from trailguard.rules.metadata import RULE_IDS
-    from trailguard.rules.runtime import RuleError, run_rule
 
     if args.rule not in RULE_IDS:
         raise UsageError(f"unknown rule {args.rule!r} (known: {', '.join(RULE_IDS)})")
@@ -386,9 +386,9 @@ def cmd_deploy(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from trailguard.aws import AwsSetupError, Clients
-    from trailguard.build import BuildError
-    from trailguard.deploy import Deployer, DeployOptions
+    from trailguard.artifacts.build import BuildError
+    from trailguard.aws.deploy import Deployer, DeployOptions
+    from trailguard.aws.session import AwsSetupError, Clients
 
     regions = args.regions
     clients: Clients | None = None
@@ -470,9 +470,9 @@ def cmd_scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from trailguard.aws import AwsSetupError, Clients
+    from trailguard.aws.scan import Scanner, Target, enabled_regions, organization_targets
+    from trailguard.aws.session import AwsSetupError, Clients
     from trailguard.reporting.model import scan_report
-    from trailguard.scan import Scanner, Target, enabled_regions, organization_targets
 
     params = _rule_parameters(args.parameters)
     if args.org and not args.role_name:
@@ -521,8 +521,8 @@ def cmd_scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 def cmd_report(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from trailguard.aws import AwsSetupError, Clients
-    from trailguard.reporting.from_config import build_report, from_account, from_aggregator
+    from trailguard.aws.config_results import build_report, from_account, from_aggregator
+    from trailguard.aws.session import AwsSetupError, Clients
 
     try:
         clients = Clients.from_profile(args.profile, args.region)

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from trailguard.packgen import LAMBDA_PARAMETER, logical_id, pack_template
+from trailguard.artifacts.pack import LAMBDA_PARAMETER, logical_id, pack_template
+from trailguard.artifacts.yamlout import to_yaml
 from trailguard.rules.metadata import RULE_IDS
-from trailguard.yamlout import to_yaml
 
 PACK_NAME = "trailguard-sns-data-events"
 FUNCTION_PREFIX = "trailguard-"
@@ -253,7 +253,7 @@ def _common_parameters() -> dict[str, Any]:
 
 def _ssm_document() -> dict[str, Any]:
     from trailguard import DOCUMENT_NAME
-    from trailguard.build import document
+    from trailguard.artifacts.build import document
 
     return {
         "Type": "AWS::SSM::Document",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from trailguard.artifacts.yamlout import to_yaml
 from trailguard.rules.metadata import RULE_IDS, load
-from trailguard.yamlout import to_yaml
 
 FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 LAMBDA_PARAMETER = {

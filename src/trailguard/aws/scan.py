@@ -24,6 +24,12 @@ from typing import Any
 import botocore.config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from trailguard.aws.runtime import (
+    TAGS_BATCH,
+    assume_role_session,
+    error_text,
+    read_trail_facts,
+)
 from trailguard.reporting.model import ANY, ReportEntry, not_evaluated_entry
 from trailguard.rules.logic import (
     ACCOUNT_RULE,
@@ -34,12 +40,6 @@ from trailguard.rules.logic import (
     TrailFacts,
     evaluate_account,
     evaluate_trail,
-)
-from trailguard.rules.runtime import (
-    TAGS_BATCH,
-    assume_role_session,
-    error_text,
-    read_trail_facts,
 )
 
 CLIENT_CONFIG = botocore.config.Config(

@@ -26,13 +26,13 @@ from typing import Any, TextIO
 
 import boto3
 
+from trailguard.aws.runtime import RuleError, run_rule, session_from_credentials
+from trailguard.aws.scan import Scanner, Target
 from trailguard.reporting.model import Report, scan_report
 from trailguard.reporting.render import render
 from trailguard.rules.logic import ACCOUNT_RULE, TRAIL_RULE, rule_parameters
-from trailguard.rules.runtime import RuleError, run_rule, session_from_credentials
-from trailguard.scan import Scanner, Target
 
-SANDBOX = Path(__file__).resolve().parent / "demo_sandbox.json"
+SANDBOX = Path(__file__).resolve().parent / "sandbox.json"
 ROLE = "OrganizationAccountAccessRole"
 BUCKET = "trailguard-demo-trails"
 CAPTURE_TIME = "2026-11-26T00:00:00.000Z"
@@ -53,7 +53,7 @@ class DemoTrail:
 
 
 def load_sandbox() -> tuple[tuple[str, ...], tuple[DemoTrail, ...]]:
-    """The sandbox organization, kept as data in demo_sandbox.json."""
+    """The sandbox organization, kept as data in sandbox.json."""
     data = json.loads(SANDBOX.read_text(encoding="utf-8"))
     trails = tuple(
         DemoTrail(
@@ -257,7 +257,7 @@ class Sandbox:
     def remediate(self, report: Report) -> list[str]:
         """Run the SSM document's own script for each remediable non-compliant trail, with
         the credentials of the account that owns it (as Automation would)."""
-        from trailguard.build import document
+        from trailguard.artifacts.build import document
 
         script = document()["mainSteps"][0]["inputs"]["Script"]
         module = types.ModuleType("trailguard_ssm_add_selectors")

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trailguard.build import artifacts
-from trailguard.packgen import LAMBDA_PARAMETER, logical_id
+from trailguard.artifacts.build import artifacts
+from trailguard.artifacts.pack import LAMBDA_PARAMETER, logical_id
 from trailguard.rules.metadata import RULE_IDS
 
 ACCOUNT_STACK = "trailguard"

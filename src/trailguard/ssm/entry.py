@@ -2,7 +2,7 @@
 
 ``trailguard build`` embeds this module, the remediation module and the core into the
 document's script; SSM calls ``remediate_handler`` (step AddSelectors) with the step's
-``InputPayload``; the next step (VerifyTrail) is :mod:`trailguard.ssm_verify`. Failures raise,
+``InputPayload``; the next step (VerifyTrail) is :mod:`trailguard.ssm.verify`. Failures raise,
 which fails the step with the message shown in the Automation console.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from trailguard.aws.remediate import RemediationError, remediate
 from trailguard.core.exclusions import parse_exclusions
 from trailguard.core.requirement import build_requirement
-from trailguard.remediation import RemediationError, remediate
-from trailguard.ssm_verify import canonical_selectors
+from trailguard.ssm.verify import canonical_selectors
 
 STEP_DEFAULT_TYPES = "AWS::SNS::Topic"
 

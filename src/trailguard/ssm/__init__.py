@@ -1,0 +1,1 @@
+"""The SSM Automation steps: entry points run by the remediation document."""
