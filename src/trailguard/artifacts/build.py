@@ -31,7 +31,10 @@ from trailguard.rules.metadata import DEFINITIONS, RULE_IDS
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/trailguard
 # The modules the remediation script needs; their trailguard imports give the order.
 REMEDIATION_MODULES = ("trailguard.ssm.entry",)
-SSM_CONTENT_LIMIT = 64 * 1024
+VERIFY_MODULES = ("trailguard.ssm.verify",)
+# SSM allows 64 KB of document content, which also counts the runtime parameters: the build
+# keeps a margin and fails above 62,000 bytes.
+SSM_CONTENT_LIMIT = 62_000
 # What a Config rule Lambda imports (from its handler.py).
 LAMBDA_MODULES = ("trailguard.aws.runtime",)
 
@@ -196,9 +199,17 @@ optionally Publish on platform endpoints) without reducing anything it already l
   converted to advanced selectors that log at least as much (including the bucket-level S3
   events a bucket or prefix value may log), and one selector per missing resource type
   is added.
-* Re-reads just before writing (re-planning if the trail changed), puts the selectors,
-  reads them back and verifies that the requirement is met and that every event logged
-  before is still logged; if not, puts the previous selectors back and fails.
+* Re-reads just before writing (re-planning if the trail changed) and puts the selectors;
+  checks the PutEventSelectors response, then reads back with backoff until a read shows
+  them or DeadlineSeconds pass (a read still showing the old selectors is "not yet
+  consistent"). A read showing another writer's change is planned from: their selectors
+  are kept. A put judged wrong is undone only if the trail still holds exactly what was put.
+* Outcome: compliant, planned, updated, unconfirmed (put, not yet seen by a read), left
+  (another writer changed it; left as it is) or restored; refused, failed and deferred
+  (ConflictException until the deadline) write nothing and fail the step, so that
+  AWS Config's retry takes over.
+* VerifyTrail reads again and passes when the requirement is met and nothing the trail
+  logged before is lost, whoever else changed it.
 * Organization trails can only be changed from the management account or a delegated
   administrator; from a member account the step fails without writing.
 * AcceptedExclusions (as the rules' parameter) stay unlogged where one negated condition
@@ -250,9 +261,9 @@ def unpacked(script: str) -> str:
 
 def document() -> dict[str, Any]:
     """The SSM Automation document, as data (written as YAML, embedded in templates)."""
-    remediate_script, _ = flatten(REMEDIATION_MODULES)
-    remediate_script = packed(remediate_script)
-    verify_script, _ = flatten(("trailguard.ssm.verify",))
+    remediate_script = packed(flatten(REMEDIATION_MODULES)[0]).rstrip("\n")
+    # VerifyTrail judges with the core too: packed the same way, without the planner.
+    verify_script = packed(flatten(VERIFY_MODULES)[0]).rstrip("\n")
     return {
         "description": DOCUMENT_DESCRIPTION,
         "schemaVersion": "0.3",
@@ -295,13 +306,21 @@ def document() -> dict[str, Any]:
                 r"^(true|false)$",
                 "false",
             ),
+            "DeadlineSeconds": _parameter(
+                "String",
+                "(Optional) Seconds AddSelectors may wait for a put to show in reads, for "
+                "ConflictException (minutes) and throttling; 30 to 540 (the step times out "
+                "at 600).",
+                r"^([3-9][0-9]|[1-4][0-9]{2}|5[0-3][0-9]|540)$",
+                "300",
+            ),
         },
         "mainSteps": [
             {
                 "name": "AddSelectors",
                 "action": "aws:executeScript",
-                "description": "Plan, put, read back and verify the trail's advanced event "
-                "selectors.",
+                "description": "Plan, put, read back until consistent and verify the trail's "
+                "advanced event selectors; never undo another writer's change.",
                 "timeoutSeconds": 600,
                 "onFailure": "Abort",
                 "inputs": {
@@ -313,25 +332,28 @@ def document() -> dict[str, Any]:
                         "DryRun": "{{ DryRun }}",
                         "AcceptedExclusions": "{{ AcceptedExclusions }}",
                         "FillExclusions": "{{ FillExclusions }}",
+                        "DeadlineSeconds": "{{ DeadlineSeconds }}",
                     },
-                    "Script": remediate_script.rstrip("\n"),
+                    "Script": remediate_script,
                 },
                 "outputs": _outputs(
+                    ("Outcome", "outcome", "String"),
                     ("Changed", "changed", "Boolean"),
+                    ("Verified", "verified", "Boolean"),
+                    ("Restored", "restored", "Boolean"),
                     ("TrailArn", "trailArn", "String"),
                     ("HomeRegion", "homeRegion", "String"),
                     ("Message", "message", "String"),
                     ("Before", "before", "String"),
                     ("After", "after", "String"),
-                    ("Expected", "expected", "String"),
                 ),
             },
             {
                 "name": "VerifyTrail",
                 "action": "aws:executeScript",
-                "description": "Confirm that the trail still holds exactly the selectors "
-                "verified in AddSelectors.",
-                "timeoutSeconds": 120,
+                "description": "Read the trail again: pass when the requirement is met and "
+                "nothing it logged before is lost (judged by meaning, not bytes).",
+                "timeoutSeconds": 180,
                 "onFailure": "Abort",
                 "isEnd": True,
                 "inputs": {
@@ -340,19 +362,29 @@ def document() -> dict[str, Any]:
                     "InputPayload": {
                         "TrailArn": "{{ AddSelectors.TrailArn }}",
                         "HomeRegion": "{{ AddSelectors.HomeRegion }}",
-                        "Expected": "{{ AddSelectors.Expected }}",
+                        "Before": "{{ AddSelectors.Before }}",
+                        "Outcome": "{{ AddSelectors.Outcome }}",
+                        "Message": "{{ AddSelectors.Message }}",
+                        "ResourceTypes": "{{ ResourceTypes }}",
+                        "AcceptedExclusions": "{{ AcceptedExclusions }}",
                     },
-                    "Script": verify_script.rstrip("\n"),
+                    "Script": verify_script,
                 },
-                "outputs": _outputs(("Verified", "verified", "Boolean")),
+                "outputs": _outputs(
+                    ("Verified", "verified", "Boolean"), ("Message", "message", "String")
+                ),
             },
         ],
         "outputs": [
+            "AddSelectors.Outcome",
             "AddSelectors.Changed",
+            "AddSelectors.Verified",
+            "AddSelectors.Restored",
             "AddSelectors.Message",
             "AddSelectors.Before",
             "AddSelectors.After",
             "VerifyTrail.Verified",
+            "VerifyTrail.Message",
         ],
     }
 
@@ -362,7 +394,10 @@ def document_text() -> str:
     text = header + to_yaml(document()) + "\n"
     size = len(text.encode("utf-8"))
     if size > SSM_CONTENT_LIMIT:
-        raise BuildError(f"{DOCUMENT_NAME} is {size} bytes; SSM allows {SSM_CONTENT_LIMIT}")
+        raise BuildError(
+            f"{DOCUMENT_NAME} is {size} bytes; the build allows {SSM_CONTENT_LIMIT:,} bytes "
+            "(SSM's 64 KB content limit also counts the runtime parameters)"
+        )
     return text
 
 

@@ -259,23 +259,51 @@ def cmd_plan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     return EXIT_OK
 
 
+# remediate: each outcome's exit code (README, "remediate --help").
+REMEDIATE_EXIT_CODES = {
+    "compliant": EXIT_OK,
+    "planned": EXIT_OK,
+    "updated": EXIT_OK,
+    "refused": EXIT_REFUSED,
+    "failed": EXIT_FAILED,
+    "restored": EXIT_FAILED,
+    "unconfirmed": 5,
+    "left": 6,
+    "deferred": 7,
+}
+REMEDIATE_HELP = (
+    "Exit 0 updated and verified, already compliant, or a dry run; 2 bad input or set-up; "
+    "3 refused (nothing written); 4 failed (nothing written), or restored (the put was judged "
+    "wrong and put back); 5 unconfirmed (the put succeeded but no read showed it by the "
+    "deadline; left as put); 6 left (another writer changed the trail; left as they made it); "
+    "7 deferred (ConflictException or throttling until the deadline; nothing written; "
+    "retry later)."
+)
+
+
 def _render_remediation_text(result: RemediationResult) -> str:
-    lines = [f"{result.trail.arn} (home region {result.trail.home_region}): {result.message}"]
-    for item in result.gained:
+    flags = f"changed={str(result.changed).lower()} verified={str(result.verified).lower()}"
+    flags += f" restored={str(result.restored).lower()}"
+    lines = [f"{result.outcome} ({flags}): {result.reason}"]
+    lines.append(f"  trail: {result.trail.arn} (home region {result.trail.home_region})")
+    for item in result.gained if result.outcome in ("planned", "updated") else []:
         names = ", ".join(item["eventNames"])
         lines.append(f"  gains: {names} on {item['resourceType']}")
-    if result.changed:
+    if result.after:
         lines.append("  before:")
         lines += ["    " + line for line in json.dumps(result.before, indent=2).splitlines()]
-        lines.append("  after:")
+        lines.append("  put:" if result.changed else "  to put:")
         after = {"AdvancedEventSelectors": result.after}
         lines += ["    " + line for line in json.dumps(after, indent=2).splitlines()]
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def cmd_remediate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from trailguard.aws.remediate import RemediationError, remediate
     from trailguard.aws.session import AwsSetupError, Clients
+
+    def notify(line: str) -> None:  # retries and waits, as they happen
+        args.stderr.write(f"trailguard: {one_line(line)}\n")
 
     try:
         clients = Clients.from_profile(args.profile, args.region)
@@ -289,18 +317,21 @@ def cmd_remediate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> in
             account_id=account,
             dry_run=args.dry_run,
             fill_exclusions=args.fill_exclusions,
+            deadline_seconds=args.deadline,
+            notify=notify,
         )
     except (AwsSetupError, SelectorError) as exc:
         raise UsageError(str(exc)) from exc
     except RemediationError as exc:
-        if exc.kind == "refused":
-            raise Refused(str(exc)) from exc
         raise Failed(str(exc)) from exc
+    code = REMEDIATE_EXIT_CODES[result.outcome]
     if args.output == "json":
         stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
-    else:
+    elif result.changed or code == EXIT_OK:
         stdout.write(_render_remediation_text(result))
-    return EXIT_OK
+    if code != EXIT_OK:
+        args.stderr.write(f"trailguard: {result.outcome}: {one_line(result.reason)}\n")
+    return code
 
 
 def cmd_build(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
@@ -646,9 +677,9 @@ def build_parser() -> _Parser:
 
     remediate_cmd = commands.add_parser(
         "remediate",
-        help="fix one live trail: plan, put, read back and verify (restores on failure)",
+        help="fix one live trail: plan, put, read back until consistent; never undoes another writer",
         description="Add the missing selectors to a trail in its home region, keeping all it "
-        "logs. Exit 0 done or nothing to do, 2 bad input or setup, 3 refused, 4 failed.",
+        "logs, and read back until a read shows them. " + REMEDIATE_HELP,
     )
     remediate_cmd.add_argument("--trail", required=True, metavar="NAME|ARN")
     remediate_cmd.add_argument("--region", help="region to look the trail up from")
@@ -657,6 +688,14 @@ def build_parser() -> _Parser:
         "--dry-run", action="store_true", help="print before/after selectors, write nothing"
     )
     remediate_cmd.add_argument("--output", choices=("text", "json"), default="text")
+    remediate_cmd.add_argument(
+        "--deadline",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="how long to wait for the put to show in reads, for ConflictException (waited out "
+        "in minutes) and throttling (default: 300)",
+    )
     _add_requirement_options(remediate_cmd)
     _add_fill_exclusions(remediate_cmd)
     remediate_cmd.set_defaults(handler=cmd_remediate)

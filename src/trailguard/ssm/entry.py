@@ -1,22 +1,36 @@
-"""Entry points of the SSM Automation document's ``aws:executeScript`` steps.
+"""Entry point of the SSM Automation document's AddSelectors step.
 
-``trailguard build`` embeds this module, the remediation module and the core into the
-document's script; SSM calls ``remediate_handler`` (step AddSelectors) with the step's
-``InputPayload``; the next step (VerifyTrail) is :mod:`trailguard.ssm.verify`. Failures raise,
-which fails the step with the message shown in the Automation console.
+``trailguard build`` embeds this module, the remediation module, the VerifyTrail step
+(:mod:`trailguard.ssm.verify`) and the core into one script, used by both steps; SSM calls
+``remediate_handler`` (step AddSelectors) with the step's ``InputPayload``.
+
+Outcomes (see :mod:`trailguard.aws.remediate`): when nothing was written and it should have
+been (``refused``, ``failed``, ``deferred``) the step fails with one line saying why, so that
+AWS Config retries later; otherwise it returns the outcome as outputs (``Outcome``,
+``Changed``, ``Verified``, ``Restored``, ``Message``) and VerifyTrail judges the trail. No
+botocore error escapes unwrapped: every failure is a ``RuntimeError`` naming the trail and the
+operation.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
-from trailguard.aws.remediate import RemediationError, remediate
-from trailguard.core.exclusions import parse_exclusions
-from trailguard.core.requirement import build_requirement
-from trailguard.ssm.verify import canonical_selectors
+from botocore.exceptions import BotoCoreError, ClientError
 
-STEP_DEFAULT_TYPES = "AWS::SNS::Topic"
+from trailguard.aws.remediate import (
+    DEFAULT_DEADLINE_SECONDS,
+    OUTCOME_DEFERRED,
+    OUTCOME_FAILED,
+    OUTCOME_REFUSED,
+    RemediationError,
+    remediate,
+)
+from trailguard.ssm.verify import aws_error, step_requirement
+
+NOTHING_WRITTEN_FAILURES = (OUTCOME_REFUSED, OUTCOME_FAILED, OUTCOME_DEFERRED)
 
 
 def _session() -> Any:
@@ -25,19 +39,26 @@ def _session() -> Any:
     return boto3.session.Session()
 
 
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # looked up at each call (tests replace time.sleep)
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
 def remediate_handler(events: dict[str, Any], context: Any) -> dict[str, Any]:
     session = _session()
     region = session.region_name
-    types = [t for t in str(events.get("ResourceTypes") or STEP_DEFAULT_TYPES).split(",") if t]
     dry_run = str(events.get("DryRun", "false")).lower() == "true"
     fill = str(events.get("FillExclusions", "false")).lower() == "true"
-    accepted = str(events.get("AcceptedExclusions") or "-").strip()
     try:
-        exclusions = () if accepted == "-" else parse_exclusions(json.loads(accepted), "")
-    except ValueError as exc:  # JSON or selector error (both ValueErrors)
+        deadline = float(events.get("DeadlineSeconds") or DEFAULT_DEADLINE_SECONDS)
+    except ValueError as exc:
         raise RuntimeError(
-            f"TrailGuard remediation refused: parameter AcceptedExclusions: {exc}"
+            f"TrailGuard remediation refused: parameter DeadlineSeconds: {exc}"
         ) from exc
+    requirement = step_requirement(events, session.get_partition_for_region(region) or "aws")
     clients: dict[str, Any] = {}
 
     def client_for(name: str) -> Any:
@@ -45,23 +66,42 @@ def remediate_handler(events: dict[str, Any], context: Any) -> dict[str, Any]:
             clients[name] = session.client("cloudtrail", region_name=name)
         return clients[name]
 
-    account = session.client("sts", region_name=region).get_caller_identity()["Account"]
-    partition = session.get_partition_for_region(region)
-    requirement = build_requirement(types, None, partition, exclusions)
+    try:
+        account = session.client("sts", region_name=region).get_caller_identity()["Account"]
+    except (ClientError, BotoCoreError) as exc:
+        raise RuntimeError(
+            f"TrailGuard remediation failed: {aws_error('GetCallerIdentity', region, exc)}"
+        ) from exc
     try:
         result = remediate(
-            client_for, str(events["TrailName"]), region, requirement,
-            account_id=account, dry_run=dry_run, fill_exclusions=fill,
-        )  # fmt: skip
+            client_for,
+            str(events["TrailName"]),
+            region,
+            requirement,
+            account_id=account,
+            dry_run=dry_run,
+            fill_exclusions=fill,
+            sleep=_sleep,
+            clock=_clock,
+            deadline_seconds=deadline,
+            notify=print,
+        )
     except RemediationError as exc:
         raise RuntimeError(f"TrailGuard remediation {exc.kind}: {exc}") from exc
+    except (ClientError, BotoCoreError) as exc:  # not expected: remediate wraps its calls
+        why = aws_error("CloudTrail", str(events["TrailName"]), exc)
+        raise RuntimeError(f"TrailGuard remediation failed: {why}") from exc
+    if result.outcome in NOTHING_WRITTEN_FAILURES:
+        raise RuntimeError(f"TrailGuard remediation {result.outcome}: {result.reason}")
     summary = result.to_dict()
     return {
+        "outcome": result.outcome,
         "changed": result.changed,
+        "verified": result.verified,
+        "restored": result.restored,
         "trailArn": result.trail.arn,
         "homeRegion": result.trail.home_region,
-        "message": result.message,
+        "message": result.reason,
         "before": json.dumps(summary["before"], sort_keys=True),
-        "after": json.dumps(summary["after"], sort_keys=True),
-        "expected": canonical_selectors(result.after if result.changed and not dry_run else None),
+        "after": json.dumps(summary["after"] or summary["before"], sort_keys=True),
     }
