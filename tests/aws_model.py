@@ -76,7 +76,8 @@ class FaultyCloudTrail:
     unparsable_reads: int = 0  # the next N reads after our first put cannot be parsed
     endpoint_down: set[str] = field(default_factory=set)  # operations that cannot connect
     # other writers: point -> selectors they put there ("before-put", "after-put",
-    # "before-put-N" before our N-th put (a merge or a restore), "read-N" for just before our N-th GetEventSelectors, 1-based)
+    # "before-put-N" before our N-th put (a merge or a restore), "read-N" just before our
+    # N-th GetEventSelectors, 1-based)
     writers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # what happened
     our_puts: list[dict[str, Any]] = field(default_factory=list)
@@ -240,8 +241,9 @@ def random_case(rng: random.Random, pool: dict[str, list[dict[str, Any]]]) -> di
     """One generated configuration: the trail's selectors, the faults and another writer."""
     names = sorted(pool)
     start = rng.choice(names)
-    writer_point = rng.choice(["none", "read-1", "read-2", "before-put", "after-put", "read-4",
-                               "read-5", "read-7"])  # fmt: skip
+    writer_point = rng.choice(
+        ["none", "read-1", "read-2", "before-put", "after-put", "read-4", "read-5", "read-7"]
+    )
     other = rng.choice(names)
     return {
         "start": start,
@@ -279,8 +281,14 @@ class CaseReport:
     writes: int
 
 
-def run_case(case: dict[str, Any], pool: dict[str, dict[str, Any]], requirement: Any,
-             name: str, remediate: Callable[..., Any], account: str) -> CaseReport:  # fmt: skip
+def run_case(
+    case: dict[str, Any],
+    pool: dict[str, dict[str, Any]],
+    requirement: Any,
+    name: str,
+    remediate: Callable[..., Any],
+    account: str,
+) -> CaseReport:
     """One remediation under the case's faults, against moto (inside a mock); judged."""
     from selector_data import make_trail
 
@@ -313,16 +321,24 @@ def run_case(case: dict[str, Any], pool: dict[str, dict[str, Any]], requirement:
             model.other_writer = adding  # type: ignore[method-assign]
     client = model.attach(boto3.client("cloudtrail", region_name="us-east-1"))
     result = remediate(
-        lambda region: client, name, "us-east-1", requirement, account_id=account,
-        sleep=clock.sleep, clock=clock, deadline_seconds=case["deadline"],
-    )  # fmt: skip
+        lambda region: client,
+        name,
+        "us-east-1",
+        requirement,
+        account_id=account,
+        sleep=clock.sleep,
+        clock=clock,
+        deadline_seconds=case["deadline"],
+    )
     final = model.truth(arn)
     model.plain.delete_trail(Name=arn)
     undone = sum(
         1
-        for before, after in zip(model.truth_before_our_puts, model.truth_after_our_puts, strict=True)
+        for before, after in zip(
+            model.truth_before_our_puts, model.truth_after_our_puts, strict=True
+        )
         if compliant(before, requirement) and not compliant(after, requirement)
-    )  # fmt: skip
+    )
     other_lost = race = 0
     if model.other_puts and not logs_all({"AdvancedEventSelectors": [OTHER_MARK]}, final):
         if case["writer_point"] == "before-put" and case["stale_reads"] == 0:
@@ -355,9 +371,14 @@ def run_case(case: dict[str, Any], pool: dict[str, dict[str, Any]], requirement:
         wrong.append("left-without-other-writer")
     hidden = bool(wrong) and model.stale_hid_other
     return CaseReport(
-        result.outcome, undone, other_lost, race, [] if hidden else wrong, hidden,
+        result.outcome,
+        undone,
+        other_lost,
+        race,
+        [] if hidden else wrong,
+        hidden,
         len(model.our_puts),
-    )  # fmt: skip
+    )
 
 
 def case_pool() -> dict[str, dict[str, Any]]:

@@ -175,17 +175,27 @@ def updated(
     before: dict[str, Any],
     after: list[dict[str, Any]],
     gained: list[dict[str, Any]] = BOTH_TOPIC_EVENTS,
+    final: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A trail of us-east-1 whose selectors were changed to ``after`` and verified."""
+    """A trail of us-east-1 whose selectors were changed to ``after`` and verified by a read
+    (``final``: what the read showed; moto returns the unused key as an empty list)."""
     return {
         "trailARN": trail_arn,
         "homeRegion": "us-east-1",
+        "outcome": "updated",
         "changed": True,
+        "verified": True,
+        "restored": False,
         "dryRun": False,
-        "message": "selectors updated and verified",
+        "reason": f"{trail_arn}: selectors updated and verified",
         "gained": gained,
         "before": before,
         "after": {"AdvancedEventSelectors": after},
+        "final": final
+        if final is not None
+        else {"EventSelectors": [], "AdvancedEventSelectors": after},
+        "writes": 1,
+        "otherWriter": False,
         "complianceBefore": "NON_COMPLIANT",
         "complianceAfter": "COMPLIANT",
     }
@@ -197,27 +207,39 @@ def planned(
     after: list[dict[str, Any]],
     gained: list[dict[str, Any]] = BOTH_TOPIC_EVENTS,
 ) -> dict[str, Any]:
-    """A dry run on a trail of us-east-1: ``after`` is only planned; nothing was written. The
-    result is the update's but for dryRun and message (complianceAfter is the verdict on the
-    planned ``after`` list)."""
+    """A dry run on a trail of us-east-1: ``after`` is only planned; nothing was written
+    (complianceAfter is the verdict on the planned ``after`` list)."""
     return {
         **updated(trail_arn, before, after, gained),
+        "outcome": "planned",
+        "changed": False,
+        "verified": False,
         "dryRun": True,
-        "message": "dry run; nothing written",
+        "reason": f"{trail_arn}: dry run; nothing written",
+        "final": None,
+        "writes": 0,
     }
 
 
-def already_compliant(trail_arn: str, before: dict[str, Any]) -> dict[str, Any]:
+def already_compliant(
+    trail_arn: str, before: dict[str, Any], other_writer: bool = False
+) -> dict[str, Any]:
     """A trail of us-east-1 that was compliant as read: nothing written, nothing gained."""
     return {
         "trailARN": trail_arn,
         "homeRegion": "us-east-1",
+        "outcome": "compliant",
         "changed": False,
+        "verified": True,
+        "restored": False,
         "dryRun": False,
-        "message": "already compliant; nothing written",
+        "reason": f"{trail_arn}: already compliant; nothing written",
         "gained": [],
         "before": before,
-        "after": before,
+        "after": None,
+        "final": before,
+        "writes": 0,
+        "otherWriter": other_writer,
         "complianceBefore": "COMPLIANT",
         "complianceAfter": "COMPLIANT",
     }
@@ -428,10 +450,10 @@ def test_organization_trail_from_a_member_account_is_refused(aws: None) -> None:
         "org-trail", advanced=[MANAGEMENT], IsOrganizationTrail=True, IsMultiRegionTrail=True
     )
     recorder, sleeps = Recorder(), Sleeps()
-    with pytest.raises(RemediationError) as caught:
-        run_remediate(recorder, "org-trail", "eu-west-1", account_id=MEMBER_ACCOUNT, sleep=sleeps)
-    assert caught.value.kind == "refused"
-    assert str(caught.value) == ORG_REFUSAL
+    result = run_remediate(
+        recorder, "org-trail", "eu-west-1", account_id=MEMBER_ACCOUNT, sleep=sleeps
+    )
+    assert (result.outcome, result.changed, result.reason) == ("refused", False, ORG_REFUSAL)
     assert recorder.summary() == [("eu-west-1", "describe_trails")]
     assert read_back("org-trail") == advanced_only(trail_arn, [MANAGEMENT])
     assert sleeps == []
@@ -458,11 +480,14 @@ def test_concurrent_change_between_read_and_put_is_replanned(aws: None) -> None:
     recorder.before["get_event_selectors"] = other_actor_before_second_read
     result = run_remediate(recorder, "busy-trail", sleep=sleeps)
     expected_after = [MANAGEMENT, DYNAMODB_OTHER_ACTOR, SNS_ADDED]
-    assert result.to_dict() == updated(
-        trail_arn,
-        before={"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, DYNAMODB_OTHER_ACTOR]},
-        after=expected_after,
-    )
+    assert result.to_dict() == {
+        **updated(
+            trail_arn,
+            before={"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]},
+            after=expected_after,
+        ),
+        "otherWriter": True,  # the plan was made again from their selectors
+    }
     assert read_back("busy-trail") == advanced_only(trail_arn, expected_after)
     assert recorder.summary() == [
         ("us-east-1", "describe_trails"),
@@ -485,8 +510,15 @@ def test_concurrent_change_that_makes_the_trail_compliant_stops_without_a_put(aw
 
     recorder.before["get_event_selectors"] = other_actor_fixes_it
     result = run_remediate(recorder, "fixed-elsewhere")
-    before = {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_ALL_OWN]}
-    assert result.to_dict() == already_compliant(trail_arn, before)
+    now = {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_ALL_OWN]}
+    assert result.to_dict() == {
+        **already_compliant(trail_arn, now, other_writer=True),
+        "reason": f"{trail_arn}: another writer changed the trail while planning; it meets the "
+        "requirement now; nothing written",
+        "before": {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]},
+        "gained": BOTH_TOPIC_EVENTS,
+        "complianceBefore": "NON_COMPLIANT",
+    }
     assert recorder.count("put_event_selectors") == 0
 
 
@@ -511,17 +543,21 @@ def test_selectors_that_keep_changing_fail_without_a_put(aws: None) -> None:
             other_actor_put("churning-trail", [MANAGEMENT, extra[n]])
 
     recorder.before["get_event_selectors"] = churn
-    with pytest.raises(RemediationError) as caught:
-        run_remediate(recorder, "churning-trail")
-    assert caught.value.kind == "failed"
-    assert str(caught.value) == (
-        f"{trail_arn}: the selectors kept changing while planning; try again later"
+    result = run_remediate(recorder, "churning-trail")
+    assert (result.outcome, result.changed, result.reason) == (
+        "failed",
+        False,
+        f"{trail_arn}: the selectors kept changing while planning; nothing written; try again "
+        "later",
     )
     assert recorder.count("put_event_selectors") == 0
     assert recorder.count("get_event_selectors") == 5  # first read + 4 re-reads (max_replans=3)
 
 
-def test_verification_failure_restores_the_selectors_read(aws: None) -> None:
+def test_other_writer_narrowing_after_our_put_is_not_undone_by_a_restore(aws: None) -> None:
+    """Issue 11: the old code put back the selectors it first read over the other writer's
+    change. Now their selectors are planned from (SNS added again) and nothing is put back;
+    the S3 prefix they dropped is reported, not restored."""
     trail_arn = make_trail("racy-trail", advanced=[MANAGEMENT, S3_PREFIX])
     recorder, sleeps = Recorder(), Sleeps()
 
@@ -530,78 +566,50 @@ def test_verification_failure_restores_the_selectors_read(aws: None) -> None:
             other_actor_put("racy-trail", [MANAGEMENT])
 
     recorder.after["put_event_selectors"] = other_actor_narrows
-    with pytest.raises(RemediationError) as caught:
-        run_remediate(recorder, "racy-trail", sleep=sleeps)
-    assert caught.value.kind == "restored"
-    assert str(caught.value) == (
-        f"{trail_arn}: verification failed (an event logged before is no longer logged: "
-        "{'eventCategory': 'Data', 'resources.ARN': 'arn:aws:s3:::example-bucket/logs/~', "
-        "'resources.type': 'AWS::S3::Object'}); the previous selectors were put back"
+    result = run_remediate(recorder, "racy-trail", sleep=sleeps)
+    assert (result.outcome, result.changed, result.verified, result.restored) == (
+        "left", True, False, False,
+    )  # fmt: skip
+    assert result.reason == (
+        f"{trail_arn}: selectors updated and verified; another writer changed the trail "
+        "meanwhile and their selectors are kept; an event the trail logged before is no longer "
+        "logged: {'eventCategory': 'Data', 'resources.ARN': "
+        "'arn:aws:s3:::example-bucket/logs/~', 'resources.type': 'AWS::S3::Object'}"
     )
-    assert read_back("racy-trail") == advanced_only(trail_arn, [MANAGEMENT, S3_PREFIX])
-    assert recorder.summary() == [
-        ("us-east-1", "describe_trails"),
-        ("us-east-1", "get_event_selectors"),
-        ("us-east-1", "get_event_selectors"),
-        ("us-east-1", "put_event_selectors"),
-        ("us-east-1", "get_event_selectors"),
-        ("us-east-1", "put_event_selectors"),
+    assert read_back("racy-trail") == advanced_only(trail_arn, [MANAGEMENT, SNS_ADDED])
+    assert [c.kwargs for c in recorder.calls if c.operation == "put_event_selectors"] == [
+        {"TrailName": trail_arn, "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX, SNS_ADDED]},
+        {"TrailName": trail_arn, "AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]},
     ]
-    assert recorder.calls[-1].kwargs == {
-        "TrailName": trail_arn,
-        "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX],
-    }
-    assert sleeps == [1.0]  # one put a second: wait before the restoring put
 
 
-def test_verification_failure_when_sns_is_dropped_again(aws: None) -> None:
+def test_other_writer_dropping_sns_after_our_put_gets_sns_back_keeping_theirs(
+    aws: None,
+) -> None:
     trail_arn = make_trail("racy-sns-trail", advanced=[MANAGEMENT])
-    recorder, sleeps = Recorder(), Sleeps()
+    recorder = Recorder()
 
     def other_actor_drops_sns(call: Call) -> None:
         if recorder.count("put_event_selectors") == 1:
             other_actor_put("racy-sns-trail", [MANAGEMENT, DYNAMODB_OTHER_ACTOR])
 
     recorder.after["put_event_selectors"] = other_actor_drops_sns
-    with pytest.raises(RemediationError) as caught:
-        run_remediate(recorder, "racy-sns-trail", sleep=sleeps)
-    assert caught.value.kind == "restored"
-    assert str(caught.value) == (
-        f"{trail_arn}: verification failed (still not compliant: Publish and PublishBatch on "
-        "AWS::SNS::Topic are not logged: no advanced selector has resources.type "
-        "AWS::SNS::Topic; add one (trailguard plan)); the previous selectors were put back"
+    result = run_remediate(recorder, "racy-sns-trail")
+    assert (result.outcome, result.changed, result.verified, result.writes) == (
+        "updated", True, True, 2,
+    )  # fmt: skip
+    assert read_back("racy-sns-trail") == advanced_only(
+        trail_arn, [MANAGEMENT, DYNAMODB_OTHER_ACTOR, SNS_ADDED]
     )
-    assert read_back("racy-sns-trail")["AdvancedEventSelectors"] == [MANAGEMENT]
-    assert sleeps == [1.0]
-
-
-def test_verification_failure_on_a_basic_trail_restores_its_basic_selectors(aws: None) -> None:
-    trail_arn = make_trail("racy-basic-trail", basic=BASIC_SELECTORS)
-    recorder = Recorder()
-
-    def other_actor_narrows(call: Call) -> None:
-        if recorder.count("put_event_selectors") == 1:
-            other_actor_put("racy-basic-trail", [MANAGEMENT])
-
-    recorder.after["put_event_selectors"] = other_actor_narrows
-    with pytest.raises(RemediationError) as caught:
-        run_remediate(recorder, "racy-basic-trail")
-    assert caught.value.kind == "restored"
-    # The restoring request puts back the basic selectors exactly as read. (moto keeps the
-    # advanced list beside them, where CloudTrail would replace it, so read back only these.)
-    assert recorder.calls[-1].operation == "put_event_selectors"
-    assert recorder.calls[-1].kwargs == {"TrailName": trail_arn, "EventSelectors": BASIC_SELECTORS}
-    assert read_back("racy-basic-trail")["EventSelectors"] == BASIC_SELECTORS
 
 
 def test_plan_over_the_value_limit_is_refused_and_nothing_written(aws: None) -> None:
     big = [MANY_S3_PREFIXES]
     trail_arn = make_trail("full-trail", advanced=big)
     recorder = Recorder()
-    with pytest.raises(RemediationError) as caught:
-        run_remediate(recorder, "full-trail")
-    assert caught.value.kind == "refused"
-    assert str(caught.value) == (
+    result = run_remediate(recorder, "full-trail")
+    assert (result.outcome, result.changed) == ("refused", False)
+    assert result.reason == (
         f"{trail_arn}: the trail's selectors use 499 condition values; adding 2 for "
         "AWS::SNS::Topic would exceed CloudTrail's limit of 500; free values (e.g. merge or "
         "drop narrow selectors) and retry"
@@ -654,7 +662,10 @@ def run_stubbed(client: Any, sleeps: Sleeps) -> Any:
 
 
 STUB_RESULT = updated(
-    STUB_ARN, before={"AdvancedEventSelectors": [MANAGEMENT]}, after=[MANAGEMENT, SNS_ADDED]
+    STUB_ARN,
+    before={"AdvancedEventSelectors": [MANAGEMENT]},
+    after=[MANAGEMENT, SNS_ADDED],
+    final={"AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]},
 )
 
 
@@ -668,7 +679,7 @@ def test_conflict_then_success(stubbed: tuple[Any, Stubber]) -> None:
     sleeps = Sleeps()
     assert run_stubbed(client, sleeps).to_dict() == STUB_RESULT
     stubber.assert_no_pending_responses()
-    assert sleeps == [1.0]
+    assert sleeps == [60.0]  # ConflictException: "try again in a few minutes"
 
 
 def test_throttling_is_retried_with_exponential_backoff(stubbed: tuple[Any, Stubber]) -> None:
@@ -687,21 +698,22 @@ def test_throttling_is_retried_with_exponential_backoff(stubbed: tuple[Any, Stub
     assert sleeps == [1.0, 1.0, 2.0, 4.0]
 
 
-def test_throttling_gives_up_after_five_attempts(stubbed: tuple[Any, Stubber]) -> None:
+def test_throttling_gives_up_after_six_attempts(stubbed: tuple[Any, Stubber]) -> None:
     client, stubber = stubbed
     stubber.add_response("get_event_selectors", STUB_BEFORE, GET_PARAMS)
     stubber.add_response("get_event_selectors", STUB_BEFORE, GET_PARAMS)
-    for _ in range(5):
+    for _ in range(6):
         stub_error(stubber, "put_event_selectors", "ThrottlingException", "Rate exceeded")
     sleeps = Sleeps()
-    with pytest.raises(RemediationError) as caught:
-        run_stubbed(client, sleeps)
+    result = run_stubbed(client, sleeps)
     stubber.assert_no_pending_responses()
-    assert caught.value.kind == "failed"
-    assert str(caught.value) == (
-        f"PutEventSelectors on {STUB_ARN} failed: ThrottlingException: Rate exceeded"
+    assert (result.outcome, result.changed, result.reason) == (
+        "deferred",
+        False,
+        f"PutEventSelectors on {STUB_ARN} failed: ThrottlingException: Rate exceeded (6 "
+        "attempts; stopped to stay within the deadline; a later run can retry); nothing written",
     )
-    assert sleeps == [1.0, 2.0, 4.0, 8.0]
+    assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0]
 
 
 def test_access_denied_is_not_retried(stubbed: tuple[Any, Stubber]) -> None:
@@ -713,13 +725,13 @@ def test_access_denied_is_not_retried(stubbed: tuple[Any, Stubber]) -> None:
         "User is not authorized to perform: cloudtrail:PutEventSelectors",
     )  # fmt: skip
     sleeps = Sleeps()
-    with pytest.raises(RemediationError) as caught:
-        run_stubbed(client, sleeps)
+    result = run_stubbed(client, sleeps)
     stubber.assert_no_pending_responses()
-    assert caught.value.kind == "failed"
-    assert str(caught.value) == (
+    assert (result.outcome, result.changed, result.reason) == (
+        "failed",
+        False,
         f"PutEventSelectors on {STUB_ARN} failed: AccessDeniedException: "
-        "User is not authorized to perform: cloudtrail:PutEventSelectors"
+        "User is not authorized to perform: cloudtrail:PutEventSelectors; nothing written",
     )
     assert sleeps == []
 
@@ -728,10 +740,9 @@ def test_access_denied_on_read_names_the_read(stubbed: tuple[Any, Stubber]) -> N
     client, stubber = stubbed
     stub_error(stubber, "get_event_selectors", "AccessDeniedException", "not allowed")
     sleeps = Sleeps()
-    with pytest.raises(RemediationError) as caught:
-        run_stubbed(client, sleeps)
+    result = run_stubbed(client, sleeps)
     stubber.assert_no_pending_responses()
-    assert (caught.value.kind, str(caught.value)) == (
+    assert (result.outcome, result.reason) == (
         "failed",
         f"GetEventSelectors on {STUB_ARN} failed: AccessDeniedException: not allowed",
     )
@@ -760,14 +771,13 @@ def test_organization_trail_refused_with_stubbed_describe() -> None:
                 },
                 {"includeShadowTrails": True},
             )
-            with pytest.raises(RemediationError) as caught:
-                remediate(
-                    lambda region: client, org_arn, "eu-west-1", REQUIREMENT,
-                    account_id=MEMBER_ACCOUNT, sleep=Sleeps(),
-                )  # fmt: skip
+            result = remediate(
+                lambda region: client, org_arn, "eu-west-1", REQUIREMENT,
+                account_id=MEMBER_ACCOUNT, sleep=Sleeps(),
+            )  # fmt: skip
             stubber.assert_no_pending_responses()  # and nothing else was called
-    assert caught.value.kind == "refused"
-    assert str(caught.value) == (
+    assert result.outcome == "refused"
+    assert result.reason == (
         f"{org_arn} is an organization trail of account 999988887777; it can only be changed "
         "from the organization's management account or a CloudTrail delegated administrator"
     )
@@ -832,7 +842,8 @@ def test_cli_remediate_refused_org_trail(aws: None, monkeypatch: pytest.MonkeyPa
     # says it is a member account.
     monkeypatch.setattr(trailguard.aws.session.Clients, "account_id", lambda self: MEMBER_ACCOUNT)
     run = cli("remediate", "--trail", "org-trail", "--region", "us-east-1", "--output", "json")
-    assert run == CliResult(3, "", f"trailguard: refused: {ORG_REFUSAL}\n")
+    assert (run.code, run.err) == (3, f"trailguard: refused: {ORG_REFUSAL}\n")
+    assert json.loads(run.out)["outcome"] == "refused"
     assert read_back("org-trail")["AdvancedEventSelectors"] == [MANAGEMENT]
 
 
@@ -850,12 +861,14 @@ def test_cli_remediate_text(aws: None) -> None:
     after = json.dumps({"AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]}, indent=2)
     expected = (
         [
-            f"{trail_arn} (home region us-east-1): selectors updated and verified",
+            "updated (changed=true verified=true restored=false): "
+            f"{trail_arn}: selectors updated and verified",
+            f"  trail: {trail_arn} (home region us-east-1)",
             "  gains: Publish, PublishBatch on AWS::SNS::Topic",
             "  before:",
         ]
         + ["    " + line for line in before.splitlines()]
-        + ["  after:"]
+        + ["  put:"]
         + ["    " + line for line in after.splitlines()]
     )
     assert run == CliResult(0, "\n".join(expected) + "\n", "")
