@@ -105,10 +105,12 @@ class FaultyCloudTrail:
 
     # --- the true state (moto), read and written around the hooks ----------------------------
 
+    def __post_init__(self) -> None:
+        # made now, before any test hooks boto3's client factory: never faulty itself
+        self._plain = boto3.client("cloudtrail", region_name=self.region)
+
     @property
     def plain(self) -> Any:
-        if self._plain is None:
-            self._plain = boto3.client("cloudtrail", region_name=self.region)
         return self._plain
 
     def truth(self, trail: str) -> dict[str, Any]:
@@ -195,14 +197,15 @@ class FaultyCloudTrail:
         return _http(200), body
 
     def _before_put(self, params: dict[str, Any], **kwargs: Any) -> Any:
-        trail = self._params["TrailName"]
+        body = dict(self._params)
+        trail = body["TrailName"]
         n = len(self.our_puts) + 1
         self.other_writer("before-put" if n == 1 else f"before-put-{n}", trail)
         self.endpoint_error("PutEventSelectors")
         self.conflict()
         self.throttle()
         self.truth_before_our_puts.append(self.truth(trail))
-        self._pending_put = self._params
+        self._pending_put = body
         return None
 
     def _after_put(self, http_response: Any, parsed: dict[str, Any], **kwargs: Any) -> None:

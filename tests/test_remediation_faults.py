@@ -382,3 +382,134 @@ def test_property_sample(seed: int) -> None:
     with moto_with_bucket():
         report = run_case(case, pool, REQUIREMENT, "sample-trail", remediate, ACCOUNT)
     _check([report])
+
+
+# --- the SSM scripts, under the same faults -----------------------------------------------------
+
+
+@pytest.fixture
+def ssm(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run AddSelectors then VerifyTrail from the built document, every CloudTrail client the
+    scripts make hooked to ``model``, on the model's fake clock."""
+    from test_ssm_document import load_handler, trailguard_unimportable
+
+    add = load_handler(monkeypatch, "AddSelectors", "remediate_handler")
+    verify = load_handler(monkeypatch, "VerifyTrail", "verify_handler")
+    real_client = boto3.session.Session.client
+
+    def steps(model: FaultyCloudTrail, trail: str, deadline: str = "300") -> Any:
+        def client(self: Any, service: str, *args: Any, **kwargs: Any) -> Any:
+            made = real_client(self, service, *args, **kwargs)
+            return model.attach(made) if service == "cloudtrail" else made
+
+        monkeypatch.setattr(boto3.session.Session, "client", client)
+        monkeypatch.setattr(time, "sleep", model.clock.sleep)
+        monkeypatch.setattr(time, "monotonic", model.clock)
+        events = {"TrailName": trail, "ResourceTypes": "AWS::SNS::Topic", "DryRun": "false",
+                  "AcceptedExclusions": "-", "FillExclusions": "false",
+                  "DeadlineSeconds": deadline}  # fmt: skip
+        with trailguard_unimportable(monkeypatch):
+            out = add(events, None)
+            payload = {"TrailArn": out["trailArn"], "HomeRegion": out["homeRegion"],
+                       "Before": out["before"], "Outcome": out["outcome"],
+                       "Message": out["message"], "ResourceTypes": "AWS::SNS::Topic",
+                       "AcceptedExclusions": "-"}  # fmt: skip
+            return out, lambda: verify(payload, None)
+
+    return steps
+
+
+def test_ssm_stale_reads_verified_not_undone(aws: None, ssm: Any) -> None:
+    arn = make_trail("ssm-stale", advanced=[MANAGEMENT])
+    model = FaultyCloudTrail(FakeClock(), stale_reads=3)
+    out, verify = ssm(model, "ssm-stale")
+    assert (out["outcome"], out["changed"], out["verified"], out["restored"]) == (
+        "updated", True, True, False,
+    )  # fmt: skip
+    assert verify()["verified"] is True
+    assert model.truth(arn) == FIXED and model.our_puts == [FIXED]
+
+
+def test_ssm_unconfirmed_then_verified_by_the_next_step(aws: None, ssm: Any) -> None:
+    arn = make_trail("ssm-slow", advanced=[MANAGEMENT])
+    model = FaultyCloudTrail(FakeClock(), stale_reads=12)
+    out, verify = ssm(model, "ssm-slow", deadline="30")
+    assert (out["outcome"], out["changed"], out["verified"]) == ("unconfirmed", True, False)
+    assert verify()["verified"] is True  # VerifyTrail keeps reading until consistent
+    assert model.truth(arn) == FIXED
+
+
+def test_ssm_other_writer_after_put_is_kept(aws: None, ssm: Any) -> None:
+    arn = make_trail("ssm-other", advanced=[MANAGEMENT])
+    model = FaultyCloudTrail(FakeClock())
+    model.writers["after-put"] = [MANAGEMENT, OTHER_MARK]
+    out, verify = ssm(model, "ssm-other")
+    assert (out["outcome"], out["changed"], out["verified"]) == ("updated", True, True)
+    assert model.truth(arn) == {"AdvancedEventSelectors": [MANAGEMENT, OTHER_MARK, SNS_ADDED]}
+    assert verify()["verified"] is True
+
+
+def test_ssm_other_writer_hidden_by_a_stale_read_is_caught_by_verify_trail(
+    aws: None, ssm: Any
+) -> None:
+    """The limit of eventual consistency: their put lands right after ours and a stale read
+    shows ours, so AddSelectors reports what it read; VerifyTrail reads again and fails the
+    automation, so that AWS Config retries (their selector is never overwritten)."""
+    arn = make_trail("ssm-hidden", advanced=[MANAGEMENT])
+    model = FaultyCloudTrail(FakeClock(), stale_reads=1)
+    model.writers["after-put"] = [MANAGEMENT, OTHER_MARK]
+    out, verify = ssm(model, "ssm-hidden")
+    assert (out["outcome"], out["changed"]) == ("updated", True)
+    with pytest.raises(RuntimeError) as caught:
+        verify()
+    assert str(caught.value).startswith(
+        f"TrailGuard verification failed: {arn} does not meet the requirement: "
+    )
+    assert model.truth(arn) == {"AdvancedEventSelectors": [MANAGEMENT, OTHER_MARK]}
+
+
+def test_ssm_conflict_until_the_deadline_fails_the_step_cleanly(aws: None, ssm: Any) -> None:
+    arn = make_trail("ssm-conflict", advanced=[MANAGEMENT])
+    model = FaultyCloudTrail(FakeClock(), conflicts=9)
+    with pytest.raises(RuntimeError) as caught:
+        ssm(model, "ssm-conflict", deadline="90")
+    assert str(caught.value).startswith(
+        f"TrailGuard remediation deferred: PutEventSelectors on {arn} failed: ConflictException"
+    )
+    assert model.truth(arn) == {"AdvancedEventSelectors": [MANAGEMENT]}
+
+
+@pytest.mark.parametrize("operation", ["GetEventSelectors", "PutEventSelectors"])
+def test_ssm_endpoint_errors_are_wrapped_and_name_the_trail(
+    aws: None, ssm: Any, operation: str
+) -> None:
+    arn = make_trail("ssm-down", advanced=[MANAGEMENT])
+    model = FaultyCloudTrail(FakeClock(), endpoint_down={operation})
+    with pytest.raises(RuntimeError) as caught:
+        ssm(model, "ssm-down")
+    assert str(caught.value).startswith(
+        f"TrailGuard remediation failed: {operation} on {arn} failed: Could not connect"
+    )
+    assert type(caught.value) is RuntimeError
+    assert model.truth(arn) == {"AdvancedEventSelectors": [MANAGEMENT]}
+
+
+def test_ssm_verify_wraps_endpoint_errors(aws: None, ssm: Any) -> None:
+    arn = make_trail("ssm-vdown", advanced=[MANAGEMENT])
+    model = FaultyCloudTrail(FakeClock())
+    _, verify = ssm(model, "ssm-vdown")
+    model.endpoint_down.add("GetEventSelectors")
+    with pytest.raises(RuntimeError) as caught:
+        verify()
+    assert str(caught.value).startswith(
+        f"TrailGuard verification failed: GetEventSelectors on {arn} failed: Could not connect"
+    )
+
+
+def test_ssm_unparsable_read_back_is_not_refused(aws: None, ssm: Any) -> None:
+    arn = make_trail("ssm-garbled", advanced=[MANAGEMENT])
+    model = FaultyCloudTrail(FakeClock(), unparsable_reads=2)
+    out, verify = ssm(model, "ssm-garbled")
+    assert (out["outcome"], out["changed"]) == ("updated", True)
+    assert verify()["verified"] is True
+    assert model.truth(arn) == FIXED

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import sys
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from aws_model import OTHER_MARK, FakeClock
 from selector_data import (
     ACCOUNT,
     BASIC_CONVERTED_PLUS_SNS,
@@ -51,8 +53,34 @@ from trailguard.core import (
 from trailguard.core.exclusions import parse_exclusions
 
 DOCUMENT = ROOT / "remediation" / "TrailGuard-EnableSnsDataEvents.yaml"
-VERIFIED = {"verified": True, "message": "the selectors put are in place"}
-NOTHING_TO_VERIFY = {"verified": True, "message": "nothing was written; nothing to verify"}
+NOTHING_TO_VERIFY = {"verified": False, "message": "dry run: nothing was written; nothing verified"}
+
+
+def verified(outputs: dict[str, Any]) -> dict[str, Any]:
+    """VerifyTrail's result when the trail passes: it names AddSelectors' outcome."""
+    return {
+        "verified": True,
+        "message": "the trail meets the requirement and logs everything it logged before "
+        f"(AddSelectors: {outputs['outcome']}: {outputs['message']})",
+    }
+
+
+def add_outputs(
+    trail_arn: str, before: dict[str, Any], after: list[dict[str, Any]] | None, **fields: Any
+) -> dict[str, Any]:
+    """AddSelectors' outputs for a trail of us-east-1 updated (by default) to ``after``."""
+    return {
+        "outcome": "updated",
+        "changed": True,
+        "verified": True,
+        "restored": False,
+        "trailArn": trail_arn,
+        "homeRegion": "us-east-1",
+        "message": f"{trail_arn}: selectors updated and verified",
+        "before": selectors_json(before),
+        "after": selectors_json({"AdvancedEventSelectors": after} if after else before),
+        **fields,
+    }
 
 
 def canonical(value: Any) -> str:
@@ -71,9 +99,16 @@ STEPS = load_steps()
 PACKED_ADD_SCRIPT: str = STEPS["AddSelectors"]["inputs"]["Script"]
 # AddSelectors stores its code compressed (SSM's 64 KB limit): read back here with a decoder
 # written for the test, not the build's own.
-_CODE = PACKED_ADD_SCRIPT.split('_CODE = """', 1)[1].split('"""', 1)[0]
-ADD_SCRIPT: str = zlib.decompress(base64.b64decode(_CODE)).decode("utf-8")
-VERIFY_SCRIPT: str = STEPS["VerifyTrail"]["inputs"]["Script"]
+PACKED_VERIFY_SCRIPT: str = STEPS["VerifyTrail"]["inputs"]["Script"]
+
+
+def unpack(script: str) -> str:
+    code = script.split('_CODE = """', 1)[1].split('"""', 1)[0]
+    return zlib.decompress(base64.b64decode(code)).decode("utf-8")
+
+
+ADD_SCRIPT: str = unpack(PACKED_ADD_SCRIPT)
+VERIFY_SCRIPT: str = unpack(PACKED_VERIFY_SCRIPT)
 
 
 @contextmanager
@@ -93,6 +128,15 @@ def load_handler(monkeypatch: pytest.MonkeyPatch, step: str, handler: str) -> An
     return namespace[handler]
 
 
+@pytest.fixture(autouse=True)
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The scripts wait with time.sleep and time.monotonic: a fake clock, so nothing waits."""
+    clock = FakeClock()
+    monkeypatch.setattr(time, "sleep", clock.sleep)
+    monkeypatch.setattr(time, "monotonic", clock)
+    return clock
+
+
 @pytest.fixture
 def add_step(monkeypatch: pytest.MonkeyPatch) -> Any:
     handler = load_handler(monkeypatch, "AddSelectors", "remediate_handler")
@@ -108,12 +152,16 @@ def add_step(monkeypatch: pytest.MonkeyPatch) -> Any:
 def verify_step(monkeypatch: pytest.MonkeyPatch) -> Any:
     handler = load_handler(monkeypatch, "VerifyTrail", "verify_handler")
 
-    def run(outputs: dict[str, Any]) -> Any:
-        # The step's InputPayload: {{ AddSelectors.TrailArn }}, .HomeRegion, .Expected
+    def run(outputs: dict[str, Any], types: str = TOPIC, accepted: str = "-") -> Any:
+        # The step's InputPayload: AddSelectors' outputs and the document's parameters
         events = {
             "TrailArn": outputs["trailArn"],
             "HomeRegion": outputs["homeRegion"],
-            "Expected": outputs["expected"],
+            "Before": outputs["before"],
+            "Outcome": outputs["outcome"],
+            "Message": outputs["message"],
+            "ResourceTypes": types,
+            "AcceptedExclusions": accepted,
         }
         with trailguard_unimportable(monkeypatch):
             return handler(events, None)
@@ -141,6 +189,7 @@ def payload(
         "DryRun": dry_run,
         "AcceptedExclusions": accepted,
         "FillExclusions": fill,
+        "DeadlineSeconds": "300",
     }
 
 
@@ -183,23 +232,37 @@ def test_steps_call_the_handlers_with_their_payloads() -> None:
         "DryRun": "{{ DryRun }}",
         "AcceptedExclusions": "{{ AcceptedExclusions }}",
         "FillExclusions": "{{ FillExclusions }}",
+        "DeadlineSeconds": "{{ DeadlineSeconds }}",
     }
     assert verify["Handler"] == "verify_handler"
     assert verify["InputPayload"] == {
         "TrailArn": "{{ AddSelectors.TrailArn }}",
         "HomeRegion": "{{ AddSelectors.HomeRegion }}",
-        "Expected": "{{ AddSelectors.Expected }}",
+        "Before": "{{ AddSelectors.Before }}",
+        "Outcome": "{{ AddSelectors.Outcome }}",
+        "Message": "{{ AddSelectors.Message }}",
+        "ResourceTypes": "{{ ResourceTypes }}",
+        "AcceptedExclusions": "{{ AcceptedExclusions }}",
     }
     selectors = {o["Name"]: o["Selector"] for o in STEPS["AddSelectors"]["outputs"]}
     assert selectors == {
+        "Outcome": "$.Payload.outcome",
         "Changed": "$.Payload.changed",
+        "Verified": "$.Payload.verified",
+        "Restored": "$.Payload.restored",
         "TrailArn": "$.Payload.trailArn",
         "HomeRegion": "$.Payload.homeRegion",
         "Message": "$.Payload.message",
         "Before": "$.Payload.before",
         "After": "$.Payload.after",
-        "Expected": "$.Payload.expected",
     }
+    # AddSelectors' step timeout leaves room for the largest DeadlineSeconds (540)
+    assert STEPS["AddSelectors"]["timeoutSeconds"] == 600
+    assert STEPS["VerifyTrail"]["timeoutSeconds"] == 180
+
+
+def test_document_is_within_the_build_limit() -> None:
+    assert len(DOCUMENT.read_bytes()) <= 62_000
 
 
 # --- AddSelectors then VerifyTrail ------------------------------------------------------------
@@ -213,32 +276,25 @@ def test_advanced_trail_is_fixed_and_verified(aws: None, add_step: Any, verify_s
         "EventSelectors": [],
         "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX, SNS_PUBLISH_ONLY],
     }
-    assert outputs == {
-        "changed": True,
-        "trailArn": trail_arn,
-        "homeRegion": "us-east-1",
-        "message": "selectors updated and verified",
-        "before": selectors_json(before),
-        "after": selectors_json({"AdvancedEventSelectors": after}),
-        "expected": canonical(after),
-    }
+    assert outputs == add_outputs(trail_arn, before, after)
     stored = read_back("ssm-trail")
     assert stored == advanced_only(trail_arn, after)
     assert evaluate(parse_response(stored), build_requirement()).compliance == COMPLIANT
-    for selector in before["AdvancedEventSelectors"]:
-        assert selector in stored["AdvancedEventSelectors"]
+    assert verify_step(outputs) == verified(outputs)
 
-    assert verify_step(outputs) == VERIFIED
+    # another writer adds a selector between the steps: meaning, not bytes, so it passes
+    ct = boto3.client("cloudtrail", region_name="us-east-1")
+    ct.put_event_selectors(TrailName="ssm-trail", AdvancedEventSelectors=[*after, OTHER_MARK])
+    assert verify_step(outputs) == verified(outputs)
 
-    # someone changes the trail between the steps: VerifyTrail fails the automation
-    boto3.client("cloudtrail", region_name="us-east-1").put_event_selectors(
-        TrailName="ssm-trail", AdvancedEventSelectors=[MANAGEMENT, SNS_ADDED]
-    )
+    # another writer drops what the trail logged before: VerifyTrail fails the automation
+    ct.put_event_selectors(TrailName="ssm-trail", AdvancedEventSelectors=[MANAGEMENT, SNS_ADDED])
     with pytest.raises(RuntimeError) as caught:
         verify_step(outputs)
     assert str(caught.value) == (
-        f"TrailGuard verification failed: the selectors of {trail_arn} changed after they were "
-        "put and verified; run the remediation again"
+        f"TrailGuard verification failed: {trail_arn} no longer logs an event it logged "
+        "before: {'eventCategory': 'Data', 'resources.ARN': 'arn:aws:s3:::example-bucket/logs/~', "
+        f"'resources.type': 'AWS::S3::Object'}} (AddSelectors updated: {outputs['message']})"
     )
 
 
@@ -249,44 +305,31 @@ def test_basic_trail_is_converted_and_loses_nothing(
     before = read_back("ssm-basic-trail")
     outputs = add_step(payload("ssm-basic-trail"))
     after = BASIC_CONVERTED_PLUS_SNS
-    assert outputs == {
-        "changed": True,
-        "trailArn": trail_arn,
-        "homeRegion": "us-east-1",
-        "message": "selectors updated and verified",
-        "before": selectors_json({"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []}),
-        "after": selectors_json({"AdvancedEventSelectors": after}),
-        "expected": canonical(after),
-    }
+    assert outputs == add_outputs(
+        trail_arn, {"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []}, after
+    )
     stored = read_back("ssm-basic-trail")
     assert stored == advanced_only(trail_arn, after)
     assert evaluate(parse_response(stored), build_requirement()).compliance == COMPLIANT
     # every basic selector from before is still logged, as its advanced equivalent
     old, new = parse_response(before), parse_response(stored)
     assert find_lost(effective_selectors(old), effective_selectors(new)) is None
-    assert verify_step(outputs) == VERIFIED
+    assert verify_step(outputs) == verified(outputs)
 
 
 def test_topic_and_platform_endpoint(aws: None, add_step: Any, verify_step: Any) -> None:
     trail_arn = make_trail("ssm-push-trail", advanced=[MANAGEMENT, SNS_PUBLISH_ONLY])
     outputs = add_step(payload("ssm-push-trail", f"{TOPIC},{ENDPOINT}"))
     after = [MANAGEMENT, SNS_PUBLISH_ONLY, SNS_ADDED, ENDPOINT_ADDED]
-    assert outputs == {
-        "changed": True,
-        "trailArn": trail_arn,
-        "homeRegion": "us-east-1",
-        "message": "selectors updated and verified",
-        "before": selectors_json(
-            {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY]}
-        ),
-        "after": selectors_json({"AdvancedEventSelectors": after}),
-        "expected": canonical(after),
-    }
+    assert outputs == add_outputs(
+        trail_arn, {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY]},
+        after,
+    )  # fmt: skip
     stored = read_back("ssm-push-trail")
     assert stored["AdvancedEventSelectors"] == after
     both = build_requirement([TOPIC, ENDPOINT])
     assert evaluate(parse_response(stored), both).compliance == COMPLIANT
-    assert verify_step(outputs) == VERIFIED
+    assert verify_step(outputs, f"{TOPIC},{ENDPOINT}") == verified(outputs)
 
     # a trail that logs topics but not platform endpoints is changed only for the endpoints
     make_trail("ssm-topics-only", advanced=[MANAGEMENT, SNS_ADDED])
@@ -296,23 +339,16 @@ def test_topic_and_platform_endpoint(aws: None, add_step: Any, verify_step: Any)
         SNS_ADDED,
         ENDPOINT_ADDED,
     ]
-    assert outputs["expected"] == canonical([MANAGEMENT, SNS_ADDED, ENDPOINT_ADDED])
 
 
 def test_dry_run_writes_nothing(aws: None, add_step: Any, verify_step: Any) -> None:
     trail_arn = make_trail("ssm-dry-trail", advanced=[MANAGEMENT, S3_PREFIX])
     outputs = add_step(payload("ssm-dry-trail", dry_run="true"))
-    assert outputs == {
-        "changed": True,
-        "trailArn": trail_arn,
-        "homeRegion": "us-east-1",
-        "message": "dry run; nothing written",
-        "before": selectors_json(
-            {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX]}
-        ),
-        "after": selectors_json({"AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX, SNS_ADDED]}),
-        "expected": "null",
-    }
+    before = {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, S3_PREFIX]}
+    assert outputs == add_outputs(
+        trail_arn, before, [MANAGEMENT, S3_PREFIX, SNS_ADDED], outcome="planned",
+        changed=False, verified=False, message=f"{trail_arn}: dry run; nothing written",
+    )  # fmt: skip
     assert read_back("ssm-dry-trail") == advanced_only(trail_arn, [MANAGEMENT, S3_PREFIX])
     assert verify_step(outputs) == NOTHING_TO_VERIFY
 
@@ -320,19 +356,12 @@ def test_dry_run_writes_nothing(aws: None, add_step: Any, verify_step: Any) -> N
 def test_already_compliant_trail(aws: None, add_step: Any, verify_step: Any) -> None:
     trail_arn = make_trail("ssm-good-trail", advanced=[MANAGEMENT, SNS_ADDED])
     outputs = add_step(payload("ssm-good-trail"))
-    before = selectors_json(
-        {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]}
-    )
-    assert outputs == {
-        "changed": False,
-        "trailArn": trail_arn,
-        "homeRegion": "us-east-1",
-        "message": "already compliant; nothing written",
-        "before": before,
-        "after": before,
-        "expected": "null",
-    }
-    assert verify_step(outputs) == NOTHING_TO_VERIFY
+    before = {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]}
+    assert outputs == add_outputs(
+        trail_arn, before, None, outcome="compliant", changed=False,
+        message=f"{trail_arn}: already compliant; nothing written",
+    )  # fmt: skip
+    assert verify_step(outputs) == verified(outputs)
 
 
 def test_default_resource_types_when_the_parameter_is_empty(aws: None, add_step: Any) -> None:
@@ -373,7 +402,7 @@ def test_script_matches_the_package(aws: None, add_step: Any) -> None:
         account_id=ACCOUNT,
         sleep=lambda seconds: None,
     )
-    assert outputs["expected"] == canonical(result.after)
+    assert outputs["after"] == selectors_json({"AdvancedEventSelectors": result.after})
     assert (
         read_back("ssm-copy-a")["AdvancedEventSelectors"]
         == read_back("ssm-copy-b")["AdvancedEventSelectors"]
@@ -402,15 +431,8 @@ def test_accepted_exclusions_stay_unlogged_unless_filled(
     trail_arn = make_trail("ssm-excl-trail", advanced=[MANAGEMENT])
     outputs = add_step(payload("ssm-excl-trail", accepted=ACCEPTED, fill=fill))
     after = [MANAGEMENT, added]
-    assert outputs == {
-        "changed": True,
-        "trailArn": trail_arn,
-        "homeRegion": "us-east-1",
-        "message": "selectors updated and verified",
-        "before": selectors_json({"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]}),
-        "after": selectors_json({"AdvancedEventSelectors": after}),
-        "expected": canonical(after),
-    }
+    before = {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]}
+    assert outputs == add_outputs(trail_arn, before, after)
     stored = read_back("ssm-excl-trail")
     assert stored == advanced_only(trail_arn, after)
     config = parse_response(stored)
@@ -418,7 +440,7 @@ def test_accepted_exclusions_stay_unlogged_unless_filled(
     assert evaluate(config, accepted).compliance == COMPLIANT
     # the load-test topics are logged only when FillExclusions is true
     assert evaluate(config, build_requirement()).compliant == (fill == "true")
-    assert verify_step(outputs) == VERIFIED
+    assert verify_step(outputs, accepted=ACCEPTED) == verified(outputs)
 
 
 @pytest.mark.parametrize(
