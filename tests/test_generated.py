@@ -106,6 +106,7 @@ def test_parameters_are_constrained_and_referenced() -> None:
         "DryRun",
         "AcceptedExclusions",
         "FillExclusions",
+        "DeadlineSeconds",
     }
     for name, spec in parameters.items():
         assert spec.get("allowedPattern"), f"{name} has no allowedPattern"
