@@ -20,8 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                    ("AWS_DEFAULT_REGION", "us-east-1")):  # fmt: skip
+for name, value in (
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_DEFAULT_REGION", "us-east-1"),
+):
     os.environ[name] = value
 os.environ.pop("AWS_PROFILE", None)
 
@@ -51,11 +54,16 @@ def figures(n: int, seed: int) -> dict[str, object]:
                 examples
             ) < 5:
                 examples.append(f"{case} -> {report}")
-    return {"cases": n, "fixes undone": undone, "other writers' selectors lost": lost,
-            "lost in the read-put race (no read could show them)": race,
-            "outcomes reported untruthfully": untruthful,
-            "claims contradicted only because stale reads hid another writer's put": hidden, "outcomes": dict(sorted(outcomes.items())),
-            "examples": examples}  # fmt: skip
+    return {
+        "cases": n,
+        "fixes undone": undone,
+        "other writers' selectors lost": lost,
+        "lost in the read-put race (no read could show them)": race,
+        "outcomes reported untruthfully": untruthful,
+        "claims contradicted only because stale reads hid another writer's put": hidden,
+        "outcomes": dict(sorted(outcomes.items())),
+        "examples": examples,
+    }
 
 
 def main() -> None:

@@ -677,7 +677,8 @@ def build_parser() -> _Parser:
 
     remediate_cmd = commands.add_parser(
         "remediate",
-        help="fix one live trail: plan, put, read back until consistent; never undoes another writer",
+        help="fix one live trail: plan, put, read back until consistent; never undoes "
+        "another writer",
         description="Add the missing selectors to a trail in its home region, keeping all it "
         "logs, and read back until a read shows them. " + REMEDIATE_HELP,
     )
