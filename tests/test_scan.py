@@ -634,7 +634,7 @@ def test_parameters_bad_accepted_exclusions_exit_2() -> None:
     assert (run.code, run.stdout, run.scanner) == (2, "", None)
     assert run.stderr == (
         "trailguard: error: --parameters: parameter AcceptedExclusions[0] (nope): "
-        "field selector has no operator\n"
+        "field selector has no operator (see trailguard scan --help)\n"
     )
 
 
