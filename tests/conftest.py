@@ -9,8 +9,10 @@ Profiles, chosen by ``TRAILGUARD_HYPOTHESIS_PROFILE`` (default ``ci``):
 
 from __future__ import annotations
 
+import functools
 import os
 
+import botocore.session
 import pytest
 from hypothesis import settings
 
@@ -34,6 +36,11 @@ os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
 os.environ["AWS_CONFIG_FILE"] = os.devnull
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+
+# Every test builds new boto3 sessions, and each session's loader parses the service models
+# again (most of a moto test's time). Tests share one read-only loader per data path instead;
+# what the code under test does with its sessions is unchanged.
+botocore.session.create_loader = functools.cache(botocore.session.create_loader)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
