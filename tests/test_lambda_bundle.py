@@ -27,6 +27,8 @@ from trailguard.rules.metadata import RULE_IDS
 ROOT = Path(__file__).resolve().parent.parent
 BOTO3_AND_DEPS = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "six", "urllib3")
 ACCOUNT = "123456789012"
+# End to end: a new venv and a moto server per run.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -325,6 +325,7 @@ def check_plan_properties(raw: Raw, types: tuple[str, ...]) -> Plan | None:
     return result
 
 
+@pytest.mark.slow
 @SETTINGS
 @example(raw=("default", None), types=REQUIREMENT_TYPES[0])
 @example(raw=("default", None), types=REQUIREMENT_TYPES[1])

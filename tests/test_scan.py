@@ -256,6 +256,7 @@ def _rule_evaluations(org: Org) -> list[tuple[str, ...]]:
     return sorted(found)
 
 
+@pytest.mark.slow
 def test_findings_equal_the_config_rules_evaluations(org: Org, org_scan: Run) -> None:
     report = parse_json(org_scan.stdout)
     scanned = sorted(
