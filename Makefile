@@ -2,20 +2,32 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two installs share .venv: the dev toolchain (STAMP, for tests and lint) and what the demo
+# needs (DEMO_STAMP: the package and its sandbox extra); dev includes the sandbox extra.
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
+PYTEST := $(BIN)/python -m pytest
+LINTED := src tests benchmarks rules
 
-.PHONY: install demo examples test lint typecheck unit bench clean
+.PHONY: install demo examples test fast lint fmt typecheck unit snapshots build bench clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then :; \
+	else $(BIN)/python -m pip install --quiet -e '.[sandbox]'; fi
+	touch $(DEMO_STAMP)
 
 install: $(STAMP)
 
 # The main job on the embedded sandbox: a moto server on 127.0.0.1, no AWS account needed.
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/trailguard demo --out reports
 
 # The offline check on the shipped examples (exit 1 = non-compliant is expected there).
@@ -27,16 +39,33 @@ examples: $(STAMP)
 	done
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks rules
-	$(BIN)/ruff format --check src tests benchmarks rules
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+fmt: $(STAMP)
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(PYTEST) -q
 
+# CI: everything, with the full Hypothesis example counts.
 test: lint typecheck unit
+
+# The inner loop: no slow tests, a few examples per property (tests/conftest.py).
+fast: lint
+	TRAILGUARD_HYPOTHESIS_PROFILE=fast $(PYTEST) -q -m "not slow"
+
+# Rewrite the snapshot files from the current output; review the diff before committing.
+snapshots: $(STAMP)
+	$(PYTEST) -q -m snapshot --update-snapshots
+
+# Regenerate the committed artifacts (SSM document, bundles, pack, templates).
+build: $(STAMP)
+	$(BIN)/trailguard build
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py

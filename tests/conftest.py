@@ -1,10 +1,32 @@
-"""Shared test set-up: fake credentials only, and the snapshot switch."""
+"""Shared test set-up: fake credentials only, the snapshot switch, and the Hypothesis profiles.
+
+Profiles, chosen by ``TRAILGUARD_HYPOTHESIS_PROFILE`` (default ``ci``):
+
+- ``ci``: every property test runs the example count written on it (``make test``);
+- ``fast``: at most ``FAST_EXAMPLES`` examples per property test (``make fast``), except where
+  an example-count variable below is set, which always wins.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 
+import botocore.session
 import pytest
+from hypothesis import settings
+
+PROFILE_VARIABLE = "TRAILGUARD_HYPOTHESIS_PROFILE"
+FAST_EXAMPLES = 10
+# Variables that set one test module's example count themselves (read in that module).
+EXAMPLE_COUNT_VARIABLES = {
+    "test_differential": "TRAILGUARD_DIFF_EXAMPLES",
+    "test_plan_properties": "TRAILGUARD_PROPERTY_EXAMPLES",
+}
+
+settings.register_profile("ci")
+settings.register_profile("fast", max_examples=FAST_EXAMPLES)
+settings.load_profile(os.environ.get(PROFILE_VARIABLE, "ci"))
 
 # Tests never reach AWS and never read real credentials.
 for _name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -15,6 +37,11 @@ os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
 os.environ["AWS_CONFIG_FILE"] = os.devnull
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
 
+# Every test builds new boto3 sessions, and each session's loader parses the service models
+# again (most of a moto test's time). Tests share one read-only loader per data path instead;
+# what the code under test does with its sessions is unchanged.
+botocore.session.create_loader = functools.cache(botocore.session.create_loader)
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
@@ -22,6 +49,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite snapshot files from the current output (review the diff before committing)",
     )
+
+
+def _cap_examples(item: pytest.Item, cap: int) -> None:
+    """Lower an explicit ``@settings(max_examples=...)`` to ``cap``: a profile only sets
+    defaults, and Hypothesis has no public way to override a count written on the test."""
+    test = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+    if not getattr(test, "is_hypothesis_test", False):
+        return
+    module = getattr(getattr(item, "module", None), "__name__", "")
+    variable = EXAMPLE_COUNT_VARIABLES.get(module.rpartition(".")[2])
+    if variable and variable in os.environ:
+        return
+    current = test._hypothesis_internal_use_settings
+    if current.max_examples > cap:
+        test._hypothesis_internal_use_settings = settings(current, max_examples=cap)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        # `make snapshots` selects these with -m snapshot.
+        if "update_snapshots" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.snapshot)
+        if settings.get_current_profile_name() == "fast":
+            _cap_examples(item, settings.default.max_examples)
 
 
 @pytest.fixture

@@ -147,7 +147,7 @@ def is_excluded(exclusions: list[dict[str, Any]], event: dict[str, str]) -> bool
 # --- basic (legacy) event selectors ---------------------------------------------------------
 #
 # Written from the CloudTrail user guide ("Logging data events" / "Logging management events"
-# with basic event selectors; API reference EventSelector, DataResource) and domain.md
+# with basic event selectors; API reference EventSelector, DataResource) and docs/domain.md
 # section 2, NOT from trailguard's converter:
 # - a trail logs an event iff ANY of its basic selectors logs it;
 # - a selector's ReadWriteType (default All) admits readOnly "true" for ReadOnly, "false" for
@@ -166,7 +166,7 @@ def is_excluded(exclusions: list[dict[str, Any]], event: dict[str, str]) -> bool
 # without eventSource is never excluded; a data event without resources.ARN is logged only by a
 # whole-type value.
 #
-# Not documented (domain.md section 2, "Event lists per type"): whether a bucket or prefix value
+# Not documented (docs/domain.md section 2, "Event lists"): whether a bucket or prefix value
 # "arn:<partition>:s3:::bucket/..." logs the bucket-level S3 data events ListObjects,
 # ListObjectsV2, ListObjectVersions and HeadBucket, which S3 records under AWS::S3::Object with
 # the BUCKET's ARN "arn:<partition>:s3:::bucket" (S3 user guide, "Amazon S3 CloudTrail

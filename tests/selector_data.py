@@ -108,7 +108,7 @@ LAMBDA_ALL_CONVERTED = {
     ],
 }
 # Whether the basic S3 prefix value also logged the bucket-level S3 data events on its bucket
-# (arn:aws:s3:::example-bucket) is undocumented (domain.md section 2), so the conversion keeps
+# (arn:aws:s3:::example-bucket) is undocumented (docs/domain.md section 2), so the conversion keeps
 # them with one more selector: those event names (all read-only, ReadWriteType All adds no
 # readOnly field) on that bucket's ARN.
 S3_BUCKET_LEVEL_CONVERTED = {

@@ -58,7 +58,7 @@ RESOURCE_ARNS: tuple[str, ...] = (
     "s",
     "1:",
 )
-# domain.md: "ARN Equals/NotEquals must be exact ARNs" -> Equals/NotEquals on the ARN fields
+# docs/domain.md: "ARN Equals/NotEquals must be exact ARNs" -> Equals/NotEquals on the ARN fields
 # draw only from these full ARNs (the other operators use the whole pool).
 RESOURCE_ARNS_EXACT: tuple[str, ...] = (
     "arn:aws:sns:us-east-1:111122223333:orders",

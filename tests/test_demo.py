@@ -7,10 +7,13 @@ import re
 import socket
 from pathlib import Path
 
+import pytest
+
 from trailguard.cli import main
 from trailguard.reporting.render import parse_json
 
 
+@pytest.mark.slow
 def test_demo_end_to_end(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert main(["demo", "--out", str(tmp_path)], stdout=out, stderr=err) == 0

@@ -494,6 +494,7 @@ def _verdicts(
     return out
 
 
+@pytest.mark.slow
 @SETTINGS
 @_with_examples
 @given(selectors=advanced_selector_sets(), exclusions=exclusion_sets())

@@ -8,8 +8,12 @@ with cfn-lint inside an AWS::SSM::Document resource, and with checks that neithe
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +22,11 @@ import pytest
 import yaml
 from cfnlint.api import ManualArgs, lint
 
+import trailguard.artifacts.build as build_module
 from trailguard.artifacts.build import (
     DOCUMENT_NAME,
     SSM_CONTENT_LIMIT,
+    BuildError,
     artifacts,
     flatten,
     unpacked,
@@ -43,8 +49,33 @@ def test_committed_artifact_is_up_to_date(relative: str) -> None:
     assert committed == artifacts(ROOT)[relative], f"{relative} is stale: run `trailguard build`"
 
 
-def test_build_is_deterministic() -> None:
-    assert artifacts(ROOT) == artifacts(ROOT)
+def test_build_is_deterministic_across_hash_seeds(tmp_path: Path) -> None:
+    """A build in another interpreter, with another string-hash seed, writes the same bytes
+    (set and dict order must never leak into an artifact)."""
+    for seed in ("1", "4242"):
+        (tmp_path / seed).mkdir()
+        proc = subprocess.run(
+            [sys.executable, "-c", DUMP, str(ROOT), str(tmp_path / seed / "artifacts.json")],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr
+    first, second = ((tmp_path / s / "artifacts.json").read_text() for s in ("1", "4242"))
+    assert first == second
+    expected = {k: hashlib.sha256(v).hexdigest() for k, v in artifacts(ROOT).items()}
+    assert json.loads(first) == expected
+
+
+DUMP = """
+import hashlib, json, sys
+from pathlib import Path
+from trailguard.artifacts.build import artifacts
+built = artifacts(Path(sys.argv[1]))
+digests = {k: hashlib.sha256(v).hexdigest() for k, v in built.items()}
+Path(sys.argv[2]).write_text(json.dumps(digests))
+"""
 
 
 def test_document_fits_ssm_limits() -> None:
@@ -161,8 +192,73 @@ def test_outputs_exist_and_handlers_are_defined() -> None:
             assert ".".join(ref) in step_outputs
 
 
-def test_flatten_refuses_a_name_defined_twice(tmp_path: Path) -> None:
+def _modules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sources: dict[str, str]) -> None:
+    """Let the bundler read ``sources`` (module name -> code) as trailguard modules."""
+    for name, code in sources.items():
+        (tmp_path / f"{name}.py").write_text(code, encoding="utf-8")
+    real = build_module._module_path
+    monkeypatch.setattr(
+        build_module,
+        "_module_path",
+        lambda name: tmp_path / f"{name}.py" if name in sources else real(name),
+    )
+
+
+def test_flatten_refuses_a_name_defined_twice(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     # The bundle is one namespace: two modules defining the same top-level name must fail.
+    _modules(
+        monkeypatch,
+        tmp_path,
+        {
+            "trailguard.t_root": "from trailguard.t_one import f\nfrom trailguard.t_two import g\n",
+            "trailguard.t_one": "def shared():\n    pass\ndef f():\n    pass\n",
+            "trailguard.t_two": "shared = 1\ndef g():\n    pass\n",
+        },
+    )
+    with pytest.raises(BuildError) as refused:
+        flatten(("trailguard.t_root",))
+    assert str(refused.value) == "shared is defined in both trailguard.t_one and trailguard.t_two"
+
+
+def test_flatten_refuses_a_plain_import_of_trailguard(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _modules(monkeypatch, tmp_path, {"trailguard.t_root": "import trailguard.core\n"})
+    with pytest.raises(BuildError) as refused:
+        flatten(("trailguard.t_root",))
+    assert str(refused.value) == "use 'from trailguard.x import y' inside bundled modules"
+
+
+def test_flatten_refuses_an_import_cycle(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _modules(
+        monkeypatch,
+        tmp_path,
+        {
+            "trailguard.t_one": "from trailguard.t_two import g\ndef f():\n    pass\n",
+            "trailguard.t_two": "from trailguard.t_one import f\ndef g():\n    pass\n",
+        },
+    )
+    with pytest.raises(BuildError) as refused:
+        flatten(("trailguard.t_one",))
+    assert str(refused.value).startswith("import cycle through trailguard.t_")
+
+
+def test_document_over_the_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(build_module, "SSM_CONTENT_LIMIT", 1000)
+    with pytest.raises(BuildError) as refused:
+        build_module.document_text()
+    assert re.fullmatch(rf"{DOCUMENT_NAME} is \d+ bytes; SSM allows 1000", str(refused.value))
+
+
+def test_indentation_the_halving_cannot_hold_is_refused() -> None:
+    with pytest.raises(BuildError) as refused:
+        build_module._two_space_indent("if x:\n   y = 1")
+    assert str(refused.value) == "unexpected indentation in generated code: '   y = 1'"
+
+
+def test_the_real_bundle_defines_each_name_once() -> None:
     script, order = flatten(("trailguard.ssm.entry",))
     assert order[-1] == "trailguard.ssm.entry"
     names = [

@@ -27,6 +27,8 @@ from trailguard.rules.metadata import RULE_IDS
 ROOT = Path(__file__).resolve().parent.parent
 BOTO3_AND_DEPS = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "six", "urllib3")
 ACCOUNT = "123456789012"
+# End to end: a new venv and a moto server per run.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +76,15 @@ def _seed(endpoint: str) -> None:
 PROBE = """
 import json, sys, types
 sys.path.insert(0, sys.argv[1])
+import botocore.client
 import handler, trailguard
+put = []
+call = botocore.client.BaseClient._make_api_call
+def record(self, operation, params):
+    if operation == "PutEvaluations":
+        put.extend(params["Evaluations"])
+    return call(self, operation, params)
+botocore.client.BaseClient._make_api_call = record
 assert trailguard.__file__.startswith(sys.argv[1]), trailguard.__file__
 for banned in ("moto", "jsonschema", "yaml"):
     try:
@@ -86,7 +96,10 @@ for banned in ("moto", "jsonschema", "yaml"):
 context = types.SimpleNamespace(
     invoked_function_arn="arn:aws:lambda:us-east-1:{account}:function:trailguard-rule"
 )
-print(json.dumps(handler.lambda_handler(json.loads(sys.argv[2]), context)))
+result = handler.lambda_handler(json.loads(sys.argv[2]), context)
+seen = [(e["ComplianceResourceType"], e["ComplianceResourceId"], e["ComplianceType"],
+         e["Annotation"]) for e in put]
+print(json.dumps({"result": result, "evaluations": seen}))
 """
 
 
@@ -124,11 +137,40 @@ def test_bundle_runs_with_only_boto3(
         capture_output=True, text=True, env=env, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    expected = 2 if rule_id == "cloudtrail-sns-data-events-enabled" else 1
-    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {
-        "rule": rule_id,
-        "evaluations": expected,
-    }
+    printed = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert printed["result"] == {"rule": rule_id, "evaluations": len(EXPECTED[rule_id])}
+    assert sorted(map(tuple, printed["evaluations"])) == EXPECTED[rule_id]
+
+
+# What each rule puts for the two seeded trails, worked out by hand: the SNS selector logs every
+# topic event; the management-only trail has no SNS selector at all.
+EXPECTED = {
+    "cloudtrail-sns-data-events-enabled": [
+        (
+            "AWS::CloudTrail::Trail",
+            "bundle-compliant",
+            "COMPLIANT",
+            "Logged for every resource, caller and session: Publish and PublishBatch on "
+            "AWS::SNS::Topic",
+        ),
+        (
+            "AWS::CloudTrail::Trail",
+            "bundle-management",
+            "NON_COMPLIANT",
+            "Publish and PublishBatch on AWS::SNS::Topic are not logged: no advanced selector "
+            "has resources.type AWS::SNS::Topic; add one (trailguard plan)",
+        ),
+    ],
+    "cloudtrail-sns-data-events-account-coverage": [
+        (
+            "AWS::::Account",
+            ACCOUNT,
+            "COMPLIANT",
+            "Trail bundle-compliant (us-east-1) logs it: Logged for every resource, caller and "
+            "session: Publish and PublishBatch on AWS::SNS::Topic",
+        ),
+    ],
+}
 
 
 def test_venv_has_nothing_but_boto3(boto3_only_python: Path) -> None:

@@ -520,7 +520,7 @@ def test_candidate_events_cap_and_determinism() -> None:
     assert any(e["resources.ARN"] == "arn:aws:sns:-dlq" for e in a)
 
 
-# --- basic selectors (is_logged_basic), worked by hand from domain.md section 2 -------------
+# --- basic selectors (is_logged_basic), worked by hand from docs/domain.md section 2 -------------
 
 S3_KEY = "arn:aws:s3:::audit-logs/app/2024/01/x.json"
 FN = "arn:aws:lambda:us-east-1:111122223333:function:f1"

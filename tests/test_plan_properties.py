@@ -325,6 +325,7 @@ def check_plan_properties(raw: Raw, types: tuple[str, ...]) -> Plan | None:
     return result
 
 
+@pytest.mark.slow
 @SETTINGS
 @example(raw=("default", None), types=REQUIREMENT_TYPES[0])
 @example(raw=("default", None), types=REQUIREMENT_TYPES[1])
@@ -378,7 +379,7 @@ DONE_WHEN_BASIC: list[dict[str, Any]] = [
         "ExcludeManagementEventSources": [],
     }
 ]
-# Worked out by hand from domain.md's basic -> advanced table: management + All ->
+# Worked out by hand from docs/domain.md's basic -> advanced table: management + All ->
 # {eventCategory=Management}; S3 bucket/prefix value -> resources.ARN StartsWith the value;
 # exact function ARN -> resources.ARN Equals; ReadWriteType All adds no readOnly field. Then,
 # because a prefix value may also log the bucket-level S3 events on its bucket (undocumented),

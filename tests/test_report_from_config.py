@@ -826,7 +826,7 @@ def test_help_states_the_exit_codes(command: str) -> None:
     assert main([command, "--help"], stdin=io.StringIO(""), stdout=out, stderr=err) == 0
     text = " ".join(out.getvalue().split())
     assert (
-        "Exit codes: 0 everything asked for was evaluated and is compliant; 1 anything is "
+        "Exit codes: 0 everything asked for was evaluated and is compliant 1 anything is "
         "non-compliant or not evaluated (an account, region or rule with no result, or nothing "
         "evaluated at all"
     ) in text

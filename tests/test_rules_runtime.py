@@ -490,6 +490,7 @@ def test_exemption_tag(world: World, key: str, tags: dict[str, str], exempt: boo
 # --- batches and test mode --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_more_than_100_trails_are_put_in_batches_of_100(world: World) -> None:
     # moto does not enforce CloudTrail's 5 trails per region, so one region holds them all;
     # trails elsewhere (shadow copies included) must not add evaluations.

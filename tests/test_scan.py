@@ -256,6 +256,7 @@ def _rule_evaluations(org: Org) -> list[tuple[str, ...]]:
     return sorted(found)
 
 
+@pytest.mark.slow
 def test_findings_equal_the_config_rules_evaluations(org: Org, org_scan: Run) -> None:
     report = parse_json(org_scan.stdout)
     scanned = sorted(
@@ -634,7 +635,7 @@ def test_parameters_bad_accepted_exclusions_exit_2() -> None:
     assert (run.code, run.stdout, run.scanner) == (2, "", None)
     assert run.stderr == (
         "trailguard: error: --parameters: parameter AcceptedExclusions[0] (nope): "
-        "field selector has no operator\n"
+        "field selector has no operator (see trailguard scan --help)\n"
     )
 
 

@@ -23,6 +23,7 @@ from trailguard.reporting.model import (
     not_evaluated_entry,
     trail_fix,
 )
+from trailguard.reporting.titles import CONFIG_TITLE
 from trailguard.rules.logic import ACCOUNT_RULE, TRAIL_RULE
 from trailguard.rules.metadata import RULE_IDS
 
@@ -167,7 +168,7 @@ def from_aggregator(config: Any, aggregator: str, partition: str) -> list[Report
 
 def build_report(entries: list[ReportEntry], source: str, generated_at: str) -> Report:
     return Report(
-        title="trailguard: CloudTrail recording of Amazon SNS data events",
+        title=CONFIG_TITLE,
         generated_at=generated_at,
         source=source,
         entries=tuple(entries),

@@ -2,7 +2,7 @@
 
 One coverage algorithm (over advanced selectors) serves every kind of configuration, and
 remediation rewrites a basic trail as advanced selectors without losing anything it logged.
-The documented rules (domain.md section 2):
+The documented rules (docs/domain.md section 2):
 
 - management events with ``ReadWriteType`` All/ReadOnly/WriteOnly become
   ``eventCategory = Management`` (plus ``readOnly Equals true/false``), and excluded

@@ -30,6 +30,7 @@ from trailguard.aws.runtime import RuleError, run_rule, session_from_credentials
 from trailguard.aws.scan import Scanner, Target
 from trailguard.reporting.model import Report, scan_report
 from trailguard.reporting.render import render
+from trailguard.reporting.titles import DEMO_AFTER_TITLE, DEMO_BEFORE_TITLE
 from trailguard.rules.logic import ACCOUNT_RULE, TRAIL_RULE, rule_parameters
 
 SANDBOX = Path(__file__).resolve().parent / "sandbox.json"
@@ -345,17 +346,17 @@ def run(out_dir: Path, out: TextIO) -> int:
                 "\n1. AWS Config runs the rules (change notifications, then a scheduled run):"
             )
             _print_evaluations(sandbox, sandbox.run_rules())
-            before = sandbox.scan("trailguard demo: before remediation")
+            before = sandbox.scan(DEMO_BEFORE_TITLE)
             sandbox.say("\n2. trailguard scan of the organization:")
-            sandbox.say(render(before, "table"))
+            sandbox.say(render(before, "text"))
             sandbox.say("3. Remediation: the SSM document's script on each failing trail:")
             for line in sandbox.remediate(before):
                 sandbox.say(f"  {line}")
             sandbox.say("\n4. AWS Config evaluates again:")
             _print_evaluations(sandbox, sandbox.run_rules())
-            after = sandbox.scan("trailguard demo: after remediation")
+            after = sandbox.scan(DEMO_AFTER_TITLE)
             sandbox.say("\n5. trailguard scan after remediation:")
-            sandbox.say(render(after, "table"))
+            sandbox.say(render(after, "text"))
             left = [e for e in after.entries if e.compliance == "NON_COMPLIANT"]
             if left:
                 sandbox.say("Still non-compliant, and why:")

@@ -1,0 +1,101 @@
+"""``trailguard scan``: evaluate live accounts and regions as the Config rules would."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from typing import TextIO
+
+from trailguard.reporting.titles import SCAN_TITLE
+
+from .common import (
+    EXIT_NON_COMPLIANT,
+    EXIT_OK,
+    REPORT_EXIT_CODES,
+    Commands,
+    Failed,
+    OptionError,
+    UsageError,
+    add_report_options,
+    comma_list,
+    exit_codes,
+    progress_bar,
+    rule_parameters,
+    write_report,
+)
+
+EXIT_CODES = REPORT_EXIT_CODES
+
+
+def register(commands: Commands) -> None:
+    scan = commands.add_parser(
+        "scan",
+        help="evaluate live accounts and regions as the Config rules would",
+        description="Per-trail and per-account-and-region findings, the same verdicts and "
+        "annotations as the Config rules.",
+        epilog=exit_codes(EXIT_CODES),
+    )
+    scan.add_argument(
+        "--regions", type=comma_list, help="comma-separated (default: all enabled regions)"
+    )
+    scan.add_argument("--org", action="store_true", help="every active account of the org")
+    scan.add_argument("--role-name", help="with --org: the role to assume in each account")
+    scan.add_argument(
+        "--accounts", type=comma_list, help="with --org: only these accounts (comma-separated)"
+    )
+    scan.add_argument("--parameters", metavar="JSON", help="rule parameters, as for the rules")
+    scan.add_argument("--max-workers", type=int, default=8, help="concurrent calls (default 8)")
+    add_report_options(scan)
+    scan.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from trailguard.aws.scan import Scanner, Target, enabled_regions, organization_targets
+    from trailguard.aws.session import AwsSetupError, Clients
+    from trailguard.reporting.model import scan_report
+
+    params = rule_parameters(args.parameters)
+    if args.org and not args.role_name:
+        raise OptionError("--org needs --role-name (the role to assume in each account)")
+    if not args.org and (args.accounts or args.role_name):
+        raise OptionError("--accounts and --role-name go with --org")
+    try:
+        clients = Clients.from_profile(args.profile, args.region)
+        session = clients.session
+        account = clients.account_id()
+        regions = args.regions or enabled_regions(session, clients.region)
+        if args.org:
+            targets = organization_targets(
+                session, args.role_name, args.accounts, lambda **kw: boto3.Session(**kw)
+            )
+        else:
+            targets = [Target(account, session)]
+    except AwsSetupError as exc:
+        raise UsageError(str(exc)) from exc
+    except (ClientError, BotoCoreError) as exc:
+        raise Failed(f"cannot start the scan: {exc}") from exc
+    no_accounts = "no account to scan"
+    if args.org:
+        no_accounts = "no active account found in the organization"
+    scanner = Scanner(
+        targets,
+        regions,
+        params,
+        max_workers=args.max_workers,
+        progress=progress_bar(args.stderr),
+        no_accounts=no_accounts,
+    )
+    result = scanner.scan()
+    report = scan_report(
+        result.findings,
+        result.facts,
+        result.not_evaluated,
+        title=SCAN_TITLE,
+        source=f"live scan of {len(targets)} account(s), {len(regions)} region(s)",
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    write_report(report, args, stdout)
+    return EXIT_OK if report.all_clear else EXIT_NON_COMPLIANT

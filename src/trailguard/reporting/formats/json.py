@@ -1,0 +1,65 @@
+"""``json``: the machine form of every command; a report parses back (:func:`parse_json`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from ..model import Report, ReportEntry
+from ..results import CheckResult, PlanResult, RemediationView
+from . import Format
+
+
+def render_report(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def parse_json(text: str) -> Report:
+    """The report that ``render_report`` printed (its summary and its ``notEvaluated``
+    sentences are recomputed from the findings)."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("a JSON report is an object")
+    try:
+        findings = data["findings"]
+        if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
+            raise ValueError("findings: expected a list of objects")
+        return Report(
+            title=str(data["title"]),
+            generated_at=str(data["generatedAt"]),
+            source=str(data["source"]),
+            entries=tuple(ReportEntry.from_dict(f) for f in findings),
+        )
+    except KeyError as exc:
+        raise ValueError(f"a JSON report needs the key {exc}") from exc
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, indent=2) + "\n"
+
+
+def render_check(results: Sequence[CheckResult]) -> str:
+    """One input: its verdict object. Several: a list of them, each with its ``source``."""
+    if len(results) == 1:
+        return _dumps(results[0].to_dict())
+    return _dumps([{"source": r.source, **r.to_dict()} for r in results])
+
+
+def render_plan(result: PlanResult) -> str:
+    return _dumps(result.to_dict())
+
+
+def render_remediation(result: RemediationView) -> str:
+    return _dumps(result.to_dict())
+
+
+FORMAT = Format(
+    name="json",
+    summary="for tools (a report parses back to the same findings)",
+    rank=1,
+    report=render_report,
+    check=render_check,
+    plan=render_plan,
+    remediation=render_remediation,
+)

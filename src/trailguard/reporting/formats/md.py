@@ -1,0 +1,152 @@
+"""``md``: the auditor's report in Markdown (the sections of :mod:`..sections`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ..model import Report, ReportEntry
+from ..sections import (
+    ALL_EVALUATED,
+    COVERAGE_HEADER,
+    COVERAGE_TEXT,
+    EVIDENCE_HEADING,
+    EXAMPLE_HEADING,
+    OTHERS_HEADER,
+    plain,
+    sections,
+    subject,
+)
+from . import Format
+
+# "_" inside a word (NON_COMPLIANT) cannot start or end emphasis, so it is left as it is.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|&#]|(?<![^\W_])_|_(?![^\W_]))")
+_MD_LEADING = re.compile(r"^(\d{1,9}(?=[.)])|(?=[-+=]))")
+
+
+def _pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _md(text: str) -> str:
+    """Inline Markdown text: one line, every character that could format or inject escaped.
+
+    A leading list or ordered-list marker is escaped too, so that the text may follow "- ".
+    """
+    escaped = _MD_SPECIAL.sub(r"\\\1", plain(text))
+    return _MD_LEADING.sub(r"\1\\", escaped, count=1)
+
+
+def _md_row(cells: Iterable[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _md_table(header: list[str], rows: Iterable[Iterable[str]]) -> list[str]:
+    """A pipe table; cells must already be escaped with ``_md``."""
+    lines = [_md_row(header), _md_row("---" for _ in header)]
+    lines.extend(_md_row(r) for r in rows)
+    return lines
+
+
+def _md_code(text: str, info: str = "") -> list[str]:
+    """A fenced code block longer than any run of backticks in ``text``."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + info, *text.splitlines(), fence]
+
+
+def _md_entry(entry: ReportEntry) -> list[str]:
+    lines = [
+        f"### {_md(entry.account_id)} {_md(entry.region)}: {_md(subject(entry))}",
+        "",
+        *_md_table(
+            ["Field", "Value"],
+            [
+                ["Account", _md(entry.account_id)],
+                ["Region", _md(entry.region)],
+                ["Rule", _md(entry.rule)],
+                ["Resource", f"{_md(entry.resource_type)} {_md(entry.resource_id)}"],
+                ["Trail", _md(entry.trail_arn) if entry.trail_arn else "none"],
+                ["Verdict", f"**{_md(entry.compliance)}**"],
+            ],
+        ),
+        "",
+        f"Annotation: {_md(entry.annotation)}",
+        "",
+    ]
+    if entry.causes:
+        lines += ["**Causes**", "", *(f"- {_md(c)}" for c in entry.causes), ""]
+    if entry.example:
+        lines += [f"**{EXAMPLE_HEADING}**", ""]
+        rows = [[_md(k), _md(str(v))] for k, v in entry.example.items()]
+        lines += [*_md_table(["Field", "Value"], rows), ""]
+    if entry.selectors is not None:
+        lines += [f"**{EVIDENCE_HEADING}**", ""]
+        lines += [*_md_code(_pretty_json(entry.selectors), "json"), ""]
+    if entry.fix:
+        lines += ["**Fix**", "", *_md_code(entry.fix), ""]
+    return lines
+
+
+def render_markdown(report: Report) -> str:
+    """The auditor's report in Markdown."""
+    parts = sections(report)
+    lines = [
+        f"# {_md(report.title)}",
+        "",
+        f"Generated {_md(report.generated_at)} from {_md(report.source)}.",
+        "",
+        f"## Not evaluated ({parts.not_evaluated_count})",
+        "",
+    ]
+    if parts.headline is None:
+        lines += [_md(ALL_EVALUATED), ""]
+    else:
+        lines += [f"**{_md(parts.headline)}**", ""]
+        lines += [*(f"- {_md(text)}" for text in parts.statements), ""]
+    lines += [
+        "## Summary",
+        "",
+        *_md_table(["Scope", "Count"], [[name, str(n)] for name, n in parts.scope]),
+        "",
+        "### Verdicts",
+        "",
+        *_md_table(
+            ["Verdict", *(_md(r) for r in parts.rules), "Total"],
+            [[_md(v), *map(str, per_rule), str(total)] for v, per_rule, total in parts.counts],
+        ),
+        "",
+        "### Coverage by region",
+        "",
+        COVERAGE_TEXT.format(rule=_md(parts.coverage_rule)),
+        "",
+        *_md_table(
+            list(COVERAGE_HEADER),
+            [[_md(r), str(c), str(n), str(u)] for r, c, n, u in parts.coverage],
+        ),
+        "",
+        f"## Non-compliant findings ({len(parts.failing)})",
+        "",
+    ]
+    if not parts.failing:
+        lines += ["None.", ""]
+    for entry in parts.failing:
+        lines += _md_entry(entry)
+    lines += [f"## Other findings ({len(parts.others)})", ""]
+    if parts.others:
+        rows = [
+            [_md(e.account_id), _md(e.region), _md(e.rule), _md(e.resource_id),
+             _md(e.trail_arn or ""), _md(e.compliance), _md(e.annotation)]
+            for e in parts.others
+        ]  # fmt: skip
+        lines += [*_md_table(list(OTHERS_HEADER), rows), ""]
+    else:
+        lines += ["None.", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+FORMAT = Format(
+    name="md", summary="the auditor's report in Markdown", rank=4, report=render_markdown
+)
