@@ -249,7 +249,15 @@ def test_document_over_the_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(build_module, "SSM_CONTENT_LIMIT", 1000)
     with pytest.raises(BuildError) as refused:
         build_module.document_text()
-    assert re.fullmatch(rf"{DOCUMENT_NAME} is \d+ bytes; SSM allows 1000", str(refused.value))
+    assert re.fullmatch(
+        rf"{DOCUMENT_NAME} is \d+ bytes; the build allows 1,000 bytes \(SSM's 64 KB content "
+        r"limit also counts the runtime parameters\)",
+        str(refused.value),
+    )
+
+
+def test_the_build_limit_is_62000_bytes() -> None:
+    assert build_module.SSM_CONTENT_LIMIT == 62_000
 
 
 def test_indentation_the_halving_cannot_hold_is_refused() -> None:
