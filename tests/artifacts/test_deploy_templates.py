@@ -13,7 +13,7 @@ from trailguard.artifacts.pack import pack_template
 from trailguard.artifacts.yamlout import to_yaml
 from trailguard.rules.metadata import RULE_IDS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ("deploy/account.yaml", "deploy/org-admin.yaml", "deploy/org-member.yaml",
              "remediation/remediation-role.yaml")  # fmt: skip
 

@@ -11,7 +11,7 @@ import pytest
 from trailguard.cli import build_parser, main
 from trailguard.reporting import formats
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOPIC = "AWS::SNS::Topic"
 PUBLISH_ONLY = str(ROOT / "examples" / "cli-example-publish-only.json")
 SPLIT = str(ROOT / "examples" / "compliant-split-selectors.json")

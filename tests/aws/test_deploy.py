@@ -13,7 +13,7 @@ from botocore.stub import Stubber
 from trailguard.aws.deploy import Deployer, DeployOptions
 from trailguard.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENABLED = "cloudtrail-sns-data-events-enabled"
 COVERAGE = "cloudtrail-sns-data-events-account-coverage"
 

@@ -26,8 +26,8 @@ ACCOUNT_TYPE = "AWS::::Account"
 TRAIL_RULE = "cloudtrail-sns-data-events-enabled"
 ACCOUNT_RULE = "cloudtrail-sns-data-events-account-coverage"
 ANNOTATION_LIMIT = 256
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "selectors"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "selectors"
 BUCKET = "trailguard-test-trail-logs"
 BOTH_TOPIC_EVENTS = [{"resourceType": TOPIC, "eventNames": ["Publish", "PublishBatch"]}]
 
@@ -141,7 +141,7 @@ EXCLUSIONS_KEY = "trailguardAcceptedExclusions"
 
 def fixture_paths() -> list[str]:
     """Every fixture judged with the default requirement: those that name accepted exclusions
-    (their verdict depends on that parameter) are judged in tests/test_fixtures.py and by the
+    (their verdict depends on that parameter) are judged in tests/core/test_fixtures.py and by the
     parameter tests."""
     return sorted(
         str(p.relative_to(FIXTURES))

@@ -32,7 +32,7 @@ from trailguard.artifacts.build import (
     unpacked,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "remediation" / f"{DOCUMENT_NAME}.yaml"
 SCHEMA = ROOT / "remediation" / "schema" / "automation-document.schema.json"
 

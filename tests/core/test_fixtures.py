@@ -26,7 +26,7 @@ from trailguard.core import (
 )
 from trailguard.core.exclusions import parse_exclusions
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]
 FIXTURES = sorted((HERE / "fixtures" / "selectors").glob("*/*.json"))
 SNAPSHOTS = HERE / "snapshots" / "selectors"
 

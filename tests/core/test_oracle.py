@@ -1,15 +1,11 @@
-"""Hand-worked cases for the reference matcher (tests/oracle.py), from the CloudTrail user
+"""Hand-worked cases for the reference matcher (tests/support/oracle.py), from the CloudTrail user
 guide ("Filtering data events by using advanced event selectors", "CloudTrail record contents",
 "CloudTrail userIdentity element"), including both readings of a field the record lacks, plus
-smoke tests of tests/strategies.py. Nothing here imports the core."""
+smoke tests of tests/support/strategies.py. Nothing here imports the core."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pytest
 from hypothesis import given, settings

@@ -1,10 +1,10 @@
 """Differential test: the core's exact verdict against the brute-force oracle.
 
 The core (``trailguard.core.evaluate``) decides coverage exactly, through witness values; the
-oracle (``tests/oracle.py``) only knows how to match one record against raw selectors under a
-reading of missing fields (``strict`` / ``lenient``), and ``candidate_events``
-(``tests/strategies.py``) builds a large brute-force set of records from the selectors' own
-constants, with and without each optional field and with both event types, as CloudTrail
+oracle (``tests/support/oracle.py``) only knows how to match one record against raw selectors
+under a reading of missing fields (``strict`` / ``lenient``), and ``candidate_events``
+(``tests/support/strategies.py``) builds a large brute-force set of records from the selectors'
+own constants, with and without each optional field and with both event types, as CloudTrail
 documents the record. For every generated selector set, with or without accepted exclusions,
 and each requirement below:
 

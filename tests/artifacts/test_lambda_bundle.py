@@ -24,7 +24,7 @@ from moto.server import ThreadedMotoServer
 
 from trailguard.rules.metadata import RULE_IDS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BOTO3_AND_DEPS = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "six", "urllib3")
 ACCOUNT = "123456789012"
 # End to end: a new venv and a moto server per run.

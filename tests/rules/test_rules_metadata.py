@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from trailguard.artifacts.pack import conformance_pack_text
 from trailguard.rules.metadata import DEFINITIONS, RULE_IDS, ParameterError, load, parameters
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACK_PATH = ROOT / "conformance-pack.yaml"
 PACK_TEXT = PACK_PATH.read_text(encoding="utf-8")
 PACK = yaml.safe_load(PACK_TEXT)

@@ -24,7 +24,7 @@ from trailguard.reporting.model import (
 from trailguard.reporting.render import FORMATS, parse_csv, parse_json, render
 from trailguard.rules.logic import ACCOUNT_RULE, ACCOUNT_TYPE, TRAIL_RULE, TRAIL_TYPE
 
-SNAPSHOTS = Path(__file__).parent / "snapshots" / "report"
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots" / "report"
 A, B = "111122223333", "444455556666"
 BAD_ARN = f"arn:aws:cloudtrail:us-east-1:{A}:trail/sns-publish-only"
 BAD_SELECTORS = {
