@@ -18,7 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trailguard.artifacts.pack import conformance_pack_text
-from trailguard.rules.metadata import DEFINITIONS, RULE_IDS, ParameterError, load, parameters
+from trailguard.rules.metadata import DEFINITIONS, ParameterError, load, parameters
+from trailguard.rules.registry import rule_ids
+
+RULE_IDS = rule_ids()
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK_PATH = ROOT / "conformance-pack.yaml"

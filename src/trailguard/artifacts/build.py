@@ -26,7 +26,8 @@ from trailguard import DOCUMENT_NAME, __version__
 from trailguard.artifacts.pack import conformance_pack_text
 from trailguard.artifacts.templates import templates
 from trailguard.artifacts.yamlout import to_yaml
-from trailguard.rules.metadata import DEFINITIONS, RULE_IDS
+from trailguard.rules.metadata import DEFINITIONS
+from trailguard.rules.registry import rule_ids
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/trailguard
 # The modules the remediation script needs; their trailguard imports give the order.
@@ -409,7 +410,7 @@ def lambda_bundle(root: Path, rule_id: str) -> bytes:
 def artifacts(root: Path) -> dict[str, bytes]:
     """Every generated file, by its path relative to the repository root."""
     out = {f"remediation/{DOCUMENT_NAME}.yaml": document_text().encode("utf-8")}
-    for rule_id in RULE_IDS:
+    for rule_id in rule_ids():
         out[f"rules/{rule_id}/rule.json"] = (DEFINITIONS / f"{rule_id}.json").read_bytes()
         out[f"deploy/lambda/{rule_id}.zip"] = lambda_bundle(root, rule_id)
     out["conformance-pack.yaml"] = conformance_pack_text().encode("utf-8")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from trailguard.artifacts.yamlout import to_yaml
-from trailguard.rules.metadata import RULE_IDS, load
+from trailguard.rules.metadata import load
+from trailguard.rules.registry import rule_ids
 
 FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 LAMBDA_PARAMETER = {
@@ -37,7 +38,7 @@ def pack_template(role_arn: str | None = None) -> dict[str, Any]:
     role_value: Any = role_arn if role_arn is not None else _ref(ROLE_PARAMETER)
     parameters: dict[str, Any] = {}
     resources: dict[str, Any] = {}
-    for rule_id in RULE_IDS:
+    for rule_id in rule_ids():
         meta = load(rule_id)
         lambda_parameter = LAMBDA_PARAMETER[rule_id]
         parameters[lambda_parameter] = {

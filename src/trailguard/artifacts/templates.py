@@ -22,7 +22,7 @@ from typing import Any
 
 from trailguard.artifacts.pack import LAMBDA_PARAMETER, logical_id, pack_template
 from trailguard.artifacts.yamlout import to_yaml
-from trailguard.rules.metadata import RULE_IDS
+from trailguard.rules.registry import rule_ids
 
 PACK_NAME = "trailguard-sns-data-events"
 FUNCTION_PREFIX = "trailguard-"
@@ -156,7 +156,7 @@ def _function_role(assume_role_name: str | None) -> dict[str, Any]:
 
 def _functions(org: bool) -> dict[str, Any]:
     resources: dict[str, Any] = {}
-    for rule_id in RULE_IDS:
+    for rule_id in rule_ids():
         name = logical_id(rule_id)
         resources[f"{name}Function"] = {
             "Type": "AWS::Lambda::Function",
@@ -192,7 +192,7 @@ def _code_parameters() -> dict[str, Any]:
             "Description": "S3 bucket in this region holding the rule Lambda bundles.",
         }
     }
-    for rule_id in RULE_IDS:
+    for rule_id in rule_ids():
         parameters[f"{logical_id(rule_id)}CodeKey"] = {
             "Type": "String",
             "Default": f"trailguard/lambda/{rule_id}.zip",
@@ -209,7 +209,7 @@ def _conformance_pack(role_arn_sub: str, lambda_arns: dict[str, Any]) -> dict[st
     """The pack as a stack resource, with the remediation role written in as a literal
     (Fn::Sub resolves it per account before Config sees the template)."""
     body = to_yaml(pack_template(role_arn=role_arn_sub)) + "\n"
-    values: dict[str, Any] = {LAMBDA_PARAMETER[r]: lambda_arns[r] for r in RULE_IDS}
+    values: dict[str, Any] = {LAMBDA_PARAMETER[r]: lambda_arns[r] for r in rule_ids()}
     values["AutomaticRemediation"] = _ref("AutomaticRemediation")
     values["MaximumExecutionFrequency"] = _ref("MaximumExecutionFrequency")
     return {
@@ -300,9 +300,9 @@ def account_template() -> dict[str, Any]:
         "RemediationRole": remediation_role(_ref("RemediationRoleName")),
         "RemediationDocument": _ssm_document(),
     }
-    lambda_arns = {r: {"Fn::GetAtt": [f"{logical_id(r)}Function", "Arn"]} for r in RULE_IDS}
+    lambda_arns = {r: {"Fn::GetAtt": [f"{logical_id(r)}Function", "Arn"]} for r in rule_ids()}
     pack = _conformance_pack("${RemediationRole.Arn}", lambda_arns)
-    pack["DependsOn"] = [f"{logical_id(r)}Permission" for r in RULE_IDS] + ["RemediationDocument"]
+    pack["DependsOn"] = [f"{logical_id(r)}Permission" for r in rule_ids()] + ["RemediationDocument"]
     resources["ConformancePack"] = pack
     return _template(
         "trailguard for one account and region: Config rule Lambdas, SSM document, remediation "
@@ -339,7 +339,7 @@ def org_admin_template() -> dict[str, Any]:
         },
         **{
             LAMBDA_PARAMETER[r]: {"Value": {"Fn::GetAtt": [f"{logical_id(r)}Function", "Arn"]}}
-            for r in RULE_IDS
+            for r in rule_ids()
         },
     }
     return _template(
@@ -370,7 +370,7 @@ def org_member_template() -> dict[str, Any]:
                 "AllowedPattern": r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$",
                 "Description": f"ARN of the central {r} Lambda (org-admin.yaml output).",
             }
-            for r in RULE_IDS
+            for r in rule_ids()
         },
         **_common_parameters(),
     }
@@ -400,7 +400,7 @@ def org_member_template() -> dict[str, Any]:
             ],
         },
     }
-    lambda_arns = {r: _ref(LAMBDA_PARAMETER[r]) for r in RULE_IDS}
+    lambda_arns = {r: _ref(LAMBDA_PARAMETER[r]) for r in rule_ids()}
     pack = _conformance_pack("${RemediationRole.Arn}", lambda_arns)
     pack["DependsOn"] = ["RuleRole", "RemediationDocument"]
     values = pack["Properties"]["ConformancePackInputParameters"]

@@ -24,7 +24,7 @@ from trailguard.reporting.model import (
     trail_fix,
 )
 from trailguard.rules.logic import ACCOUNT_RULE, TRAIL_RULE
-from trailguard.rules.metadata import RULE_IDS
+from trailguard.rules.registry import rule_ids
 
 RESULT_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
 # How the account rule's annotation starts when no trail applies to the region (logic.py).
@@ -37,7 +37,7 @@ Places = dict[tuple[str, str], dict[str, list[str]]]
 
 def rule_id_of(name: str) -> str | None:
     """The trailguard rule id a Config rule name stands for (pack-deployed names included)."""
-    for rule_id in sorted(RULE_IDS, key=len, reverse=True):
+    for rule_id in sorted(rule_ids(), key=len, reverse=True):
         if name == rule_id or name.startswith(rule_id + "-"):
             return rule_id
     return None
@@ -90,7 +90,7 @@ def missing_results(places: Places, entries: list[ReportEntry]) -> list[ReportEn
             missing.append(not_evaluated_entry(NO_PACK, account=account, region=region))
             continue
         here = [e for e in entries if (e.account_id, e.region) == (account, region)]
-        for rule_id in RULE_IDS:
+        for rule_id in rule_ids():
             names = deployed.get(rule_id)
             if names is None:
                 why = (

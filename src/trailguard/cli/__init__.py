@@ -333,10 +333,12 @@ def cmd_rule_run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int
 
     from trailguard.aws.runtime import RuleError, run_rule
     from trailguard.aws.session import AwsSetupError, Clients
-    from trailguard.rules.metadata import RULE_IDS
+    from trailguard.rules.registry import UnknownRule, rule
 
-    if args.rule not in RULE_IDS:
-        raise UsageError(f"unknown rule {args.rule!r} (known: {', '.join(RULE_IDS)})")
+    try:
+        rule(args.rule)
+    except UnknownRule as exc:
+        raise UsageError(str(exc)) from exc
     try:
         clients = Clients.from_profile(args.profile, args.region)
         account = clients.account_id()

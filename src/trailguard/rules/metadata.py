@@ -1,5 +1,8 @@
 """Rule metadata, one JSON file per rule under ``definitions/``, named by the rule id.
 
+The definitions on disk are the list of rules: :mod:`trailguard.rules.registry` places each one
+with the rule module that declares it (and refuses a definition it cannot place).
+
 The Lambda has only the standard library and boto3, so parameters are validated here against
 the rule's JSON schema by a small validator for the keywords the schemas use (``type``,
 ``properties``, ``additionalProperties``, ``enum``, ``pattern``, ``maxLength``); the test
@@ -15,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 DEFINITIONS = Path(__file__).resolve().parent / "definitions"
-RULE_IDS = ("cloudtrail-sns-data-events-enabled", "cloudtrail-sns-data-events-account-coverage")
 INPUT_PARAMETERS_LIMIT = 1024  # characters of a Config rule's InputParameters
 
 
@@ -25,12 +27,51 @@ class ParameterError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class RuleMetadata:
+    """One rule's definition file, with a typed accessor for each of its fields."""
+
     id: str
     raw: dict[str, Any]
 
     @property
+    def title(self) -> str:
+        return str(self.raw["title"])
+
+    @property
+    def description(self) -> str:
+        return str(self.raw["description"])
+
+    @property
+    def severity(self) -> str:
+        return str(self.raw["severity"])
+
+    @property
     def resource_type(self) -> str:
         return str(self.raw["resourceType"])
+
+    @property
+    def triggers(self) -> dict[str, bool]:
+        return {str(k): bool(v) for k, v in self.raw["triggers"].items()}
+
+    @property
+    def default_frequency(self) -> str:
+        return str(self.raw["defaultFrequency"])
+
+    @property
+    def parameter_schema(self) -> dict[str, Any]:
+        return self.schema
+
+    @property
+    def remediation(self) -> dict[str, str] | None:
+        found = self.raw.get("remediation")
+        return {str(k): str(v) for k, v in found.items()} if found else None
+
+    @property
+    def risk(self) -> str:
+        return str(self.raw["risk"])
+
+    @property
+    def fix(self) -> str:
+        return str(self.raw["fix"])
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -40,11 +81,17 @@ class RuleMetadata:
         return {k: str(v["default"]) for k, v in self.schema["properties"].items()}
 
 
+def definition_ids() -> tuple[str, ...]:
+    """The rule ids that have a definition file, sorted."""
+    return tuple(sorted(path.stem for path in DEFINITIONS.glob("*.json")))
+
+
 def load(rule_id: str) -> RuleMetadata:
-    if rule_id not in RULE_IDS:
-        raise KeyError(f"unknown rule {rule_id!r} (known: {', '.join(RULE_IDS)})")
-    raw = json.loads((DEFINITIONS / f"{rule_id}.json").read_text(encoding="utf-8"))
-    return RuleMetadata(rule_id, raw)
+    """The definition of ``rule_id``; KeyError naming the known ids when there is none."""
+    path = DEFINITIONS / f"{rule_id}.json"
+    if "/" in rule_id or not path.is_file():
+        raise KeyError(f"unknown rule {rule_id!r} (known: {', '.join(definition_ids())})")
+    return RuleMetadata(rule_id, json.loads(path.read_text(encoding="utf-8")))
 
 
 def _check(schema: dict[str, Any], value: Any, where: str) -> None:
