@@ -24,7 +24,8 @@ class TrailFacts:
 
     ``selectors`` is the ``GetEventSelectors`` response and ``is_logging`` the
     ``GetTrailStatus`` answer; either is None when it was not (or could not be) read, and then
-    ``error`` says why. ``tags`` is None when the tags were not read (or could not be).
+    ``error`` says why. ``tags`` is None when the tags were not read; ``tags_error`` says
+    why when reading them failed (see :mod:`trailguard.aws.trails` for the policy).
     """
 
     name: str
@@ -36,6 +37,7 @@ class TrailFacts:
     is_logging: bool | None = None
     tags: dict[str, str] | None = None
     error: str | None = None
+    tags_error: str | None = None
 
     @property
     def account_id(self) -> str:

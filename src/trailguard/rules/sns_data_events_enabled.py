@@ -18,9 +18,13 @@ METADATA = load(RULE_ID)
 
 
 def _exemption(facts: TrailFacts, params: RuleParameters) -> str | None:
+    """Why the trail is exempted, if it is; NotEvaluated when its tags, which could exempt
+    it, could not be read (never a silent "not exempt")."""
     if facts.name in params.exempt_trails or facts.arn in params.exempt_trails:
         return "Exempted by the rule parameter ExemptTrails"
     key = params.exemption_tag_key
+    if key and facts.tags_error:
+        raise NotEvaluated(f"{facts.arn}: tag exemption {key} not checked: {facts.tags_error}")
     if key and facts.tags is not None and facts.tags.get(key, "").lower() == "true":
         return f"Exempted by the tag {key}=true on the trail"
     return None
