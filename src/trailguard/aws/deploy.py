@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from trailguard.artifacts.build import artifacts
-from trailguard.artifacts.pack import LAMBDA_PARAMETER, logical_id
-from trailguard.rules.registry import rule_ids
+from trailguard.artifacts.pack import lambda_parameter
+from trailguard.rules.registry import logical_id, rule_ids
 
 ACCOUNT_STACK = "trailguard"
 ADMIN_STACK = "trailguard-org-admin"
@@ -182,8 +182,8 @@ class Deployer:
 
         def lambda_arns(region: str) -> dict[str, str]:
             return {
-                LAMBDA_PARAMETER[r]: outputs[region].get(
-                    LAMBDA_PARAMETER[r], f"<{ADMIN_STACK} output {LAMBDA_PARAMETER[r]} in {region}>"
+                lambda_parameter(r): outputs[region].get(
+                    lambda_parameter(r), f"<{ADMIN_STACK} output {lambda_parameter(r)} in {region}>"
                 )
                 for r in rule_ids()
             }

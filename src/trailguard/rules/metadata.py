@@ -17,8 +17,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trailguard.core.catalog import DATA_EVENT_TYPES
+from trailguard.core.requirement import DEFAULT_RESOURCE_TYPES
+
 DEFINITIONS = Path(__file__).resolve().parent / "definitions"
 INPUT_PARAMETERS_LIMIT = 1024  # characters of a Config rule's InputParameters
+
+
+def _resource_types_pattern() -> str:
+    """The parameter ResourceTypes: a comma-separated list of the catalog's types of the
+    default type's service (SNS: topics and platform endpoints)."""
+    service = DATA_EVENT_TYPES[DEFAULT_RESOURCE_TYPES[0]].arn_service
+    types = [t for t, info in DATA_EVENT_TYPES.items() if info.arn_service == service]
+    prefix = types[0][: types[0].rindex("::") + 2]
+    if not all(t.startswith(prefix) for t in types):
+        one = "(" + "|".join(re.escape(t) for t in types) + ")"
+    else:
+        one = prefix + "(" + "|".join(t.removeprefix(prefix) for t in types) + ")"
+    more = "?" if len(types) == 2 else f"{{0,{len(types) - 1}}}"
+    return f"^{one}(,{one}){more}$"
+
+
+# The parameter ResourceTypes of every rule (and of the SSM document): written here only,
+# derived from the catalog; the definitions leave out its default and pattern.
+RESOURCE_TYPES_PATTERN = _resource_types_pattern()
+RESOURCE_TYPES_DEFAULT = ",".join(DEFAULT_RESOURCE_TYPES)
 
 
 class ParameterError(ValueError):
@@ -91,7 +114,26 @@ def load(rule_id: str) -> RuleMetadata:
     path = DEFINITIONS / f"{rule_id}.json"
     if "/" in rule_id or not path.is_file():
         raise KeyError(f"unknown rule {rule_id!r} (known: {', '.join(definition_ids())})")
-    return RuleMetadata(rule_id, json.loads(path.read_text(encoding="utf-8")))
+    return RuleMetadata(rule_id, _complete(json.loads(path.read_text(encoding="utf-8"))))
+
+
+def _complete(raw: dict[str, Any]) -> dict[str, Any]:
+    """The definition with the ResourceTypes parameter's default and pattern filled in."""
+    properties = raw.get("parameterSchema", {}).get("properties", {})
+    spec = properties.get("ResourceTypes")
+    if isinstance(spec, dict):
+        properties["ResourceTypes"] = {
+            "type": spec.get("type", "string"),
+            "default": RESOURCE_TYPES_DEFAULT,
+            "pattern": RESOURCE_TYPES_PATTERN,
+            **{k: v for k, v in spec.items() if k not in ("type", "default", "pattern")},
+        }
+    return raw
+
+
+def definition_text(metadata: RuleMetadata) -> str:
+    """The complete definition as JSON (``rules/<id>/rule.json``)."""
+    return json.dumps(metadata.raw, indent=2) + "\n"
 
 
 def _check(schema: dict[str, Any], value: Any, where: str) -> None:
