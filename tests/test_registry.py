@@ -164,15 +164,29 @@ def _add_rule(definitions: Path, scope: str, resource_type: str, module: bool = 
         sys.modules[EXTRA_MODULE] = declared
 
 
-def _build_check() -> tuple[int, str, str]:
+# Modules the build imports that read the registry when imported: evicted, so that the build
+# is seen as a fresh `trailguard build` process sees it (they are put back after the test).
+READERS = (
+    "trailguard.rules.logic",
+    "trailguard.reporting.model",
+    "trailguard.aws.scan",
+    "trailguard.aws.runtime",
+)
+
+
+def _build_check(monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    for name in READERS:
+        monkeypatch.delitem(sys.modules, name, raising=False)
     out, err = io.StringIO(), io.StringIO()
     code = main(["build", "--check", "--root", str(ROOT)], stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
 
 
-def test_the_build_refuses_a_definition_without_a_rule_module(definitions: Path) -> None:
+def test_the_build_refuses_a_definition_without_a_rule_module(
+    definitions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _add_rule(definitions, "account-region", "AWS::::Account", module=False)
-    assert _build_check() == (
+    assert _build_check(monkeypatch) == (
         4,
         "",
         f"trailguard: failed: rule definition definitions/{EXTRA}.json: no rule module "
@@ -180,9 +194,11 @@ def test_the_build_refuses_a_definition_without_a_rule_module(definitions: Path)
     )
 
 
-def test_the_build_refuses_a_scope_the_plumbing_does_not_run(definitions: Path) -> None:
+def test_the_build_refuses_a_scope_the_plumbing_does_not_run(
+    definitions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _add_rule(definitions, "event-data-store", "AWS::CloudTrail::EventDataStore")
-    assert _build_check() == (
+    assert _build_check(monkeypatch) == (
         4,
         "",
         f"trailguard: failed: rule definition definitions/{EXTRA}.json: scope "
@@ -192,10 +208,10 @@ def test_the_build_refuses_a_scope_the_plumbing_does_not_run(definitions: Path) 
 
 
 def test_the_build_refuses_a_resource_type_that_does_not_fit_the_scope(
-    definitions: Path,
+    definitions: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _add_rule(definitions, "account-region", "AWS::CloudTrail::Trail")
-    assert _build_check() == (
+    assert _build_check(monkeypatch) == (
         4,
         "",
         f"trailguard: failed: rule definition definitions/{EXTRA}.json: resourceType "

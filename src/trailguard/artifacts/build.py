@@ -68,13 +68,13 @@ __all__ = [
 def checked_rules() -> tuple[Rule, ...]:
     """Every rule, each placed with its module and of a scope the runtime and scan run;
     BuildError (one line) otherwise."""
+    try:
+        found = rules()  # first: modules that read rule ids on import need the registry
+    except UnplaceableRule as exc:
+        raise BuildError(str(exc)) from exc
     from trailguard.aws.runtime import SCOPES as RUNTIME_SCOPES
     from trailguard.aws.scan import SCOPES as SCAN_SCOPES
 
-    try:
-        found = rules()
-    except UnplaceableRule as exc:
-        raise BuildError(str(exc)) from exc
     for each in found:
         for where, scopes in (("the Config rule runtime", RUNTIME_SCOPES), ("scan", SCAN_SCOPES)):
             if each.scope not in scopes:
