@@ -17,9 +17,9 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from trailguard.aws.runtime import session_from_credentials
 from trailguard.aws.scan import Scanner, Target
-from trailguard.rules.logic import rule_parameters
+from trailguard.aws.session import session_from_credentials
+from trailguard.rules.parameters import rule_parameters
 
 ACCOUNTS = 10
 REGIONS = ("us-east-1", "eu-west-1", "ap-northeast-1", "us-west-2")

@@ -11,7 +11,7 @@ from cfnlint.api import ManualArgs, lint
 
 from trailguard.artifacts.pack import pack_template
 from trailguard.artifacts.yamlout import to_yaml
-from trailguard.rules.metadata import RULE_IDS
+from trailguard.rules.registry import rule_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ("deploy/account.yaml", "deploy/org-admin.yaml", "deploy/org-member.yaml",
@@ -53,7 +53,7 @@ def test_account_template_wires_lambdas_config_and_pack() -> None:
     template = _load("deploy/account.yaml")
     resources = template["Resources"]
     functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
-    assert len(functions) == len(RULE_IDS)
+    assert len(functions) == len(rule_ids())
     for function in functions.values():
         properties = function["Properties"]
         assert (properties["Runtime"], properties["Handler"]) == (

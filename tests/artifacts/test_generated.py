@@ -22,7 +22,8 @@ import pytest
 import yaml
 from cfnlint.api import ManualArgs, lint
 
-import trailguard.artifacts.build as build_module
+import trailguard.artifacts.bundle as bundle_module
+import trailguard.artifacts.document as document_module
 from trailguard.artifacts.build import (
     DOCUMENT_NAME,
     SSM_CONTENT_LIMIT,
@@ -196,9 +197,9 @@ def _modules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sources: dict[str,
     """Let the bundler read ``sources`` (module name -> code) as trailguard modules."""
     for name, code in sources.items():
         (tmp_path / f"{name}.py").write_text(code, encoding="utf-8")
-    real = build_module._module_path
+    real = bundle_module._module_path
     monkeypatch.setattr(
-        build_module,
+        bundle_module,
         "_module_path",
         lambda name: tmp_path / f"{name}.py" if name in sources else real(name),
     )
@@ -246,9 +247,9 @@ def test_flatten_refuses_an_import_cycle(monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 
 def test_document_over_the_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(build_module, "SSM_CONTENT_LIMIT", 1000)
+    monkeypatch.setattr(document_module, "SSM_CONTENT_LIMIT", 1000)
     with pytest.raises(BuildError) as refused:
-        build_module.document_text()
+        document_module.document_text()
     assert re.fullmatch(
         rf"{DOCUMENT_NAME} is \d+ bytes; the build allows 1,000 bytes \(SSM's 64 KB content "
         r"limit also counts the runtime parameters\)",
@@ -257,12 +258,12 @@ def test_document_over_the_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch
 
 
 def test_the_build_limit_is_62000_bytes() -> None:
-    assert build_module.SSM_CONTENT_LIMIT == 62_000
+    assert document_module.SSM_CONTENT_LIMIT == 62_000
 
 
 def test_indentation_the_halving_cannot_hold_is_refused() -> None:
     with pytest.raises(BuildError) as refused:
-        build_module._two_space_indent("if x:\n   y = 1")
+        bundle_module._two_space_indent("if x:\n   y = 1")
     assert str(refused.value) == "unexpected indentation in generated code: '   y = 1'"
 
 

@@ -22,7 +22,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from trailguard.rules.metadata import RULE_IDS
+from trailguard.rules.registry import rule_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 BOTO3_AND_DEPS = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "six", "urllib3")
@@ -103,7 +103,7 @@ print(json.dumps({"result": result, "evaluations": seen}))
 """
 
 
-@pytest.mark.parametrize("rule_id", RULE_IDS)
+@pytest.mark.parametrize("rule_id", rule_ids())
 def test_bundle_runs_with_only_boto3(
     rule_id: str, server: str, boto3_only_python: Path, tmp_path: Path
 ) -> None:

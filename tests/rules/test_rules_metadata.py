@@ -18,7 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trailguard.artifacts.pack import conformance_pack_text
-from trailguard.rules.metadata import DEFINITIONS, RULE_IDS, ParameterError, load, parameters
+from trailguard.rules.metadata import DEFINITIONS, ParameterError, load, parameters
+from trailguard.rules.registry import rule_ids
+
+RULE_IDS = rule_ids()
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK_PATH = ROOT / "conformance-pack.yaml"
@@ -60,10 +63,13 @@ def test_rule_folder(rule_id: str) -> None:
     assert folder.is_dir(), f"missing folder rules/{rule_id}/"
     assert (folder / "handler.py").is_file(), f"missing rules/{rule_id}/handler.py"
     assert f'RULE_ID = "{rule_id}"' in (folder / "handler.py").read_text(encoding="utf-8")
-    definition = DEFINITIONS / f"{rule_id}.json"
-    assert json.loads((folder / "rule.json").read_text(encoding="utf-8")) == json.loads(
-        definition.read_text(encoding="utf-8")
-    ), f"rules/{rule_id}/rule.json differs from src/trailguard/rules/definitions/{rule_id}.json"
+    # rule.json is the definition with the catalog's ResourceTypes default and pattern.
+    definition = json.loads((DEFINITIONS / f"{rule_id}.json").read_text(encoding="utf-8"))
+    definition["parameterSchema"]["properties"]["ResourceTypes"].update(
+        default="AWS::SNS::Topic",
+        pattern="^AWS::SNS::(Topic|PlatformEndpoint)(,AWS::SNS::(Topic|PlatformEndpoint))?$",
+    )
+    assert json.loads((folder / "rule.json").read_text(encoding="utf-8")) == definition
     assert load(rule_id).raw["id"] == rule_id
 
 

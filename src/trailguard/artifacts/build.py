@@ -3,9 +3,16 @@
 - ``remediation/TrailGuard-EnableSnsDataEvents.yaml``: the SSM Automation document, whose
   ``aws:executeScript`` steps embed the core, the remediation module and the step handlers as
   one flat script (SSM gives a script only the standard library and boto3).
-- ``rules/<id>/rule.json``: each rule's metadata, copied from the package's definitions.
+- ``rules/<id>/rule.json``: each rule's complete metadata (its definition, with what the
+  definitions leave to the catalog filled in).
+- ``rules/<id>/handler.py``: each rule's Lambda entry point.
+- ``rules/<id>/README.md``: the parameter table between its markers (the prose around it is
+  hand-written; a rule without a README gets one made from its metadata).
 - ``deploy/lambda/<id>.zip``: each rule's Lambda code (handler.py + the modules it imports).
-- ``conformance-pack.yaml``: both rules and the remediation, generated from the metadata.
+- ``conformance-pack.yaml`` and the deployment templates, generated from the metadata.
+
+Every rule of the registry is built; a definition the registry cannot place, or a rule whose
+scope the runtime or scan does not run, stops the build with one line (BuildError).
 
 Artifacts are deterministic (same source, same bytes) and committed; a test rebuilds them and
 fails when the committed copies are stale.
@@ -13,440 +20,86 @@ fails when the committed copies are stale.
 
 from __future__ import annotations
 
-import ast
-import base64
-import hashlib
-import io
-import zipfile
-import zlib
+import errno
 from pathlib import Path
-from typing import Any
 
-from trailguard import DOCUMENT_NAME, __version__
+from trailguard import DOCUMENT_NAME
+from trailguard.artifacts.bundle import (
+    LAMBDA_MODULES,
+    PACKAGE_DIR,
+    BuildError,
+    flatten,
+    handler_text,
+    lambda_bundle,
+)
+from trailguard.artifacts.document import (
+    REMEDIATION_MODULES,
+    SSM_CONTENT_LIMIT,
+    document,
+    document_text,
+    packed,
+    unpacked,
+)
 from trailguard.artifacts.pack import conformance_pack_text
+from trailguard.artifacts.readme import readme_text
 from trailguard.artifacts.templates import templates
-from trailguard.artifacts.yamlout import to_yaml
-from trailguard.rules.metadata import DEFINITIONS, RULE_IDS
+from trailguard.rules.metadata import definition_text
+from trailguard.rules.registry import Rule, UnplaceableRule, rules
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/trailguard
-# The modules the remediation script needs; their trailguard imports give the order.
-REMEDIATION_MODULES = ("trailguard.ssm.entry",)
-VERIFY_MODULES = ("trailguard.ssm.verify",)
-# SSM allows 64 KB of document content, which also counts the runtime parameters: the build
-# keeps a margin and fails above 62,000 bytes.
-SSM_CONTENT_LIMIT = 62_000
-# What a Config rule Lambda imports (from its handler.py).
-LAMBDA_MODULES = ("trailguard.aws.runtime",)
-
-
-class BuildError(Exception):
-    pass
-
-
-def _module_path(name: str) -> Path:
-    parts = name.split(".")[1:]
-    path = PACKAGE_DIR.joinpath(*parts)
-    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+__all__ = [
+    "DOCUMENT_NAME",
+    "LAMBDA_MODULES",
+    "PACKAGE_DIR",
+    "REMEDIATION_MODULES",
+    "SSM_CONTENT_LIMIT",
+    "BuildError",
+    "artifacts",
+    "build",
+    "checked_rules",
+    "document",
+    "document_text",
+    "flatten",
+    "packed",
+    "stale",
+    "unpacked",
+]
 
 
-def _internal_imports(tree: ast.Module) -> set[str]:
-    found: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("trailguard"):
-            found.add(str(node.module))
-        elif isinstance(node, ast.Import) and any(
-            a.name.startswith("trailguard") for a in node.names
-        ):
-            raise BuildError("use 'from trailguard.x import y' inside bundled modules")
+def checked_rules() -> tuple[Rule, ...]:
+    """Every rule, each placed with its module and of a scope the runtime and scan run;
+    BuildError (one line) otherwise."""
+    try:
+        found = rules()  # first: modules that read rule ids on import need the registry
+    except UnplaceableRule as exc:
+        raise BuildError(str(exc)) from exc
+    from trailguard.aws.runtime import SCOPES as RUNTIME_SCOPES
+    from trailguard.aws.scan import SCOPES as SCAN_SCOPES
+
+    for each in found:
+        for where, scopes in (("the Config rule runtime", RUNTIME_SCOPES), ("scan", SCAN_SCOPES)):
+            if each.scope not in scopes:
+                raise BuildError(
+                    f"rule definition definitions/{each.id}.json: scope {each.scope!r} is not "
+                    f"run by {where} (it runs: {', '.join(scopes)})"
+                )
     return found
-
-
-def _strip_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
-    first = body[0] if body else None
-    if (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-    ):
-        return body[1:] or [ast.Pass()]
-    return body
-
-
-def _strip_docstrings(tree: ast.Module) -> None:
-    """Drop every docstring (the bundle must fit SSM's 64 KB; the source keeps them)."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            node.body = _strip_docstring(node.body)
-
-
-class _StripAnnotations(ast.NodeTransformer):
-    """Drop type annotations, which the script never evaluates (it starts with
-    ``from __future__ import annotations``): the bundle must fit SSM's 64 KB. Class-level
-    annotations stay: they are the fields of dataclasses and named tuples."""
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
-        args = node.args
-        node.returns = None
-        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-            if arg is not None:
-                arg.annotation = None
-        self.generic_visit(node)
-        return node
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
-        node.body = [s if isinstance(s, ast.AnnAssign) else self.visit(s) for s in node.body]
-        return node
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.stmt:
-        if node.value is None:
-            return ast.copy_location(ast.Pass(), node)
-        return ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node)
-
-
-def flatten(roots: tuple[str, ...]) -> tuple[str, list[str]]:
-    """One script holding ``roots`` and every trailguard module they import, in dependency
-    order, with the trailguard imports removed. Fails on a top-level name defined twice."""
-    trees: dict[str, ast.Module] = {}
-    graph: dict[str, set[str]] = {}
-    pending = list(roots)
-    while pending:
-        name = pending.pop()
-        if name in trees:
-            continue
-        tree = ast.parse(_module_path(name).read_text(encoding="utf-8"))
-        _strip_docstrings(tree)
-        ast.fix_missing_locations(_StripAnnotations().visit(tree))
-        trees[name] = tree
-        graph[name] = _internal_imports(tree)
-        pending += sorted(graph[name])
-    order = _dependency_order(graph, roots)
-    defined: dict[str, str] = {}
-    parts: list[str] = []
-    for name in order:
-        body = []
-        for node in _strip_docstring(trees[name].body):
-            if isinstance(node, ast.ImportFrom) and (
-                node.module == "__future__" or (node.module or "").startswith("trailguard")
-            ):
-                continue
-            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
-                continue
-            for target in _defined_names(node):
-                if target in defined:
-                    raise BuildError(f"{target} is defined in both {defined[target]} and {name}")
-                defined[target] = name
-            body.append(node)
-        module = ast.Module(body=body, type_ignores=[])
-        parts.append(f"# --- {name} ---\n{_two_space_indent(ast.unparse(module))}\n")
-    header = (
-        f"# trailguard {__version__}: {', '.join(order)}, generated from src/trailguard\n"
-        "# (docstrings, comments and type annotations are in the source).\n"
-    )
-    return header + "from __future__ import annotations\n\n" + "\n".join(parts), order
-
-
-def _two_space_indent(code: str) -> str:
-    """Halve ast.unparse's 4-space indentation to save space. Safe because unparse writes
-    one statement a line and never a string literal across lines (docstrings are gone)."""
-    out = []
-    for line in code.splitlines():
-        stripped = line.lstrip(" ")
-        depth, rest = divmod(len(line) - len(stripped), 4)
-        if rest:
-            raise BuildError(f"unexpected indentation in generated code: {line!r}")
-        out.append("  " * depth + stripped)
-    return "\n".join(out)
-
-
-def _dependency_order(graph: dict[str, set[str]], roots: tuple[str, ...]) -> list[str]:
-    """Dependencies first, visiting names in sorted order so the result never depends on
-    set iteration (and so on hash randomisation): the build must be byte-for-byte stable."""
-    order: list[str] = []
-    state: dict[str, str] = {}
-
-    def visit(name: str) -> None:
-        if state.get(name) == "done":
-            return
-        if state.get(name) == "active":
-            raise BuildError(f"import cycle through {name}")
-        state[name] = "active"
-        for dep in sorted(graph[name]):
-            visit(dep)
-        state[name] = "done"
-        order.append(name)
-
-    for root in sorted(roots):
-        visit(root)
-    return order
-
-
-def _defined_names(node: ast.stmt) -> list[str]:
-    if isinstance(node, ast.FunctionDef | ast.ClassDef):
-        return [node.name]
-    if isinstance(node, ast.Assign):
-        return [t.id for t in node.targets if isinstance(t, ast.Name)]
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return [node.target.id]
-    return []
-
-
-DOCUMENT_DESCRIPTION = f"""### {DOCUMENT_NAME}
-Makes a CloudTrail trail record Amazon SNS data events (Publish, PublishBatch on topics;
-optionally Publish on platform endpoints) without reducing anything it already logs.
-
-* Reads the trail's event selectors in its home region and plans the change with the
-  TrailGuard core: existing advanced selectors are kept as they are, basic selectors are
-  converted to advanced selectors that log at least as much (including the bucket-level S3
-  events a bucket or prefix value may log), and one selector per missing resource type
-  is added.
-* Re-reads just before writing (re-planning if the trail changed) and puts the selectors;
-  checks the PutEventSelectors response, then reads back with backoff until a read shows
-  them or DeadlineSeconds pass (a read still showing the old selectors is "not yet
-  consistent"). A read showing another writer's change is planned from: their selectors
-  are kept. A put judged wrong is undone only if the trail still holds exactly what was put.
-* Outcome: compliant, planned, updated, unconfirmed (put, not yet seen by a read), left
-  (another writer changed it; left as it is) or restored; refused, failed and deferred
-  (ConflictException until the deadline) write nothing and fail the step, so that
-  AWS Config's retry takes over.
-* VerifyTrail reads again and passes when the requirement is met and nothing the trail
-  logged before is lost, whoever else changed it.
-* Organization trails can only be changed from the management account or a delegated
-  administrator; from a member account the step fails without writing.
-* AcceptedExclusions (as the rules' parameter) stay unlogged where one negated condition
-  can say so; with FillExclusions true they are logged too.
-* With DryRun true, nothing is written: the outputs show the selectors before and after."""
-
-
-def _parameter(
-    kind: str, description: str, pattern: str, default: str | None = None
-) -> dict[str, Any]:
-    spec: dict[str, Any] = {"type": kind, "description": description}
-    if default is not None:
-        spec["default"] = default
-    spec["allowedPattern"] = pattern
-    return spec
-
-
-def _outputs(*names_types: tuple[str, str, str]) -> list[dict[str, str]]:
-    return [{"Name": n, "Selector": f"$.Payload.{key}", "Type": t} for n, key, t in names_types]
-
-
-_PACKED_WIDTH = 76
-
-
-def packed(script: str) -> str:
-    """``script`` as a short loader plus its code, zlib-compressed and base64-encoded: the
-    whole core does not fit SSM's 64 KB document limit as text. The header names the source
-    and the SHA-256 of the code; ``unpacked`` (and ``trailguard build --show-script``) gives
-    the code back."""
-    code = script.encode("utf-8")
-    data = base64.b64encode(zlib.compress(code, 9)).decode("ascii")
-    lines = [data[i : i + _PACKED_WIDTH] for i in range(0, len(data), _PACKED_WIDTH)]
-    return (
-        f"{script.splitlines()[0]}\n"
-        "# The code is compressed to fit SSM's 64 KB document limit; sha256 of the code:\n"
-        f"# {hashlib.sha256(code).hexdigest()}. Read it with: trailguard build --show-script\n"
-        "import base64, zlib\n"
-        '_CODE = """\n' + "\n".join(lines) + '\n"""\n'
-        "exec(compile(zlib.decompress(base64.b64decode(_CODE)), 'trailguard', 'exec'))\n"
-    )
-
-
-def unpacked(script: str) -> str:
-    """The code a :func:`packed` script runs."""
-    start = script.index('_CODE = """') + len('_CODE = """')
-    data = script[start : script.index('"""', start)]
-    return zlib.decompress(base64.b64decode(data)).decode("utf-8")
-
-
-def document() -> dict[str, Any]:
-    """The SSM Automation document, as data (written as YAML, embedded in templates)."""
-    remediate_script = packed(flatten(REMEDIATION_MODULES)[0]).rstrip("\n")
-    # VerifyTrail judges with the core too: packed the same way, without the planner.
-    verify_script = packed(flatten(VERIFY_MODULES)[0]).rstrip("\n")
-    return {
-        "description": DOCUMENT_DESCRIPTION,
-        "schemaVersion": "0.3",
-        "assumeRole": "{{ AutomationAssumeRole }}",
-        "parameters": {
-            "TrailName": _parameter(
-                "String",
-                "(Required) The trail's name or ARN. AWS Config passes the resource ID, "
-                "the trail name.",
-                r"^[A-Za-z0-9][A-Za-z0-9._/:\-]{2,1023}$",
-            ),
-            "AutomationAssumeRole": _parameter(
-                "String",
-                "(Required) The ARN of the role that lets Automation read and put the "
-                "trail's event selectors.",
-                r"^arn:aws[a-z0-9-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
-            ),
-            "ResourceTypes": _parameter(
-                "String",
-                "(Optional) Comma-separated resource types whose data events must be logged.",
-                r"^AWS::SNS::(Topic|PlatformEndpoint)(,AWS::SNS::(Topic|PlatformEndpoint))?$",
-                "AWS::SNS::Topic",
-            ),
-            "DryRun": _parameter(
-                "String",
-                "(Optional) true to plan only and write nothing.",
-                r"^(true|false)$",
-                "false",
-            ),
-            "AcceptedExclusions": _parameter(
-                "String",
-                "(Optional) Events that may go unlogged: a JSON list of CloudTrail field "
-                "selectors, as the rule parameter; - for none.",
-                r"^(-|\[[\s\S]*\])$",
-                "-",
-            ),
-            "FillExclusions": _parameter(
-                "String",
-                "(Optional) true to log the accepted exclusions too.",
-                r"^(true|false)$",
-                "false",
-            ),
-            "DeadlineSeconds": _parameter(
-                "String",
-                "(Optional) Seconds AddSelectors may wait for a put to show in reads, for "
-                "ConflictException (minutes) and throttling; 30 to 540 (the step times out "
-                "at 600).",
-                r"^([3-9][0-9]|[1-4][0-9]{2}|5[0-3][0-9]|540)$",
-                "300",
-            ),
-        },
-        "mainSteps": [
-            {
-                "name": "AddSelectors",
-                "action": "aws:executeScript",
-                "description": "Plan, put, read back until consistent and verify the trail's "
-                "advanced event selectors; never undo another writer's change.",
-                "timeoutSeconds": 600,
-                "onFailure": "Abort",
-                "inputs": {
-                    "Runtime": "python3.11",
-                    "Handler": "remediate_handler",
-                    "InputPayload": {
-                        "TrailName": "{{ TrailName }}",
-                        "ResourceTypes": "{{ ResourceTypes }}",
-                        "DryRun": "{{ DryRun }}",
-                        "AcceptedExclusions": "{{ AcceptedExclusions }}",
-                        "FillExclusions": "{{ FillExclusions }}",
-                        "DeadlineSeconds": "{{ DeadlineSeconds }}",
-                    },
-                    "Script": remediate_script,
-                },
-                "outputs": _outputs(
-                    ("Outcome", "outcome", "String"),
-                    ("Changed", "changed", "Boolean"),
-                    ("Verified", "verified", "Boolean"),
-                    ("Restored", "restored", "Boolean"),
-                    ("TrailArn", "trailArn", "String"),
-                    ("HomeRegion", "homeRegion", "String"),
-                    ("Message", "message", "String"),
-                    ("Before", "before", "String"),
-                    ("After", "after", "String"),
-                ),
-            },
-            {
-                "name": "VerifyTrail",
-                "action": "aws:executeScript",
-                "description": "Read the trail again: pass when the requirement is met and "
-                "nothing it logged before is lost (judged by meaning, not bytes).",
-                "timeoutSeconds": 180,
-                "onFailure": "Abort",
-                "isEnd": True,
-                "inputs": {
-                    "Runtime": "python3.11",
-                    "Handler": "verify_handler",
-                    "InputPayload": {
-                        "TrailArn": "{{ AddSelectors.TrailArn }}",
-                        "HomeRegion": "{{ AddSelectors.HomeRegion }}",
-                        "Before": "{{ AddSelectors.Before }}",
-                        "Outcome": "{{ AddSelectors.Outcome }}",
-                        "Message": "{{ AddSelectors.Message }}",
-                        "ResourceTypes": "{{ ResourceTypes }}",
-                        "AcceptedExclusions": "{{ AcceptedExclusions }}",
-                    },
-                    "Script": verify_script,
-                },
-                "outputs": _outputs(
-                    ("Verified", "verified", "Boolean"), ("Message", "message", "String")
-                ),
-            },
-        ],
-        "outputs": [
-            "AddSelectors.Outcome",
-            "AddSelectors.Changed",
-            "AddSelectors.Verified",
-            "AddSelectors.Restored",
-            "AddSelectors.Message",
-            "AddSelectors.Before",
-            "AddSelectors.After",
-            "VerifyTrail.Verified",
-            "VerifyTrail.Message",
-        ],
-    }
-
-
-def document_text() -> str:
-    header = f"# Generated by `trailguard build` from trailguard {__version__}; do not edit.\n"
-    text = header + to_yaml(document()) + "\n"
-    size = len(text.encode("utf-8"))
-    if size > SSM_CONTENT_LIMIT:
-        raise BuildError(
-            f"{DOCUMENT_NAME} is {size} bytes; the build allows {SSM_CONTENT_LIMIT:,} bytes "
-            "(SSM's 64 KB content limit also counts the runtime parameters)"
-        )
-    return text
-
-
-def _zip(files: dict[str, bytes]) -> bytes:
-    """A zip whose bytes depend only on ``files``: fixed order, times and permissions."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, files[name], compresslevel=9)
-    return buffer.getvalue()
-
-
-def _package_modules(roots: tuple[str, ...]) -> list[str]:
-    """``roots`` and every trailguard module they import, with their packages' __init__."""
-    seen: set[str] = set()
-    pending = list(roots)
-    while pending:
-        name = pending.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        tree = ast.parse(_module_path(name).read_text(encoding="utf-8"))
-        pending += sorted(_internal_imports(tree))
-        parts = name.split(".")
-        pending += [".".join(parts[:i]) for i in range(1, len(parts))]
-    return sorted(seen)
-
-
-def lambda_bundle(root: Path, rule_id: str) -> bytes:
-    """The Config rule's Lambda code: its handler.py at the top, and the part of the
-    trailguard package it imports (the core and the rule runtime), with the rule metadata."""
-    files = {"handler.py": (root / "rules" / rule_id / "handler.py").read_bytes()}
-    for name in _package_modules(LAMBDA_MODULES):
-        path = _module_path(name)
-        files[path.relative_to(PACKAGE_DIR.parent).as_posix()] = path.read_bytes()
-    for path in sorted(DEFINITIONS.glob("*.json")):
-        files[path.relative_to(PACKAGE_DIR.parent).as_posix()] = path.read_bytes()
-    return _zip(files)
 
 
 def artifacts(root: Path) -> dict[str, bytes]:
     """Every generated file, by its path relative to the repository root."""
+    found = checked_rules()
+    if not (root / "rules").is_dir():  # the READMEs' prose is read from the checkout
+        raise FileNotFoundError(
+            errno.ENOENT, "no rules/ folder: not a trailguard checkout", str(root / "rules")
+        )
     out = {f"remediation/{DOCUMENT_NAME}.yaml": document_text().encode("utf-8")}
-    for rule_id in RULE_IDS:
-        out[f"rules/{rule_id}/rule.json"] = (DEFINITIONS / f"{rule_id}.json").read_bytes()
-        out[f"deploy/lambda/{rule_id}.zip"] = lambda_bundle(root, rule_id)
+    for each in found:
+        out[f"rules/{each.id}/rule.json"] = definition_text(each.metadata).encode("utf-8")
+        out[f"rules/{each.id}/handler.py"] = handler_text(each.id).encode("utf-8")
+        readme = root / "rules" / each.id / "README.md"
+        current = readme.read_text(encoding="utf-8") if readme.exists() else None
+        out[f"rules/{each.id}/README.md"] = readme_text(each, current).encode("utf-8")
+        out[f"deploy/lambda/{each.id}.zip"] = lambda_bundle(each.id)
     out["conformance-pack.yaml"] = conformance_pack_text().encode("utf-8")
     for relative, text in templates().items():
         out[relative] = text.encode("utf-8")

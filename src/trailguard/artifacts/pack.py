@@ -9,21 +9,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from trailguard.artifacts.bundle import BuildError
 from trailguard.artifacts.yamlout import to_yaml
-from trailguard.rules.metadata import RULE_IDS, load
+from trailguard.rules.registry import logical_id, rule, rules
 
 FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
-LAMBDA_PARAMETER = {
-    "cloudtrail-sns-data-events-enabled": "TrailRuleLambdaArn",
-    "cloudtrail-sns-data-events-account-coverage": "AccountRuleLambdaArn",
-}
+FREQUENCY_PARAMETER = "MaximumExecutionFrequency"
 ROLE_PARAMETER = "RemediationRoleArn"
 MAX_AUTOMATIC_ATTEMPTS = 3
 RETRY_ATTEMPT_SECONDS = 600
 
 
-def logical_id(rule_id: str) -> str:
-    return "".join(part.capitalize() for part in rule_id.split("-"))
+def lambda_parameter(rule_id: str) -> str:
+    """The pack parameter holding the ARN of the rule's Lambda function."""
+    return rule(rule_id).pack_lambda_parameter
+
+
+def default_frequency() -> str:
+    """The pack's one frequency parameter: its default, the rules' defaultFrequency (which
+    must agree: the pack has one frequency for every periodic rule)."""
+    found = {r.metadata.default_frequency for r in rules() if r.metadata.triggers["periodic"]}
+    if len(found) > 1 or not found <= set(FREQUENCIES):
+        raise BuildError(
+            f"the rules' defaultFrequency must be one of {', '.join(FREQUENCIES)} and the same "
+            f"for every periodic rule (the pack has one {FREQUENCY_PARAMETER}): "
+            f"{', '.join(sorted(found))}"
+        )
+    return found.pop() if found else FREQUENCIES[-1]
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -37,10 +49,10 @@ def pack_template(role_arn: str | None = None) -> dict[str, Any]:
     role_value: Any = role_arn if role_arn is not None else _ref(ROLE_PARAMETER)
     parameters: dict[str, Any] = {}
     resources: dict[str, Any] = {}
-    for rule_id in RULE_IDS:
-        meta = load(rule_id)
-        lambda_parameter = LAMBDA_PARAMETER[rule_id]
-        parameters[lambda_parameter] = {
+    for each in rules():
+        rule_id, meta = each.id, each.metadata
+        arn_parameter = each.pack_lambda_parameter
+        parameters[arn_parameter] = {
             "Type": "String",
             "Description": f"ARN of the Lambda function that evaluates {rule_id}.",
             "AllowedPattern": r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$",
@@ -56,7 +68,7 @@ def pack_template(role_arn: str | None = None) -> dict[str, Any]:
                 },
             )
         details: list[dict[str, Any]] = []
-        if meta.raw["triggers"]["configurationChange"]:
+        if meta.triggers["configurationChange"]:
             details += [
                 {"EventSource": "aws.config", "MessageType": message}
                 for message in (
@@ -64,31 +76,31 @@ def pack_template(role_arn: str | None = None) -> dict[str, Any]:
                     "OversizedConfigurationItemChangeNotification",
                 )
             ]
-        if meta.raw["triggers"]["periodic"]:
+        if meta.triggers["periodic"]:
             details.append(
                 {
                     "EventSource": "aws.config",
                     "MessageType": "ScheduledNotification",
-                    "MaximumExecutionFrequency": _ref("MaximumExecutionFrequency"),
+                    "MaximumExecutionFrequency": _ref(FREQUENCY_PARAMETER),
                 }
             )
         properties: dict[str, Any] = {
             "ConfigRuleName": rule_id,
-            "Description": meta.raw["title"],
+            "Description": meta.title,
             "InputParameters": {name: _ref(name) for name in meta.schema["properties"]},
             "Source": {
                 "Owner": "CUSTOM_LAMBDA",
-                "SourceIdentifier": _ref(lambda_parameter),
+                "SourceIdentifier": _ref(arn_parameter),
                 "SourceDetails": details,
             },
         }
-        if meta.resource_type != "AWS::::Account":
+        if each.scope != "account-region":  # an account rule is not scoped to resources
             properties["Scope"] = {"ComplianceResourceTypes": [meta.resource_type]}
         resources[logical_id(rule_id)] = {
             "Type": "AWS::Config::ConfigRule",
             "Properties": properties,
         }
-        remediation = meta.raw.get("remediation")
+        remediation = meta.remediation
         if remediation:
             resources[logical_id(rule_id) + "Remediation"] = {
                 "Type": "AWS::Config::RemediationConfiguration",
@@ -120,9 +132,9 @@ def pack_template(role_arn: str | None = None) -> dict[str, Any]:
                     },
                 },
             }
-    parameters["MaximumExecutionFrequency"] = {
+    parameters[FREQUENCY_PARAMETER] = {
         "Type": "String",
-        "Default": "TwentyFour_Hours",
+        "Default": default_frequency(),
         "AllowedValues": list(FREQUENCIES),
         "Description": "How often the periodic evaluations run.",
     }

@@ -20,12 +20,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from trailguard.artifacts.pack import LAMBDA_PARAMETER, logical_id, pack_template
+from trailguard.artifacts.iam import (
+    FUNCTION_PREFIX,
+    function_role,
+    remediation_role,
+    rule_permissions,
+)
+from trailguard.artifacts.pack import lambda_parameter, pack_template
 from trailguard.artifacts.yamlout import to_yaml
-from trailguard.rules.metadata import RULE_IDS
+from trailguard.rules.registry import logical_id, rule_ids
 
 PACK_NAME = "trailguard-sns-data-events"
-FUNCTION_PREFIX = "trailguard-"
 RUNTIME = "python3.11"
 
 
@@ -37,126 +42,9 @@ def _ref(name: str) -> dict[str, str]:
     return {"Ref": name}
 
 
-def _statement(sid: str, actions: list[str], resource: Any) -> dict[str, Any]:
-    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource}
-
-
-def remediation_role(role_name: Any) -> dict[str, Any]:
-    """The role SSM Automation assumes: find the trail, read and put its selectors."""
-    return {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "RoleName": role_name,
-            "Description": "Assumed by SSM Automation to add SNS data event selectors to "
-            "CloudTrail trails (trailguard).",
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ssm.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {
-                            "StringEquals": {"aws:SourceAccount": _ref("AWS::AccountId")}
-                        },
-                    }
-                ],
-            },
-            "Policies": [
-                {
-                    "PolicyName": "TrailGuardPutEventSelectors",
-                    "PolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            _statement("FindTrail", ["cloudtrail:DescribeTrails"], "*"),
-                            _statement(
-                                "ReadAndPutSelectors",
-                                ["cloudtrail:GetEventSelectors", "cloudtrail:PutEventSelectors"],
-                                _sub(
-                                    "arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*"
-                                ),
-                            ),
-                        ],
-                    },
-                }
-            ],
-        },
-    }
-
-
-def _rule_permissions(assume_role_name: Any | None) -> list[dict[str, Any]]:
-    """What a rule needs: read trails, selectors, status and tags; put evaluations; read
-    Config's history and results; write its logs; and (central Lambda) assume one role."""
-    statements = [
-        _statement("ListTrails", ["cloudtrail:DescribeTrails"], "*"),
-        _statement(
-            "ReadTrails",
-            ["cloudtrail:GetEventSelectors", "cloudtrail:GetTrailStatus", "cloudtrail:ListTags"],
-            _sub("arn:${AWS::Partition}:cloudtrail:*:*:trail/*"),
-        ),
-        _statement(
-            "ConfigResults",
-            [
-                "config:PutEvaluations",
-                "config:GetComplianceDetailsByConfigRule",
-                "config:GetResourceConfigHistory",
-            ],
-            "*",
-        ),
-    ]
-    if assume_role_name is not None:
-        statements.append(
-            {
-                **_statement(
-                    "AssumeRuleRoleInOrganizationAccounts",
-                    ["sts:AssumeRole"],
-                    _sub("arn:${AWS::Partition}:iam::*:role/${" + assume_role_name + "}"),
-                ),
-                "Condition": {"StringEquals": {"aws:ResourceOrgID": _ref("OrganizationId")}},
-            }
-        )
-    return statements
-
-
-def _function_role(assume_role_name: str | None) -> dict[str, Any]:
-    statements = [
-        _statement(
-            "Logs",
-            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-            _sub(
-                "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
-                f"/aws/lambda/{FUNCTION_PREFIX}*"
-            ),
-        ),
-        *_rule_permissions(assume_role_name),
-    ]
-    return {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "Description": "Execution role of the trailguard Config rule Lambdas.",
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            },
-            "Policies": [
-                {
-                    "PolicyName": "TrailGuardConfigRule",
-                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
-                }
-            ],
-        },
-    }
-
-
 def _functions(org: bool) -> dict[str, Any]:
     resources: dict[str, Any] = {}
-    for rule_id in RULE_IDS:
+    for rule_id in rule_ids():
         name = logical_id(rule_id)
         resources[f"{name}Function"] = {
             "Type": "AWS::Lambda::Function",
@@ -192,7 +80,7 @@ def _code_parameters() -> dict[str, Any]:
             "Description": "S3 bucket in this region holding the rule Lambda bundles.",
         }
     }
-    for rule_id in RULE_IDS:
+    for rule_id in rule_ids():
         parameters[f"{logical_id(rule_id)}CodeKey"] = {
             "Type": "String",
             "Default": f"trailguard/lambda/{rule_id}.zip",
@@ -209,7 +97,7 @@ def _conformance_pack(role_arn_sub: str, lambda_arns: dict[str, Any]) -> dict[st
     """The pack as a stack resource, with the remediation role written in as a literal
     (Fn::Sub resolves it per account before Config sees the template)."""
     body = to_yaml(pack_template(role_arn=role_arn_sub)) + "\n"
-    values: dict[str, Any] = {LAMBDA_PARAMETER[r]: lambda_arns[r] for r in RULE_IDS}
+    values: dict[str, Any] = {lambda_parameter(r): lambda_arns[r] for r in rule_ids()}
     values["AutomaticRemediation"] = _ref("AutomaticRemediation")
     values["MaximumExecutionFrequency"] = _ref("MaximumExecutionFrequency")
     return {
@@ -295,14 +183,14 @@ def remediation_role_template() -> dict[str, Any]:
 
 def account_template() -> dict[str, Any]:
     resources = {
-        "RuleFunctionRole": _function_role(None),
+        "RuleFunctionRole": function_role(None),
         **_functions(org=False),
         "RemediationRole": remediation_role(_ref("RemediationRoleName")),
         "RemediationDocument": _ssm_document(),
     }
-    lambda_arns = {r: {"Fn::GetAtt": [f"{logical_id(r)}Function", "Arn"]} for r in RULE_IDS}
+    lambda_arns = {r: {"Fn::GetAtt": [f"{logical_id(r)}Function", "Arn"]} for r in rule_ids()}
     pack = _conformance_pack("${RemediationRole.Arn}", lambda_arns)
-    pack["DependsOn"] = [f"{logical_id(r)}Permission" for r in RULE_IDS] + ["RemediationDocument"]
+    pack["DependsOn"] = [f"{logical_id(r)}Permission" for r in rule_ids()] + ["RemediationDocument"]
     resources["ConformancePack"] = pack
     return _template(
         "trailguard for one account and region: Config rule Lambdas, SSM document, remediation "
@@ -331,15 +219,15 @@ def org_admin_template() -> dict[str, Any]:
             "Description": "Name of the role org-member.yaml creates in every account.",
         },
     }
-    resources = {"RuleFunctionRole": _function_role("RuleRoleName"), **_functions(org=True)}
+    resources = {"RuleFunctionRole": function_role("RuleRoleName"), **_functions(org=True)}
     outputs = {
         "RuleFunctionRoleArn": {
             "Description": "Pass to org-member.yaml as CentralRuleFunctionRoleArn.",
             "Value": {"Fn::GetAtt": ["RuleFunctionRole", "Arn"]},
         },
         **{
-            LAMBDA_PARAMETER[r]: {"Value": {"Fn::GetAtt": [f"{logical_id(r)}Function", "Arn"]}}
-            for r in RULE_IDS
+            lambda_parameter(r): {"Value": {"Fn::GetAtt": [f"{logical_id(r)}Function", "Arn"]}}
+            for r in rule_ids()
         },
     }
     return _template(
@@ -365,12 +253,12 @@ def org_member_template() -> dict[str, Any]:
             "Description": "Name of the role the central rule Lambdas assume in this account.",
         },
         **{
-            LAMBDA_PARAMETER[r]: {
+            lambda_parameter(r): {
                 "Type": "String",
                 "AllowedPattern": r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$",
                 "Description": f"ARN of the central {r} Lambda (org-admin.yaml output).",
             }
-            for r in RULE_IDS
+            for r in rule_ids()
         },
         **_common_parameters(),
     }
@@ -394,13 +282,13 @@ def org_member_template() -> dict[str, Any]:
                     "PolicyName": "TrailGuardConfigRule",
                     "PolicyDocument": {
                         "Version": "2012-10-17",
-                        "Statement": _rule_permissions(None),
+                        "Statement": rule_permissions(None),
                     },
                 }
             ],
         },
     }
-    lambda_arns = {r: _ref(LAMBDA_PARAMETER[r]) for r in RULE_IDS}
+    lambda_arns = {r: _ref(lambda_parameter(r)) for r in rule_ids()}
     pack = _conformance_pack("${RemediationRole.Arn}", lambda_arns)
     pack["DependsOn"] = ["RuleRole", "RemediationDocument"]
     values = pack["Properties"]["ConformancePackInputParameters"]

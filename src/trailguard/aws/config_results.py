@@ -7,29 +7,23 @@ annotation. Rules deployed by a conformance pack carry a suffix after the rule i
 matched by the id they start with.
 
 Every account and region seen (the current one; in an aggregator, each one with any Config
-rule) must hold both rules with results: what has none is a NOT_EVALUATED entry saying which
-rule and why (not deployed, or no evaluation results yet). The per-trail rule has no result
-where no trail applies at all; that is not reported when the account rule says so.
+rule) must hold every rule of the registry with results: what has none is a NOT_EVALUATED
+entry saying which rule and why (not deployed, or no evaluation results yet). A per-trail rule
+has no result where no trail applies at all; that is not reported when an account rule says
+so.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from trailguard.reporting.model import (
-    Report,
-    ReportEntry,
-    coverage_fix,
-    not_evaluated_entry,
-    trail_fix,
-)
+from trailguard.reporting.model import Report, ReportEntry, not_evaluated_entry
 from trailguard.reporting.titles import CONFIG_TITLE
-from trailguard.rules.logic import ACCOUNT_RULE, TRAIL_RULE
-from trailguard.rules.metadata import RULE_IDS
+from trailguard.rules.facts import Finding
+from trailguard.rules.registry import rule, rule_ids, rules, rules_for
+from trailguard.rules.sns_data_events_account_coverage import NO_TRAIL_APPLIES
 
 RESULT_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
-# How the account rule's annotation starts when no trail applies to the region (logic.py).
-NO_TRAIL_APPLIES = "No CloudTrail trail applies to "
 NO_PACK = "no trailguard Config rule here: is the pack deployed in this account and region?"
 
 # (account, region) -> trailguard rule id -> the Config rule names deployed for it there
@@ -38,7 +32,7 @@ Places = dict[tuple[str, str], dict[str, list[str]]]
 
 def rule_id_of(name: str) -> str | None:
     """The trailguard rule id a Config rule name stands for (pack-deployed names included)."""
-    for rule_id in sorted(RULE_IDS, key=len, reverse=True):
+    for rule_id in sorted(rule_ids(), key=len, reverse=True):
         if name == rule_id or name.startswith(rule_id + "-"):
             return rule_id
     return None
@@ -50,33 +44,41 @@ def _entry(
     qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
     resource_id = qualifier.get("ResourceId", "")
     compliance = result.get("ComplianceType", "")
+    found = rule(rule_id)
     trail_arn = None
-    fix = None
     # A trail has a verdict only in its home region and owner account, so the ARN can be
     # built for those; NOT_APPLICABLE results may name shadow or other accounts' trails.
-    if rule_id == TRAIL_RULE and compliance in ("COMPLIANT", "NON_COMPLIANT"):
+    if found.scope == "trail" and compliance in ("COMPLIANT", "NON_COMPLIANT"):
         trail_arn = f"arn:{partition}:cloudtrail:{region}:{account}:trail/{resource_id}"
-        if compliance == "NON_COMPLIANT":
-            fix = trail_fix(trail_arn, region, resource_id)
-    elif compliance == "NON_COMPLIANT":
-        fix = coverage_fix(region)
+    annotation = result.get("Annotation", "")
+    finding = Finding(
+        rule_id=rule_id,
+        resource_type=qualifier.get("ResourceType", ""),
+        resource_id=resource_id,
+        compliance=compliance,
+        annotation=annotation,
+        account_id=account,
+        region=region,
+        trail_arn=trail_arn,
+    )
     return ReportEntry(
         rule=rule_id,
         account_id=account,
         region=region,
-        resource_type=qualifier.get("ResourceType", ""),
+        resource_type=finding.resource_type,
         resource_id=resource_id,
         trail_arn=trail_arn,
         compliance=compliance,
-        annotation=result.get("Annotation", ""),
-        fix=fix,
+        annotation=annotation,
+        fix=found.fix_text(finding, None),
     )
 
 
 def _no_trail_applies(entries: list[ReportEntry]) -> bool:
-    """The account rule's results say that no trail applies (so the trail rule has none)."""
+    """An account rule's results say that no trail applies (so per-trail rules have none)."""
+    accounts = {r.id for r in rules_for("account-region")}
     return any(
-        e.rule == ACCOUNT_RULE
+        e.rule in accounts
         and e.compliance == "NON_COMPLIANT"
         and e.annotation.startswith(NO_TRAIL_APPLIES)
         for e in entries
@@ -91,7 +93,8 @@ def missing_results(places: Places, entries: list[ReportEntry]) -> list[ReportEn
             missing.append(not_evaluated_entry(NO_PACK, account=account, region=region))
             continue
         here = [e for e in entries if (e.account_id, e.region) == (account, region)]
-        for rule_id in RULE_IDS:
+        for each in rules():
+            rule_id = each.id
             names = deployed.get(rule_id)
             if names is None:
                 why = (
@@ -99,7 +102,7 @@ def missing_results(places: Places, entries: list[ReportEntry]) -> list[ReportEn
                     "is the whole pack deployed in this account and region?"
                 )
             elif any(e.rule == rule_id for e in here) or (
-                rule_id == TRAIL_RULE and _no_trail_applies(here)
+                each.scope == "trail" and _no_trail_applies(here)
             ):
                 continue
             else:
@@ -116,14 +119,14 @@ def from_account(config: Any, account: str, region: str, partition: str) -> list
     entries: list[ReportEntry] = []
     deployed: dict[str, list[str]] = {}
     for page in config.get_paginator("describe_config_rules").paginate():
-        for rule in page.get("ConfigRules", []):
-            rule_id = rule_id_of(rule["ConfigRuleName"])
+        for config_rule in page.get("ConfigRules", []):
+            rule_id = rule_id_of(config_rule["ConfigRuleName"])
             if rule_id is None:
                 continue
-            deployed.setdefault(rule_id, []).append(rule["ConfigRuleName"])
+            deployed.setdefault(rule_id, []).append(config_rule["ConfigRuleName"])
             details = config.get_paginator("get_compliance_details_by_config_rule")
             for detail in details.paginate(
-                ConfigRuleName=rule["ConfigRuleName"], ComplianceTypes=RESULT_TYPES
+                ConfigRuleName=config_rule["ConfigRuleName"], ComplianceTypes=RESULT_TYPES
             ):
                 for result in detail.get("EvaluationResults", []):
                     entries.append(_entry(rule_id, account, region, partition, result))

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from trailguard.artifacts.build import artifacts
-from trailguard.artifacts.pack import LAMBDA_PARAMETER, logical_id
-from trailguard.rules.metadata import RULE_IDS
+from trailguard.artifacts.pack import lambda_parameter
+from trailguard.rules.registry import logical_id, rule_ids
 
 ACCOUNT_STACK = "trailguard"
 ADMIN_STACK = "trailguard-org-admin"
@@ -139,7 +139,7 @@ class Deployer:
 
     def _code_values(self, bucket: str, region: str) -> dict[str, str]:
         values = {"CodeBucket": bucket}
-        for rule_id in RULE_IDS:
+        for rule_id in rule_ids():
             relative = f"deploy/lambda/{rule_id}.zip"
             values[f"{logical_id(rule_id)}CodeKey"] = self._upload(bucket, region, relative)
         return values
@@ -182,10 +182,10 @@ class Deployer:
 
         def lambda_arns(region: str) -> dict[str, str]:
             return {
-                LAMBDA_PARAMETER[r]: outputs[region].get(
-                    LAMBDA_PARAMETER[r], f"<{ADMIN_STACK} output {LAMBDA_PARAMETER[r]} in {region}>"
+                lambda_parameter(r): outputs[region].get(
+                    lambda_parameter(r), f"<{ADMIN_STACK} output {lambda_parameter(r)} in {region}>"
                 )
-                for r in RULE_IDS
+                for r in rule_ids()
             }
 
         stack_set = {

@@ -1,4 +1,4 @@
-"""The Config rule runtime, written once for both rules (rdklib's plumbing as the checklist).
+"""The Config rule runtime, written once for every rule (rdklib's plumbing as the checklist).
 
 Parses ``invokingEvent`` and ``ruleParameters``; handles configuration change notifications
 (inflating oversized ones from the configuration history), scheduled notifications, deleted
@@ -7,6 +7,10 @@ that no longer exist as NOT_APPLICABLE on periodic runs; puts evaluations in bat
 ``TestMode`` for the ``TESTMODE`` token; and assumes ``executionRoleArn`` when invoked for
 another account. Anything that could not be read is never reported COMPLIANT: what could be
 evaluated is put, then the invocation fails naming the trails and errors.
+
+The rule is looked up in :mod:`trailguard.rules.registry` and run by its scope (``trail``:
+change notifications and scheduled runs per trail; ``account-region``: one evaluation per
+scheduled run); trails are read by :mod:`trailguard.aws.trails` under its error policy.
 
 Needs only the standard library and boto3 (it runs in Lambda); the session is passed in.
 """
@@ -18,29 +22,28 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from trailguard.rules.logic import (
-    ACCOUNT_RULE,
-    NOT_APPLICABLE,
-    TRAIL_RULE,
-    TRAIL_TYPE,
-    Finding,
-    NotEvaluated,
-    RuleParameters,
-    TrailFacts,
-    evaluate_account,
-    evaluate_trail,
-)
-from trailguard.rules.metadata import ParameterError, load, parameters
+from trailguard.aws.session import RETRY_CONFIG, SessionMaker, error_text, session_for
+from trailguard.aws.trails import list_trails, read_tags, read_trail_facts
+from trailguard.rules.facts import NOT_APPLICABLE, Finding, NotEvaluated, TrailFacts
+from trailguard.rules.metadata import ParameterError, parameters
+from trailguard.rules.parameters import RuleParameters
+from trailguard.rules.registry import Rule, Scope, UnknownRule, rule
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudtrail import CloudTrailClient
+    from mypy_boto3_config import ConfigServiceClient
 
 LOG = logging.getLogger("trailguard.rules")
 BATCH_SIZE = 100  # PutEvaluations takes at most 100 evaluations a call
-TAGS_BATCH = 20  # ListTags takes at most 20 trail ARNs a call
 DELETED_STATUSES = ("ResourceDeleted", "ResourceDeletedNotRecorded", "ResourceNotRecorded")
-Session = Any  # boto3.Session (typed loosely: no stubs needed at run time)
+CHANGE_MESSAGES = (
+    "ConfigurationItemChangeNotification",
+    "OversizedConfigurationItemChangeNotification",
+)
 
 
 class RuleError(Exception):
@@ -49,7 +52,7 @@ class RuleError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Invocation:
-    rule_id: str
+    rule: Rule
     message_type: str
     invoking: dict[str, Any]
     params: RuleParameters
@@ -58,19 +61,27 @@ class Invocation:
     account_id: str
     left_scope: bool
 
+    @property
+    def rule_id(self) -> str:
+        return self.rule.id
+
     @classmethod
     def parse(cls, rule_id: str, event: dict[str, Any]) -> Invocation:
-        metadata = load(rule_id)
+        try:
+            found = rule(rule_id)
+        except UnknownRule as exc:
+            raise RuleError(str(exc)) from exc
         try:
             invoking = json.loads(event["invokingEvent"])
         except (KeyError, TypeError, ValueError) as exc:
             raise RuleError(f"invokingEvent is missing or not JSON: {exc}") from exc
         try:
-            params = RuleParameters.from_strings(parameters(metadata, event.get("ruleParameters")))
+            raw = event.get("ruleParameters")
+            params = RuleParameters.from_strings(parameters(found.metadata, raw))
         except ParameterError as exc:
             raise RuleError(f"invalid rule parameters: {exc}") from exc
         return cls(
-            rule_id=rule_id,
+            rule=found,
             message_type=str(invoking.get("messageType", "")),
             invoking=invoking,
             params=params,
@@ -79,59 +90,6 @@ class Invocation:
             account_id=str(event.get("accountId") or invoking.get("awsAccountId") or ""),
             left_scope=bool(event.get("eventLeftScope")),
         )
-
-
-def error_text(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".rstrip(": ")
-    return f"{type(exc).__name__}: {exc}"
-
-
-def read_trail_facts(
-    client: Any, trail: dict[str, Any], tags: dict[str, str] | None = None
-) -> TrailFacts:
-    """Selectors and status of one trail, read by ARN with ``client`` (a CloudTrail client in
-    the trail's home region: that works for shadow trails whether or not CloudTrail answers
-    for them elsewhere). A failed read is kept in ``error``, never turned into a verdict."""
-    arn = trail.get("TrailARN") or trail.get("trailARN") or ""
-    selectors: dict[str, Any] | None = None
-    logging: bool | None = None
-    errors: list[str] = []
-    try:
-        response = client.get_event_selectors(TrailName=arn)
-        selectors = {
-            k: v for k, v in response.items() if k in ("EventSelectors", "AdvancedEventSelectors")
-        }
-    except (ClientError, BotoCoreError) as exc:
-        errors.append(f"GetEventSelectors failed: {error_text(exc)}")
-    try:
-        logging = bool(client.get_trail_status(Name=arn)["IsLogging"])
-    except (ClientError, BotoCoreError) as exc:
-        errors.append(f"GetTrailStatus failed: {error_text(exc)}")
-    return TrailFacts.from_description(
-        trail,
-        selectors=selectors,
-        is_logging=logging,
-        tags=tags,
-        error="; ".join(errors) or None,
-    )
-
-
-def _tags_by_arn(client: Any, arns: list[str]) -> dict[str, dict[str, str]]:
-    found: dict[str, dict[str, str]] = {}
-    for start in range(0, len(arns), TAGS_BATCH):
-        response = client.list_tags(ResourceIdList=arns[start : start + TAGS_BATCH])
-        for item in response.get("ResourceTagList", []):
-            found[item["ResourceId"]] = {
-                t["Key"]: t.get("Value", "") for t in item.get("TagsList", [])
-            }
-    return found
-
-
-def list_trails(client: Any) -> list[dict[str, Any]]:
-    """Every trail visible from the client's region, shadow trails included."""
-    return list(client.describe_trails(includeShadowTrails=True).get("trailList", []))
 
 
 def _timestamp(value: Any) -> datetime:
@@ -155,7 +113,7 @@ def _evaluation(finding: Finding, when: datetime) -> dict[str, Any]:
 class RuleRun:
     """One invocation: gathers facts through ``session``, decides, puts (unless told not to)."""
 
-    def __init__(self, invocation: Invocation, session: Session, region: str) -> None:
+    def __init__(self, invocation: Invocation, session: Any, region: str) -> None:
         self.inv = invocation
         self.session = session
         self.region = region
@@ -165,14 +123,36 @@ class RuleRun:
     def client(self, service: str, region: str | None = None) -> Any:
         key = f"{service}/{region or self.region}"
         if key not in self._clients:
-            self._clients[key] = self.session.client(service, region_name=region or self.region)
+            self._clients[key] = self.session.client(
+                service, region_name=region or self.region, config=RETRY_CONFIG
+            )
         return self._clients[key]
 
-    def facts(self, trail: dict[str, Any], tags: dict[str, str] | None = None) -> TrailFacts:
-        home = str(trail.get("HomeRegion") or trail.get("homeRegion") or self.region)
-        return read_trail_facts(self.client("cloudtrail", home), trail, tags)
+    def cloudtrail(self, region: str | None = None) -> CloudTrailClient:
+        client: CloudTrailClient = self.client("cloudtrail", region)
+        return client
 
-    # --- per-trail rule ---------------------------------------------------------------------
+    def config(self) -> ConfigServiceClient:
+        client: ConfigServiceClient = self.client("config")
+        return client
+
+    def facts(
+        self,
+        trail: dict[str, Any],
+        tags: dict[str, str] | None = None,
+        tags_error: str | None = None,
+    ) -> TrailFacts:
+        home = str(trail.get("HomeRegion") or trail.get("homeRegion") or self.region)
+        return read_trail_facts(self.cloudtrail(home), trail, tags, tags_error)
+
+    # --- scope "trail": one evaluation per trail --------------------------------------------
+
+    def _trail(self) -> list[tuple[Finding, datetime]]:
+        if self.inv.message_type == "ScheduledNotification":
+            return self._trail_scheduled()
+        if self.inv.message_type in CHANGE_MESSAGES:
+            return self._trail_change()
+        raise RuleError(f"unsupported messageType {self.inv.message_type!r}")
 
     def _configuration_item(self) -> dict[str, Any]:
         invoking = self.inv.invoking
@@ -199,15 +179,21 @@ class RuleRun:
             reason = "The trail is no longer in the scope of this rule"
         elif status in DELETED_STATUSES:
             reason = "The trail has been deleted"
-        elif item.get("resourceType") != TRAIL_TYPE:
+        elif item.get("resourceType") != self.inv.rule.resource_type:
             reason = f"{item.get('resourceType')} is not evaluated by this rule"
         if reason is not None:
             arn = str(item.get("ARN") or configuration.get("trailARN") or "")
             account = arn.split(":")[4] if arn.count(":") >= 5 else self.inv.account_id
             finding = Finding(
-                TRAIL_RULE, str(item.get("resourceType") or TRAIL_TYPE), resource_id,
-                NOT_APPLICABLE, reason, account, self.region, arn or None,
-            )  # fmt: skip
+                rule_id=self.inv.rule.id,
+                resource_type=str(item.get("resourceType") or self.inv.rule.resource_type),
+                resource_id=resource_id,
+                compliance=NOT_APPLICABLE,
+                annotation=reason,
+                account_id=account,
+                region=self.region,
+                trail_arn=arn or None,
+            )
             return [(finding, when)]
         description = {**configuration, "Name": resource_id}
         if description.get("homeRegion", self.region) != self.region:
@@ -219,7 +205,7 @@ class RuleRun:
 
     def _trail_scheduled(self) -> list[tuple[Finding, datetime]]:
         when = _timestamp(self.inv.invoking.get("notificationCreationTime"))
-        client = self.client("cloudtrail")
+        client = self.cloudtrail()
         home = [
             t
             for t in list_trails(client)
@@ -230,9 +216,10 @@ class RuleRun:
             )
         ]
         tags: dict[str, dict[str, str]] = {}
+        unread: dict[str, str] = {}
         if self.inv.params.exemption_tag_key and home:
-            tags = _tags_by_arn(client, [t["TrailARN"] for t in home])
-        facts = [self.facts(t, tags.get(t["TrailARN"], {})) for t in home]
+            tags, unread = read_tags(client, [t["TrailARN"] for t in home])
+        facts = [self.facts(t, tags.get(t["TrailARN"]), unread.get(t["TrailARN"])) for t in home]
         found = [(f, when) for f in self._evaluate_trails(facts)]
         # Every trail that still exists, evaluated or not: one that could not be read must
         # keep its last result, not be retired as gone.
@@ -240,9 +227,14 @@ class RuleRun:
         for resource_id in self._previously_evaluated():
             if resource_id not in current:
                 gone = Finding(
-                    TRAIL_RULE, TRAIL_TYPE, resource_id, NOT_APPLICABLE,
-                    "The trail no longer exists", self.inv.account_id, self.region,
-                )  # fmt: skip
+                    rule_id=self.inv.rule.id,
+                    resource_type=self.inv.rule.resource_type,
+                    resource_id=resource_id,
+                    compliance=NOT_APPLICABLE,
+                    annotation="The trail no longer exists",
+                    account_id=self.inv.account_id,
+                    region=self.region,
+                )
                 found.append((gone, when))
         return found
 
@@ -261,7 +253,7 @@ class RuleRun:
             for page in pages:
                 for result in page.get("EvaluationResults", []):
                     qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
-                    if qualifier.get("ResourceType") == TRAIL_TYPE:
+                    if qualifier.get("ResourceType") == self.inv.rule.resource_type:
                         ids.append(qualifier["ResourceId"])
         except (ClientError, BotoCoreError) as exc:
             LOG.warning("cannot list previous results to retire: %s", error_text(exc))
@@ -272,19 +264,21 @@ class RuleRun:
         for facts in trails:
             try:
                 findings.append(
-                    evaluate_trail(facts, self.inv.params, self.region, self.inv.account_id)
+                    self.inv.rule.evaluate(facts, self.inv.params, self.region, self.inv.account_id)
                 )
             except NotEvaluated as exc:
                 self.errors.append(str(exc))
         return findings
 
-    # --- account rule -----------------------------------------------------------------------
+    # --- scope "account-region": one evaluation per account and region --------------------
 
     def _account(self) -> list[tuple[Finding, datetime]]:
         when = _timestamp(self.inv.invoking.get("notificationCreationTime"))
-        trails = [self.facts(t) for t in list_trails(self.client("cloudtrail"))]
+        trails = [self.facts(t) for t in list_trails(self.cloudtrail())]
         try:
-            finding = evaluate_account(self.inv.account_id, self.region, trails, self.inv.params)
+            finding = self.inv.rule.evaluate(
+                self.inv.account_id, self.region, trails, self.inv.params
+            )
         except NotEvaluated as exc:
             self.errors.append(str(exc))
             return []
@@ -292,20 +286,23 @@ class RuleRun:
 
     # --- the invocation ---------------------------------------------------------------------
 
+    # How each scope is run; a rule of any other scope fails the invocation saying so.
+    BY_SCOPE: ClassVar[dict[Scope, Callable[[RuleRun], list[tuple[Finding, datetime]]]]] = {
+        "trail": _trail,
+        "account-region": _account,
+    }
+
     def findings(self) -> list[tuple[Finding, datetime]]:
+        run = self.BY_SCOPE.get(self.inv.rule.scope)
+        if run is None:
+            raise RuleError(
+                f"{self.inv.rule.id}: scope {self.inv.rule.scope!r} is not supported by the "
+                "Config rule runtime"
+            )
         try:
-            if self.inv.rule_id == ACCOUNT_RULE:
-                return self._account()
-            if self.inv.message_type == "ScheduledNotification":
-                return self._trail_scheduled()
-            if self.inv.message_type in (
-                "ConfigurationItemChangeNotification",
-                "OversizedConfigurationItemChangeNotification",
-            ):
-                return self._trail_change()
+            return run(self)
         except (ClientError, BotoCoreError) as exc:
             raise RuleError(f"{self.inv.rule_name}: {error_text(exc)}") from exc
-        raise RuleError(f"unsupported messageType {self.inv.message_type!r}")
 
     def put(self, evaluations: list[dict[str, Any]]) -> None:
         test_mode = self.inv.result_token == "TESTMODE"
@@ -318,58 +315,11 @@ class RuleRun:
             )
 
 
-def _own_account(context: Any) -> str | None:
-    arn = getattr(context, "invoked_function_arn", "") or ""
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 4 else None
-
-
-def session_for(
-    event: dict[str, Any],
-    context: Any,
-    make_session: Callable[..., Session],
-    role_name: str = "",
-) -> Session:
-    """The session to act with: the function's own, or, when the invocation is for another
-    account (a central Lambda serving an organization), a role assumed there: the rule
-    parameter ExecutionRoleName when set (as rdklib does), else the event's executionRoleArn."""
-    session = make_session()
-    own = _own_account(context)
-    target = event.get("accountId")
-    role = event.get("executionRoleArn")
-    if role_name and target:
-        function_arn = str(getattr(context, "invoked_function_arn", "") or "arn:aws:")
-        role = f"arn:{function_arn.split(':')[1] or 'aws'}:iam::{target}:role/{role_name}"
-    if role and target and own and target != own:
-        return assume_role_session(session, make_session, role, "trailguard-config-rule")
-    return session
-
-
-def session_from_credentials(
-    make_session: Callable[..., Session], credentials: dict[str, Any], region: str | None
-) -> Session:
-    """A session holding STS ``Credentials`` (as AssumeRole returns them)."""
-    return make_session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=region,
-    )
-
-
-def assume_role_session(
-    session: Session, make_session: Callable[..., Session], role_arn: str, name: str
-) -> Session:
-    """A session acting as ``role_arn``, assumed with ``session``, in the same region."""
-    credentials = session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=name)
-    return session_from_credentials(make_session, credentials["Credentials"], session.region_name)
-
-
 def run_rule(
     rule_id: str,
     event: dict[str, Any],
     context: Any,
-    make_session: Callable[..., Session] | None = None,
+    make_session: SessionMaker | None = None,
     put: bool = True,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Run rule ``rule_id`` for one Config invocation: the evaluations (put unless ``put`` is
@@ -391,7 +341,7 @@ def handle(
     rule_id: str,
     event: dict[str, Any],
     context: Any,
-    make_session: Callable[..., Session] | None = None,
+    make_session: SessionMaker | None = None,
 ) -> list[dict[str, Any]]:
     """The Lambda entry: run, put, and fail the invocation (after putting what could be
     evaluated) when anything could not be read, naming the trails and errors."""
@@ -400,3 +350,7 @@ def handle(
         name = event.get("configRuleName", rule_id)
         raise RuleError(f"{name}: not evaluated, never reported COMPLIANT: " + "; ".join(errors))
     return evaluations
+
+
+# The scopes this runtime runs (the build refuses a rule of any other).
+SCOPES: tuple[Scope, ...] = tuple(RuleRun.BY_SCOPE)

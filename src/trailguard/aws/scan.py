@@ -8,7 +8,8 @@ pool, each account-region held under CloudTrail's per-region rate limits by a cl
 limiter, with botocore's adaptive retries behind it. Whatever was asked for and has no
 result (an account that cannot be entered, a region whose trails cannot be listed, a trail
 that cannot be read, no account or region at all) is a NOT_EVALUATED entry saying why, never
-skipped silently.
+skipped silently. Every rule of the registry is evaluated, by its scope: per trail, or per
+account and region.
 """
 
 from __future__ import annotations
@@ -19,32 +20,20 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import botocore.config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from trailguard.aws.runtime import (
-    TAGS_BATCH,
-    assume_role_session,
-    error_text,
-    read_trail_facts,
-)
+from trailguard.aws.session import RETRY_CONFIG, assume_role_session, error_text
+from trailguard.aws.trails import TAGS_BATCH, read_tags, read_trail_facts
 from trailguard.reporting.model import ANY, ReportEntry, not_evaluated_entry
-from trailguard.rules.logic import (
-    ACCOUNT_RULE,
-    TRAIL_RULE,
-    Finding,
-    NotEvaluated,
-    RuleParameters,
-    TrailFacts,
-    evaluate_account,
-    evaluate_trail,
-)
+from trailguard.rules.facts import Finding, NotEvaluated, TrailFacts
+from trailguard.rules.parameters import RuleParameters
+from trailguard.rules.registry import Rule, Scope, rules
 
-CLIENT_CONFIG = botocore.config.Config(
-    retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=20
-)
+# The one retry configuration, with a connection pool for the scan's threads.
+CLIENT_CONFIG = RETRY_CONFIG.merge(botocore.config.Config(max_pool_connections=20))
 DEFAULT_TPS = 8.0  # per account-region; CloudTrail allows 10 a second for Describe/Get calls
 Progress = Callable[[str, int, int], None]
 
@@ -193,6 +182,7 @@ class Scanner:
         # Tags only when a tag exemption is set: one ListTags per 20 trails (its limit) of the
         # same account and home region. Then each trail is read on its own (two calls).
         tags: dict[str, dict[str, str]] = {}
+        tag_errors: dict[str, str] = {}
         if self.params.exemption_tag_key:
             groups: dict[tuple[str, str], list[tuple[Target, str]]] = {}
             for arn, (target, trail) in sorted(readers.items()):
@@ -201,10 +191,11 @@ class Scanner:
 
             def tagger(region: str, chunk: list[tuple[Target, str]]) -> Callable[[], None]:
                 def job() -> None:
-                    target = chunk[0][0]
-                    client = self.client(target, region)
-                    found = self._tags(client, [arn for _, arn in chunk], target, region)
-                    tags.update(found)
+                    client = self.client(chunk[0][0], region)
+                    found, failed = read_tags(client, [arn for _, arn in chunk])
+                    with self._lock:
+                        tags.update(found)
+                        tag_errors.update(failed)
 
                 return job
 
@@ -220,7 +211,9 @@ class Scanner:
         def reader(arn: str, target: Target, trail: dict[str, Any]) -> Callable[[], None]:
             def job() -> None:
                 client = self.client(target, trail["HomeRegion"])
-                self.result.facts[arn] = read_trail_facts(client, trail, tags.get(arn))
+                self.result.facts[arn] = read_trail_facts(
+                    client, trail, tags.get(arn), tag_errors.get(arn)
+                )
 
             return job
 
@@ -231,6 +224,21 @@ class Scanner:
             key = (target.account_id, trail["HomeRegion"])
             queues.setdefault(key, []).append(reader(arn, target, trail))
         self._run("reading trails", list(_round_robin(list(queues.values()))))
+        for found in rules():
+            evaluate = self.BY_SCOPE.get(found.scope)
+            if evaluate is None:
+                self._missing(f"scope {found.scope!r} is not supported by scan", rule=found.id)
+                continue
+            evaluate(self, found, listed, by_account)
+        return self.result
+
+    def _per_trail(
+        self,
+        found: Rule,
+        listed: dict[tuple[str, str], list[dict[str, Any]]],
+        by_account: dict[str, Target],
+    ) -> None:
+        """Each trail read, once, in its home region by the account that owns it."""
         facts = self.result.facts
         for arn in sorted(facts):
             known = facts[arn]
@@ -238,45 +246,38 @@ class Scanner:
                 continue
             try:
                 self.result.findings.append(
-                    evaluate_trail(known, self.params, known.home_region, known.account_id)
+                    found.evaluate(known, self.params, known.home_region, known.account_id)
                 )
             except NotEvaluated as exc:
                 self._missing(
                     str(exc).removeprefix(f"{known.arn}: "),
                     account=known.account_id,
                     region=known.home_region,
-                    rule=TRAIL_RULE,
+                    rule=found.id,
                     trail=known.name,
                     trail_arn=known.arn,
                 )
+
+    def _per_account_region(
+        self,
+        found: Rule,
+        listed: dict[tuple[str, str], list[dict[str, Any]]],
+        by_account: dict[str, Target],
+    ) -> None:
+        """Each account and region whose trails were listed, from the trails seen there."""
+        facts = self.result.facts
         for (account, region), trails in sorted(listed.items()):
             seen = [facts[t["TrailARN"]] for t in trails if t["TrailARN"] in facts]
             try:
-                self.result.findings.append(evaluate_account(account, region, seen, self.params))
+                self.result.findings.append(found.evaluate(account, region, seen, self.params))
             except NotEvaluated as exc:
-                self._missing(str(exc), account=account, region=region, rule=ACCOUNT_RULE)
-        return self.result
+                self._missing(str(exc), account=account, region=region, rule=found.id)
 
-    def _tags(
-        self, client: Any, arns: list[str], target: Target, region: str
-    ) -> dict[str, dict[str, str]]:
-        """Tags by trail ARN; a trail whose tags cannot be read gets none (so no exemption),
-        and the exemption is reported as not evaluated."""
-        try:
-            response = client.list_tags(ResourceIdList=arns)
-        except (ClientError, BotoCoreError) as exc:
-            self._missing(
-                f"tag exemptions not evaluated (trails judged as not exempt): ListTags failed: "
-                f"{error_text(exc)}",
-                account=target.account_id,
-                region=region,
-                rule=TRAIL_RULE,
-            )
-            return {}
-        return {
-            item["ResourceId"]: {t["Key"]: t.get("Value", "") for t in item.get("TagsList", [])}
-            for item in response.get("ResourceTagList", [])
-        }
+    # How each scope is evaluated.
+    BY_SCOPE: ClassVar[dict[Scope, Callable[..., None]]] = {
+        "trail": _per_trail,
+        "account-region": _per_account_region,
+    }
 
 
 def _round_robin(queues: list[list[Callable[[], None]]]) -> Iterable[Callable[[], None]]:
@@ -325,3 +326,7 @@ def organization_targets(
     for account in sorted((wanted or set()) - set(accounts)):
         targets.append(Target(account, None, "not an active account of the organization"))
     return targets
+
+
+# The scopes scan evaluates (the build refuses a rule of any other).
+SCOPES: tuple[Scope, ...] = tuple(Scanner.BY_SCOPE)

@@ -1,22 +1,100 @@
-"""boto3 plumbing for the CLI: sessions, per-region clients, and the caller's account.
+"""boto3 plumbing shared by every AWS adapter: the one retry configuration, the one
+``error_text``, sessions from assumed-role credentials, and the CLI's per-region clients.
 
 Credentials and region are taken as the AWS CLI takes them (``--profile``, the environment,
 ``AWS_ENDPOINT_URL``); adaptive retries keep calls within CloudTrail's per-region rate limits.
+Runs in the rule Lambdas too (standard library and boto3 only; the boto3 stubs are read by
+the type checker alone).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.config
 import botocore.exceptions
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudtrail import CloudTrailClient
+    from mypy_boto3_sts.type_defs import CredentialsTypeDef
+
+# The one retry configuration: every client trailguard creates uses it (scan adds a larger
+# connection pool for its threads).
 RETRY_CONFIG = botocore.config.Config(retries={"mode": "adaptive", "max_attempts": 10})
+Session = boto3.session.Session
+SessionMaker = Callable[..., Any]  # boto3.session.Session or a test double
+
+
+# What an AWS call can raise: the service's error, or botocore's own (endpoint, credentials).
+AWS_ERRORS: tuple[type[Exception], ...] = (
+    botocore.exceptions.ClientError,
+    botocore.exceptions.BotoCoreError,
+)
+
+
+def new_session(**kwargs: Any) -> Any:
+    """A boto3 session (the adapters' one way to make one, so callers need not import boto3)."""
+    return boto3.Session(**kwargs)
 
 
 class AwsSetupError(Exception):
     """Credentials, profile or region are missing or wrong: one line for the user."""
+
+
+def error_text(exc: BaseException) -> str:
+    """An AWS error as one line: ``Code: Message`` for a service error, ``Type: message``
+    otherwise (an endpoint's multi-line body folded onto the line)."""
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        text = f"{error.get('Code', 'Error')}: {error.get('Message', '')}".rstrip(": ")
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())
+
+
+def session_from_credentials(
+    make_session: SessionMaker, credentials: CredentialsTypeDef | dict[str, Any], region: str | None
+) -> Any:
+    """A session holding STS ``Credentials`` (as AssumeRole returns them)."""
+    return make_session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
+    )
+
+
+def assume_role_session(session: Any, make_session: SessionMaker, role_arn: str, name: str) -> Any:
+    """A session acting as ``role_arn``, assumed with ``session``, in the same region."""
+    credentials = session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=name)
+    return session_from_credentials(make_session, credentials["Credentials"], session.region_name)
+
+
+def _own_account(context: Any) -> str | None:
+    arn = getattr(context, "invoked_function_arn", "") or ""
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else None
+
+
+def session_for(
+    event: dict[str, Any], context: Any, make_session: SessionMaker, role_name: str = ""
+) -> Any:
+    """The session a Config rule Lambda acts with: the function's own, or, when the
+    invocation is for another account (a central Lambda serving an organization), a role
+    assumed there: the rule parameter ExecutionRoleName when set (as rdklib does), else the
+    event's executionRoleArn."""
+    session = make_session()
+    own = _own_account(context)
+    target = event.get("accountId")
+    role = event.get("executionRoleArn")
+    if role_name and target:
+        function_arn = str(getattr(context, "invoked_function_arn", "") or "arn:aws:")
+        role = f"arn:{function_arn.split(':')[1] or 'aws'}:iam::{target}:role/{role_name}"
+    if role and target and own and target != own:
+        return assume_role_session(session, make_session, role, "trailguard-config-rule")
+    return session
 
 
 class Clients:
@@ -50,8 +128,9 @@ class Clients:
             )
         return self._cache[key]
 
-    def cloudtrail(self, region: str) -> Any:
-        return self.client("cloudtrail", region)
+    def cloudtrail(self, region: str) -> CloudTrailClient:
+        client: CloudTrailClient = self.client("cloudtrail", region)
+        return client
 
     def account_id(self) -> str:
         try:

@@ -65,11 +65,9 @@ def register(commands: Commands) -> None:
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from pathlib import Path
 
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from trailguard.artifacts.build import BuildError
     from trailguard.aws.deploy import Deployer, DeployOptions
-    from trailguard.aws.session import AwsSetupError, Clients
+    from trailguard.aws.session import AWS_ERRORS, AwsSetupError, Clients
 
     regions = args.regions
     clients: Clients | None = None
@@ -94,7 +92,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         calls = deployer.run()
     except BuildError as exc:
         raise UsageError(f"cannot build the artifacts from {args.root}: {exc}") from exc
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         raise Failed(f"deploy stopped after {len(deployer.calls)} calls: {exc}") from exc
     except OSError as exc:
         raise UsageError(f"cannot read the artifacts under {args.root}: {exc}") from exc

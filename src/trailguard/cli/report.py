@@ -37,10 +37,9 @@ def register(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from botocore.exceptions import BotoCoreError, ClientError
 
     from trailguard.aws.config_results import build_report, from_account, from_aggregator
-    from trailguard.aws.session import AwsSetupError, Clients
+    from trailguard.aws.session import AWS_ERRORS, AwsSetupError, Clients
 
     try:
         clients = Clients.from_profile(args.profile, args.region)
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             source = f"AWS Config in account {identity['Account']}, {clients.region}"
     except AwsSetupError as exc:
         raise UsageError(str(exc)) from exc
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         raise Failed(f"cannot read AWS Config results: {exc}") from exc
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = build_report(entries, source, generated)

@@ -58,14 +58,15 @@ def register(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    import boto3
 
     from trailguard.aws.runtime import RuleError, run_rule
-    from trailguard.aws.session import AwsSetupError, Clients
-    from trailguard.rules.metadata import RULE_IDS
+    from trailguard.aws.session import AwsSetupError, Clients, new_session
+    from trailguard.rules.registry import UnknownRule, rule
 
-    if args.rule not in RULE_IDS:
-        raise OptionError(f"unknown rule {args.rule!r} (known: {', '.join(RULE_IDS)})")
+    try:
+        rule(args.rule)
+    except UnknownRule as exc:
+        raise OptionError(str(exc)) from exc
     try:
         clients = Clients.from_profile(args.profile, args.region)
         account = clients.account_id()
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     def make_session(**kwargs: Any) -> Any:
         kwargs.setdefault("region_name", clients.region)
         if "aws_access_key_id" in kwargs:
-            return boto3.Session(**kwargs)
+            return new_session(**kwargs)
         return clients.session
 
     try:

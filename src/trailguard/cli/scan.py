@@ -50,11 +50,9 @@ def register(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
 
     from trailguard.aws.scan import Scanner, Target, enabled_regions, organization_targets
-    from trailguard.aws.session import AwsSetupError, Clients
+    from trailguard.aws.session import AWS_ERRORS, AwsSetupError, Clients, new_session
     from trailguard.reporting.model import scan_report
 
     params = rule_parameters(args.parameters)
@@ -69,13 +67,13 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         regions = args.regions or enabled_regions(session, clients.region)
         if args.org:
             targets = organization_targets(
-                session, args.role_name, args.accounts, lambda **kw: boto3.Session(**kw)
+                session, args.role_name, args.accounts, lambda **kw: new_session(**kw)
             )
         else:
             targets = [Target(account, session)]
     except AwsSetupError as exc:
         raise UsageError(str(exc)) from exc
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         raise Failed(f"cannot start the scan: {exc}") from exc
     no_accounts = "no account to scan"
     if args.org:

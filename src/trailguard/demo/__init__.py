@@ -3,7 +3,7 @@
 Starts a moto server on 127.0.0.1 (a free port), builds an organization in it (three
 accounts, three regions, an organization trail, multi- and single-region trails, basic
 selectors, narrowed SNS selectors, a stopped trail, an exempted one and a compliant one),
-runs the two Config rules as AWS Config invokes them (a change notification per trail, then
+runs the Config rules as AWS Config invokes them (a change notification per trail, then
 a scheduled run), scans, runs the remediation document's own script on the failing trails,
 evaluates again, and writes the auditor report before and after. Nothing leaves 127.0.0.1:
 the endpoint is forced for every client and the credentials are fake.
@@ -26,12 +26,15 @@ from typing import Any, TextIO
 
 import boto3
 
-from trailguard.aws.runtime import RuleError, run_rule, session_from_credentials
+from trailguard.aws.runtime import RuleError, run_rule
 from trailguard.aws.scan import Scanner, Target
+from trailguard.aws.session import session_from_credentials
+from trailguard.core.requirement import DEFAULT_RESOURCE_TYPES
 from trailguard.reporting.model import Report, scan_report
 from trailguard.reporting.render import render
 from trailguard.reporting.titles import DEMO_AFTER_TITLE, DEMO_BEFORE_TITLE
-from trailguard.rules.logic import ACCOUNT_RULE, TRAIL_RULE, rule_parameters
+from trailguard.rules.parameters import rule_parameters
+from trailguard.rules.registry import SCOPE_RESOURCE_TYPES, rules, rules_for
 
 SANDBOX = Path(__file__).resolve().parent / "sandbox.json"
 ROLE = "OrganizationAccountAccessRole"
@@ -194,7 +197,7 @@ class Sandbox:
                     tags = cloudtrail.list_tags(ResourceIdList=[trail["TrailARN"]])
                     tag_list = tags["ResourceTagList"][0].get("TagsList", [])
                     item = {
-                        "resourceType": "AWS::CloudTrail::Trail",
+                        "resourceType": SCOPE_RESOURCE_TYPES["trail"],
                         "resourceId": trail["Name"],
                         "ARN": trail["TrailARN"],
                         "awsRegion": region,
@@ -211,14 +214,15 @@ class Sandbox:
                     }
                     invoking = {"messageType": "ConfigurationItemChangeNotification",
                                 "configurationItem": item}  # fmt: skip
-                    results += self._invoke(key, TRAIL_RULE, invoking, maker)
+                    for per_trail in rules_for("trail"):
+                        results += self._invoke(key, per_trail.id, invoking, maker)
                 scheduled = {
                     "messageType": "ScheduledNotification",
                     "notificationCreationTime": CAPTURE_TIME,
                     "awsAccountId": self.account_ids[key],
                 }
-                results += self._invoke(key, TRAIL_RULE, scheduled, maker)
-                results += self._invoke(key, ACCOUNT_RULE, scheduled, maker)
+                for each in rules():
+                    results += self._invoke(key, each.id, scheduled, maker)
         return results
 
     def _invoke(self, key: str, rule_id: str, invoking: dict[str, Any],
@@ -290,7 +294,12 @@ class Sandbox:
         os.environ["AWS_DEFAULT_REGION"] = region
         try:
             output = handler(
-                {"TrailName": trail, "ResourceTypes": "AWS::SNS::Topic", "DryRun": "false"}, None
+                {
+                    "TrailName": trail,
+                    "ResourceTypes": ",".join(DEFAULT_RESOURCE_TYPES),
+                    "DryRun": "false",
+                },
+                None,
             )
             return f"{trail} (from {key}): {output['message']}"
         except RuntimeError as exc:

@@ -1,5 +1,8 @@
 """Rule metadata, one JSON file per rule under ``definitions/``, named by the rule id.
 
+The definitions on disk are the list of rules: :mod:`trailguard.rules.registry` places each one
+with the rule module that declares it (and refuses a definition it cannot place).
+
 The Lambda has only the standard library and boto3, so parameters are validated here against
 the rule's JSON schema by a small validator for the keywords the schemas use (``type``,
 ``properties``, ``additionalProperties``, ``enum``, ``pattern``, ``maxLength``); the test
@@ -14,9 +17,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trailguard.core.catalog import DATA_EVENT_TYPES
+from trailguard.core.requirement import DEFAULT_RESOURCE_TYPES
+
 DEFINITIONS = Path(__file__).resolve().parent / "definitions"
-RULE_IDS = ("cloudtrail-sns-data-events-enabled", "cloudtrail-sns-data-events-account-coverage")
 INPUT_PARAMETERS_LIMIT = 1024  # characters of a Config rule's InputParameters
+
+
+def _resource_types_pattern() -> str:
+    """The parameter ResourceTypes: a comma-separated list of the catalog's types of the
+    default type's service (SNS: topics and platform endpoints)."""
+    service = DATA_EVENT_TYPES[DEFAULT_RESOURCE_TYPES[0]].arn_service
+    types = [t for t, info in DATA_EVENT_TYPES.items() if info.arn_service == service]
+    prefix = types[0][: types[0].rindex("::") + 2]
+    if not all(t.startswith(prefix) for t in types):
+        one = "(" + "|".join(re.escape(t) for t in types) + ")"
+    else:
+        one = prefix + "(" + "|".join(t.removeprefix(prefix) for t in types) + ")"
+    more = "?" if len(types) == 2 else f"{{0,{len(types) - 1}}}"
+    return f"^{one}(,{one}){more}$"
+
+
+# The parameter ResourceTypes of every rule (and of the SSM document): written here only,
+# derived from the catalog; the definitions leave out its default and pattern.
+RESOURCE_TYPES_PATTERN = _resource_types_pattern()
+RESOURCE_TYPES_DEFAULT = ",".join(DEFAULT_RESOURCE_TYPES)
 
 
 class ParameterError(ValueError):
@@ -25,12 +50,51 @@ class ParameterError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class RuleMetadata:
+    """One rule's definition file, with a typed accessor for each of its fields."""
+
     id: str
     raw: dict[str, Any]
 
     @property
+    def title(self) -> str:
+        return str(self.raw["title"])
+
+    @property
+    def description(self) -> str:
+        return str(self.raw["description"])
+
+    @property
+    def severity(self) -> str:
+        return str(self.raw["severity"])
+
+    @property
     def resource_type(self) -> str:
         return str(self.raw["resourceType"])
+
+    @property
+    def triggers(self) -> dict[str, bool]:
+        return {str(k): bool(v) for k, v in self.raw["triggers"].items()}
+
+    @property
+    def default_frequency(self) -> str:
+        return str(self.raw["defaultFrequency"])
+
+    @property
+    def parameter_schema(self) -> dict[str, Any]:
+        return self.schema
+
+    @property
+    def remediation(self) -> dict[str, str] | None:
+        found = self.raw.get("remediation")
+        return {str(k): str(v) for k, v in found.items()} if found else None
+
+    @property
+    def risk(self) -> str:
+        return str(self.raw["risk"])
+
+    @property
+    def fix(self) -> str:
+        return str(self.raw["fix"])
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -40,11 +104,36 @@ class RuleMetadata:
         return {k: str(v["default"]) for k, v in self.schema["properties"].items()}
 
 
+def definition_ids() -> tuple[str, ...]:
+    """The rule ids that have a definition file, sorted."""
+    return tuple(sorted(path.stem for path in DEFINITIONS.glob("*.json")))
+
+
 def load(rule_id: str) -> RuleMetadata:
-    if rule_id not in RULE_IDS:
-        raise KeyError(f"unknown rule {rule_id!r} (known: {', '.join(RULE_IDS)})")
-    raw = json.loads((DEFINITIONS / f"{rule_id}.json").read_text(encoding="utf-8"))
-    return RuleMetadata(rule_id, raw)
+    """The definition of ``rule_id``; KeyError naming the known ids when there is none."""
+    path = DEFINITIONS / f"{rule_id}.json"
+    if "/" in rule_id or not path.is_file():
+        raise KeyError(f"unknown rule {rule_id!r} (known: {', '.join(definition_ids())})")
+    return RuleMetadata(rule_id, _complete(json.loads(path.read_text(encoding="utf-8"))))
+
+
+def _complete(raw: dict[str, Any]) -> dict[str, Any]:
+    """The definition with the ResourceTypes parameter's default and pattern filled in."""
+    properties = raw.get("parameterSchema", {}).get("properties", {})
+    spec = properties.get("ResourceTypes")
+    if isinstance(spec, dict):
+        properties["ResourceTypes"] = {
+            "type": spec.get("type", "string"),
+            "default": RESOURCE_TYPES_DEFAULT,
+            "pattern": RESOURCE_TYPES_PATTERN,
+            **{k: v for k, v in spec.items() if k not in ("type", "default", "pattern")},
+        }
+    return raw
+
+
+def definition_text(metadata: RuleMetadata) -> str:
+    """The complete definition as JSON (``rules/<id>/rule.json``)."""
+    return json.dumps(metadata.raw, indent=2) + "\n"
 
 
 def _check(schema: dict[str, Any], value: Any, where: str) -> None:

@@ -20,14 +20,14 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from trailguard.aws.remediate import (
-    DEFAULT_DEADLINE_SECONDS,
+from trailguard.aws.outcomes import (
     OUTCOME_DEFERRED,
     OUTCOME_FAILED,
     OUTCOME_REFUSED,
     RemediationError,
-    remediate,
 )
+from trailguard.aws.remediate import remediate
+from trailguard.aws.remediate_calls import DEFAULT_DEADLINE_SECONDS
 from trailguard.ssm.verify import aws_error, step_requirement
 
 NOTHING_WRITTEN_FAILURES = (OUTCOME_REFUSED, OUTCOME_FAILED, OUTCOME_DEFERRED)

@@ -1,0 +1,103 @@
+"""What every rule decides from: a trail's facts, a finding, and the per-trail verdict.
+
+Pure (no I/O): the Config rule Lambda, ``trailguard rule run`` and ``trailguard scan`` all
+gather the same facts (a trail's description, its selectors, its status, its tags) and hand
+them to the rules declared in :mod:`trailguard.rules.registry`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from trailguard.core.errors import SelectorError
+from trailguard.core.parse import parse_response
+from trailguard.core.verdict import ANNOTATION_LIMIT, Verdict, evaluate
+from trailguard.rules.parameters import RuleParameters
+
+NOT_APPLICABLE = "NOT_APPLICABLE"
+
+
+@dataclass(frozen=True, slots=True)
+class TrailFacts:
+    """What is known of one trail, as seen from one account and region.
+
+    ``selectors`` is the ``GetEventSelectors`` response and ``is_logging`` the
+    ``GetTrailStatus`` answer; either is None when it was not (or could not be) read, and then
+    ``error`` says why. ``tags`` is None when the tags were not read; ``tags_error`` says
+    why when reading them failed (see :mod:`trailguard.aws.trails` for the policy).
+    """
+
+    name: str
+    arn: str
+    home_region: str
+    is_multi_region: bool = False
+    is_organization: bool = False
+    selectors: dict[str, Any] | None = None
+    is_logging: bool | None = None
+    tags: dict[str, str] | None = None
+    error: str | None = None
+    tags_error: str | None = None
+
+    @property
+    def account_id(self) -> str:
+        return self.arn.split(":")[4]
+
+    @property
+    def partition(self) -> str:
+        return self.arn.split(":")[1]
+
+    def applies_to(self, region: str) -> bool:
+        return self.home_region == region or self.is_multi_region or self.is_organization
+
+    @classmethod
+    def from_description(cls, trail: dict[str, Any], **facts: Any) -> TrailFacts:
+        """From one item of ``DescribeTrails`` (or a configuration item's configuration)."""
+        arn = trail.get("TrailARN") or trail.get("trailARN") or ""
+        return cls(
+            name=trail.get("Name") or trail.get("name") or arn.rsplit("/", 1)[-1],
+            arn=arn,
+            home_region=trail.get("HomeRegion") or trail.get("homeRegion") or "",
+            is_multi_region=bool(trail.get("IsMultiRegionTrail", trail.get("isMultiRegionTrail"))),
+            is_organization=bool(
+                trail.get("IsOrganizationTrail", trail.get("isOrganizationTrail"))
+            ),
+            **facts,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One evaluation, as a Config rule puts it, with the evidence behind it."""
+
+    rule_id: str
+    resource_type: str
+    resource_id: str
+    compliance: str
+    annotation: str
+    account_id: str
+    region: str
+    trail_arn: str | None = None
+    verdict: Verdict | None = field(default=None, compare=False)
+
+
+class NotEvaluated(Exception):
+    """A trail's facts could not be read, so no verdict may be given (never COMPLIANT)."""
+
+
+def cut(text: str) -> str:
+    """An annotation cut to what AWS Config keeps."""
+    return text if len(text) <= ANNOTATION_LIMIT else text[: ANNOTATION_LIMIT - 1] + "…"
+
+
+def trail_verdict(facts: TrailFacts, params: RuleParameters) -> Verdict:
+    """The core's verdict on the trail's selectors; NotEvaluated when they were not read."""
+    if facts.selectors is None:
+        raise NotEvaluated(f"{facts.arn}: {facts.error or 'event selectors not read'}")
+    try:
+        # Read profile: keep an operator trailguard does not know (it only narrows the
+        # selector) rather than leave a trail CloudTrail accepted unevaluated.
+        config = parse_response({"TrailARN": facts.arn or None, **facts.selectors}, profile="read")
+    except SelectorError as exc:
+        raise NotEvaluated(f"{facts.arn}: unreadable event selectors: {exc}") from exc
+    return evaluate(config, params.requirement(facts.partition))
