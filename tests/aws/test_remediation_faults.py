@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from selector_data import ACCOUNT, MANAGEMENT, S3_PREFIX, SNS_ADDED, make_trail, moto_with_bucket
 
-import trailguard.aws.remediate as remediate_module
+import trailguard.aws.converge as remediate_module
 from trailguard.aws.remediate import remediate
 from trailguard.cli import main
 from trailguard.core import build_requirement
@@ -223,7 +223,8 @@ def test_endpoint_error_names_the_trail_and_operation(aws: None) -> None:
     result, _ = run(model, "down-trail")
     assert flags(result) == ("failed", False, False, False)
     assert result.reason == (
-        f"PutEventSelectors on {arn} failed: Could not connect to the endpoint URL: "
+        f"PutEventSelectors on {arn} failed: EndpointConnectionError: "
+        "Could not connect to the endpoint URL: "
         '"https://cloudtrail.us-east-1.x"; nothing written'
     )
     assert model.truth(arn) == {"AdvancedEventSelectors": [MANAGEMENT]}
@@ -391,7 +392,7 @@ def test_property_sample(seed: int) -> None:
 def ssm(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Run AddSelectors then VerifyTrail from the built document, every CloudTrail client the
     scripts make hooked to ``model``, on the model's fake clock."""
-    from test_ssm_document import load_handler, trailguard_unimportable
+    from ssm_steps import load_handler, trailguard_unimportable
 
     add = load_handler(monkeypatch, "AddSelectors", "remediate_handler")
     verify = load_handler(monkeypatch, "VerifyTrail", "verify_handler")
@@ -488,7 +489,8 @@ def test_ssm_endpoint_errors_are_wrapped_and_name_the_trail(
     with pytest.raises(RuntimeError) as caught:
         ssm(model, "ssm-down")
     assert str(caught.value).startswith(
-        f"TrailGuard remediation failed: {operation} on {arn} failed: Could not connect"
+        f"TrailGuard remediation failed: {operation} on {arn} failed: "
+        "EndpointConnectionError: Could not connect"
     )
     assert type(caught.value) is RuntimeError
     assert model.truth(arn) == {"AdvancedEventSelectors": [MANAGEMENT]}
@@ -502,7 +504,8 @@ def test_ssm_verify_wraps_endpoint_errors(aws: None, ssm: Any) -> None:
     with pytest.raises(RuntimeError) as caught:
         verify()
     assert str(caught.value).startswith(
-        f"TrailGuard verification failed: GetEventSelectors on {arn} failed: Could not connect"
+        f"TrailGuard verification failed: GetEventSelectors on {arn} failed: "
+        "EndpointConnectionError: Could not connect"
     )
 
 

@@ -8,20 +8,15 @@ The trail is then judged with the installed ``trailguard.core``.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
-import sys
 import time
-import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import boto3
 import pytest
-import yaml
 from aws_model import OTHER_MARK, FakeClock
 from selector_data import (
     ACCOUNT,
@@ -39,6 +34,14 @@ from selector_data import (
     make_trail,
     moto_with_bucket,
     read_back,
+)
+from ssm_steps import (
+    ADD_SCRIPT,
+    PACKED_ADD_SCRIPT,
+    STEPS,
+    VERIFY_SCRIPT,
+    load_handler,
+    trailguard_unimportable,
 )
 
 from trailguard.cli import main
@@ -88,44 +91,6 @@ def canonical(value: Any) -> str:
 
 
 # --- the document -----------------------------------------------------------------------------
-
-
-def load_steps() -> dict[str, dict[str, Any]]:
-    document = yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
-    return {step["name"]: step for step in document["mainSteps"]}
-
-
-STEPS = load_steps()
-PACKED_ADD_SCRIPT: str = STEPS["AddSelectors"]["inputs"]["Script"]
-# AddSelectors stores its code compressed (SSM's 64 KB limit): read back here with a decoder
-# written for the test, not the build's own.
-PACKED_VERIFY_SCRIPT: str = STEPS["VerifyTrail"]["inputs"]["Script"]
-
-
-def unpack(script: str) -> str:
-    code = script.split('_CODE = """', 1)[1].split('"""', 1)[0]
-    return zlib.decompress(base64.b64decode(code)).decode("utf-8")
-
-
-ADD_SCRIPT: str = unpack(PACKED_ADD_SCRIPT)
-VERIFY_SCRIPT: str = unpack(PACKED_VERIFY_SCRIPT)
-
-
-@contextmanager
-def trailguard_unimportable(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Make every ``import trailguard...`` fail while the script runs (as it would in SSM)."""
-    with monkeypatch.context() as patch:
-        for name in [n for n in sys.modules if n == "trailguard" or n.startswith("trailguard.")]:
-            patch.setitem(sys.modules, name, None)
-        yield
-
-
-def load_handler(monkeypatch: pytest.MonkeyPatch, step: str, handler: str) -> Any:
-    """The step's ``Script`` run in a fresh namespace (trailguard unimportable): its handler."""
-    namespace: dict[str, Any] = {}
-    with trailguard_unimportable(monkeypatch):
-        exec(compile(STEPS[step]["inputs"]["Script"], step, "exec"), namespace)
-    return namespace[handler]
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from trailguard.aws.session import error_text
 from trailguard.core.errors import SelectorError
 from trailguard.core.exclusions import parse_exclusions
 from trailguard.core.inclusion import find_lost
@@ -48,12 +49,7 @@ def step_requirement(events: dict[str, Any], partition: str) -> Requirement:
 
 def aws_error(operation: str, target: str, exc: Exception) -> str:
     """One line naming the operation, its target and the error."""
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        text = f"{error.get('Code', '')}: {error.get('Message', '')}"
-    else:
-        text = str(exc) or type(exc).__name__
-    return f"{operation} on {target} failed: {' '.join(text.split())}"
+    return f"{operation} on {target} failed: {error_text(exc)}"
 
 
 def verify_handler(events: dict[str, Any], context: Any) -> dict[str, Any]:
