@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
 import time
 from collections.abc import Iterator
@@ -360,14 +361,19 @@ def _check(reports: list[Any]) -> None:
     assert [r for r in reports if r.fixes_undone or r.other_lost or r.untruthful] == []
 
 
+# Generated configurations per run: 500 in the suite (about a minute and a half), raised with
+# TRAILGUARD_REMEDIATE_CASES; benchmarks/bench_remediate.py prints the figures for 2,000.
+REMEDIATE_CASES = int(os.environ.get("TRAILGUARD_REMEDIATE_CASES", "500"))
+
+
 @pytest.mark.slow
 def test_property_remediate_under_stale_reads_and_other_writers() -> None:
-    """2,000 generated configurations (seeded): no fix undone by our own put, no other
-    writer's selector lost where any read could show it, every outcome truthful."""
+    """Generated configurations (seeded): no fix undone by our own put, no other writer's
+    selector lost where any read could show it, every outcome truthful."""
     rng, pool = random.Random(20240611), case_pool()
     reports = []
     with moto_with_bucket():
-        for i in range(2000):
+        for i in range(REMEDIATE_CASES):
             case = random_case(rng, pool)
             reports.append(run_case(case, pool, REQUIREMENT, f"p-{i:05d}", remediate, ACCOUNT))
     _check(reports)
