@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from trailguard.aws.session import RETRY_CONFIG, SessionMaker, error_text, session_for
+from trailguard.aws.session import (
+    BEST_EFFORT_CONFIG,
+    RETRY_CONFIG,
+    SessionMaker,
+    error_text,
+    session_for,
+)
 from trailguard.aws.trails import list_trails, read_tags, read_trail_facts
 from trailguard.rules.facts import NOT_APPLICABLE, Finding, NotEvaluated, TrailFacts
 from trailguard.rules.metadata import ParameterError, parameters
@@ -245,7 +251,8 @@ class RuleRun:
         deletion notification; that never hides a finding, so it does not fail the run.
         """
         ids: list[str] = []
-        paginator = self.client("config").get_paginator("get_compliance_details_by_config_rule")
+        client = self.session.client("config", region_name=self.region, config=BEST_EFFORT_CONFIG)
+        paginator = client.get_paginator("get_compliance_details_by_config_rule")
         pages: Iterator[dict[str, Any]] = paginator.paginate(
             ConfigRuleName=self.inv.rule_name, ComplianceTypes=["COMPLIANT", "NON_COMPLIANT"]
         )

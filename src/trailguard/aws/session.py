@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 # The one retry configuration: every client trailguard creates uses it (scan adds a larger
 # connection pool for its threads).
 RETRY_CONFIG = botocore.config.Config(retries={"mode": "adaptive", "max_attempts": 10})
+# For best-effort steps that must never hold up a run (retiring stale Config results): one
+# retry at most.
+BEST_EFFORT_CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 2})
 Session = boto3.session.Session
 SessionMaker = Callable[..., Any]  # boto3.session.Session or a test double
 
