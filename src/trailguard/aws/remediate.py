@@ -99,8 +99,8 @@ def remediate(
     account_id: str | None = None,
     dry_run: bool = False,
     fill_exclusions: bool = False,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
     deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
     notify: Callable[[str], None] = lambda line: None,
     max_replans: int = 3,
@@ -112,8 +112,11 @@ def remediate(
     account, used to refuse organization trails seen from member accounts. The requirement's
     accepted exclusions stay unlogged where the planner can say so, unless ``fill_exclusions``.
     Waiting (consistency, conflicts, throttling) ends ``deadline_seconds`` after the start.
-    Raises :class:`RemediationError` only when the trail cannot be identified.
+    Raises :class:`RemediationError` only when the trail cannot be identified. ``sleep`` and
+    ``clock`` default to ``time.sleep`` and ``time.monotonic``, looked up at the call.
     """
+    sleep = time.sleep if sleep is None else sleep
+    clock = time.monotonic if clock is None else clock
     start = clock()
     ref = find_trail(client_for(region), trail)
 
