@@ -12,7 +12,7 @@ from typing import Any
 
 from trailguard.core.errors import SelectorError
 from trailguard.core.parse import parse_response
-from trailguard.core.verdict import ANNOTATION_LIMIT, Verdict, evaluate
+from trailguard.core.verdict import Verdict, evaluate
 from trailguard.rules.parameters import RuleParameters
 
 NOT_APPLICABLE = "NOT_APPLICABLE"
@@ -83,11 +83,6 @@ class Finding:
 
 class NotEvaluated(Exception):
     """A trail's facts could not be read, so no verdict may be given (never COMPLIANT)."""
-
-
-def cut(text: str) -> str:
-    """An annotation cut to what AWS Config keeps."""
-    return text if len(text) <= ANNOTATION_LIMIT else text[: ANNOTATION_LIMIT - 1] + "…"
 
 
 def trail_verdict(facts: TrailFacts, params: RuleParameters) -> Verdict:

@@ -4,8 +4,8 @@ logging trail that records SNS data events."""
 from __future__ import annotations
 
 from trailguard import DOCUMENT_NAME
-from trailguard.core.verdict import COMPLIANT, NON_COMPLIANT
-from trailguard.rules.facts import Finding, NotEvaluated, TrailFacts, cut, trail_verdict
+from trailguard.core.verdict import COMPLIANT, NON_COMPLIANT, cut
+from trailguard.rules.facts import Finding, NotEvaluated, TrailFacts, trail_verdict
 from trailguard.rules.metadata import load
 from trailguard.rules.parameters import RuleParameters
 from trailguard.rules.registry import Rule

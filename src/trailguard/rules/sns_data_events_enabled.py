@@ -6,8 +6,8 @@ Judged once per trail, in its home region and by the account that owns it.
 from __future__ import annotations
 
 from trailguard import DOCUMENT_NAME
-from trailguard.core.verdict import NON_COMPLIANT, Verdict
-from trailguard.rules.facts import NOT_APPLICABLE, Finding, NotEvaluated, TrailFacts, cut
+from trailguard.core.verdict import NON_COMPLIANT, Verdict, cut
+from trailguard.rules.facts import NOT_APPLICABLE, Finding, NotEvaluated, TrailFacts
 from trailguard.rules.facts import trail_verdict as _trail_verdict
 from trailguard.rules.metadata import load
 from trailguard.rules.parameters import RuleParameters
