@@ -10,6 +10,7 @@ it (the Stubber validates responses too). Rules deployed by a conformance pack c
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -20,6 +21,7 @@ from typing import Any, ClassVar
 import boto3
 import pytest
 from botocore.stub import Stubber
+from selector_data import RULE_RISK, RULE_SEVERITY
 
 import trailguard.aws.session
 from trailguard.aws.config_results import (
@@ -31,7 +33,17 @@ from trailguard.aws.config_results import (
 from trailguard.cli import main
 from trailguard.reporting.model import ReportEntry, not_evaluated_entry
 from trailguard.reporting.render import parse_csv, parse_json
-from trailguard.rules.logic import evaluate_account, rule_parameters
+from trailguard.rules.parameters import rule_parameters
+from trailguard.rules.sns_data_events_account_coverage import evaluate_account
+
+
+def expected_entry(*args: Any, **kwargs: Any) -> ReportEntry:
+    """A report entry as written out, with the severity and risk of its rule's definition."""
+    entry = ReportEntry(*args, **kwargs)
+    return dataclasses.replace(
+        entry, severity=RULE_SEVERITY.get(entry.rule), risk=RULE_RISK.get(entry.rule)
+    )
+
 
 ACCOUNT = "111122223333"
 MEMBER = "444455556666"
@@ -199,7 +211,7 @@ def account_entries(partition: str = "aws") -> list[ReportEntry]:
     """What from_account gives for stub_account, in the order the results came."""
 
     def trail(name: str, compliance: str, annotation: str) -> ReportEntry:
-        return ReportEntry(
+        return expected_entry(
             rule=TRAIL_RULE, account_id=ACCOUNT, region=REGION, resource_type=TRAIL_TYPE,
             resource_id=name, trail_arn=trail_arn(name, partition=partition),
             compliance=compliance, annotation=annotation,
@@ -211,7 +223,7 @@ def account_entries(partition: str = "aws") -> list[ReportEntry]:
         trail("main", "COMPLIANT", ANN_OK),
         trail("stopped", "NON_COMPLIANT", ANN_STOPPED),
         trail("quiet", "COMPLIANT", ""),
-        ReportEntry(
+        expected_entry(
             rule=ACCOUNT_RULE, account_id=ACCOUNT, region=REGION, resource_type=ACCOUNT_TYPE,
             resource_id=ACCOUNT, trail_arn=None, compliance="NON_COMPLIANT",
             annotation=ANN_NO_TRAIL, fix=coverage_fix(REGION),
@@ -270,7 +282,9 @@ def test_from_account_no_pack_rules() -> None:
     )
     with stubber:
         assert from_account(client, ACCOUNT, REGION, "aws") == [
-            ReportEntry("*", ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, None, "NOT_EVALUATED", NO_PACK)
+            expected_entry(
+                "*", ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, None, "NOT_EVALUATED", NO_PACK
+            )
         ]
         stubber.assert_no_pending_responses()
 
@@ -294,9 +308,9 @@ def test_from_account_rules_without_results() -> None:
         entries = from_account(client, ACCOUNT, REGION, "aws")
         stubber.assert_no_pending_responses()
     assert entries == [
-        ReportEntry(TRAIL_RULE, ACCOUNT, REGION, TRAIL_TYPE, "*", None, "NOT_EVALUATED",
+        expected_entry(TRAIL_RULE, ACCOUNT, REGION, TRAIL_TYPE, "*", None, "NOT_EVALUATED",
                     no_results(TRAIL_PACK_RULE)),
-        ReportEntry(ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, None, "NOT_EVALUATED",
+        expected_entry(ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, None, "NOT_EVALUATED",
                     no_results(ACCOUNT_PACK_RULE)),
     ]  # fmt: skip
 
@@ -321,7 +335,7 @@ def test_from_account_some_rules_with_results_others_none() -> None:
     with stubber:
         entries = from_account(client, ACCOUNT, REGION, "aws")
     assert entries == [
-        ReportEntry(ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, None, "COMPLIANT",
+        expected_entry(ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, None, "COMPLIANT",
                     ANN_COVERED),
         not_evaluated_entry(no_results(TRAIL_PACK_RULE), account=ACCOUNT, region=REGION,
                             rule=TRAIL_RULE),
@@ -445,19 +459,19 @@ def aggregator_entries() -> list[ReportEntry]:
     east = "us-east-1"
     tokyo = "ap-northeast-1"
     return [
-        ReportEntry(TRAIL_RULE, ACCOUNT, east, TRAIL_TYPE, "org-trail",
+        expected_entry(TRAIL_RULE, ACCOUNT, east, TRAIL_TYPE, "org-trail",
                     trail_arn("org-trail", east), "COMPLIANT", ANN_OK),
-        ReportEntry(TRAIL_RULE, ACCOUNT, east, TRAIL_TYPE, "legacy", trail_arn("legacy", east),
+        expected_entry(TRAIL_RULE, ACCOUNT, east, TRAIL_TYPE, "legacy", trail_arn("legacy", east),
                     "NON_COMPLIANT", ANN_PUBLISH, fix=trail_fix("legacy", east)),
         # NOT_APPLICABLE may be about a shadow or another account's trail: no ARN is made up
-        ReportEntry(TRAIL_RULE, ACCOUNT, east, TRAIL_TYPE, "org-trail-shadow",
+        expected_entry(TRAIL_RULE, ACCOUNT, east, TRAIL_TYPE, "org-trail-shadow",
                     None, "NOT_APPLICABLE", ANN_SHADOW),
-        ReportEntry(ACCOUNT_RULE, MEMBER, tokyo, ACCOUNT_TYPE, MEMBER, None, "NON_COMPLIANT",
+        expected_entry(ACCOUNT_RULE, MEMBER, tokyo, ACCOUNT_TYPE, MEMBER, None, "NON_COMPLIANT",
                     ANN_NO_TRAIL.replace("eu-west-1", tokyo), fix=coverage_fix(tokyo)),
-        ReportEntry(TRAIL_RULE, MEMBER, tokyo, TRAIL_TYPE, "tokyo",
+        expected_entry(TRAIL_RULE, MEMBER, tokyo, TRAIL_TYPE, "tokyo",
                     trail_arn("tokyo", tokyo, MEMBER), "COMPLIANT", ANN_OK),
         # The account has the trail rule in us-east-1, not the account rule.
-        ReportEntry(ACCOUNT_RULE, ACCOUNT, east, ACCOUNT_TYPE, ACCOUNT, None, "NOT_EVALUATED",
+        expected_entry(ACCOUNT_RULE, ACCOUNT, east, ACCOUNT_TYPE, ACCOUNT, None, "NOT_EVALUATED",
                     no_rule(ACCOUNT_RULE)),
     ]  # fmt: skip
 
@@ -561,8 +575,9 @@ def test_cli_report_account_json(stubbed: dict[str, Stubber]) -> None:
     assert data["findings"][0] == {
         "rule": ACCOUNT_RULE, "accountId": ACCOUNT, "region": REGION,
         "resourceType": ACCOUNT_TYPE, "resourceId": ACCOUNT, "trailARN": None,
-        "compliance": "NON_COMPLIANT", "annotation": ANN_NO_TRAIL, "causes": [],
-        "example": None, "selectors": None, "fix": coverage_fix(REGION),
+        "compliance": "NON_COMPLIANT", "severity": "HIGH", "annotation": ANN_NO_TRAIL,
+        "causes": [], "example": None, "selectors": None, "risk": RULE_RISK[ACCOUNT_RULE],
+        "fix": coverage_fix(REGION),
     }  # fmt: skip
 
 
@@ -584,9 +599,9 @@ def test_cli_report_all_compliant_exits_0(stubbed: dict[str, Stubber]) -> None:
     code, out, err = report_cli("--output", "csv")
     assert (code, err) == (0, "")
     assert parse_csv(out) == [
-        ReportEntry(ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, None, "COMPLIANT",
+        expected_entry(ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, None, "COMPLIANT",
                     ANN_COVERED),
-        ReportEntry(TRAIL_RULE, ACCOUNT, REGION, TRAIL_TYPE, "main", trail_arn("main"),
+        expected_entry(TRAIL_RULE, ACCOUNT, REGION, TRAIL_TYPE, "main", trail_arn("main"),
                     "COMPLIANT", ANN_OK),
     ]  # fmt: skip
 
@@ -634,13 +649,14 @@ def test_cli_report_pack_not_deployed_is_not_a_pass(stubbed: dict[str, Stubber])
                 "findings": [
                     {"rule": "*", "accountId": ACCOUNT, "region": REGION,
                      "resourceType": ACCOUNT_TYPE, "resourceId": ACCOUNT, "trailARN": None,
-                     "compliance": "NOT_EVALUATED", "annotation": NO_PACK, "causes": [],
-                     "example": None, "selectors": None, "fix": None},
+                     "compliance": "NOT_EVALUATED", "severity": None, "annotation": NO_PACK,
+                     "causes": [], "example": None, "selectors": None, "risk": None,
+                     "fix": None},
                 ],
             }  # fmt: skip
         elif fmt == "csv":
             assert lines[1:] == [
-                f"*,{ACCOUNT},{REGION},{ACCOUNT_TYPE},{ACCOUNT},,NOT_EVALUATED,{NO_PACK},[],,,"
+                f"*,{ACCOUNT},{REGION},{ACCOUNT_TYPE},{ACCOUNT},,NOT_EVALUATED,,{NO_PACK},[],,,,"
             ]
         else:
             assert (
@@ -657,10 +673,10 @@ def test_cli_report_rules_without_results(stubbed: dict[str, Stubber]) -> None:
     assert (code, err) == (1, "")
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[1:] == [
-        [ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, "", "NOT_EVALUATED",
-         no_results(ACCOUNT_PACK_RULE), "[]", "", "", ""],
-        [TRAIL_RULE, ACCOUNT, REGION, TRAIL_TYPE, "*", "", "NOT_EVALUATED",
-         no_results(TRAIL_PACK_RULE), "[]", "", "", ""],
+        [ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, "", "NOT_EVALUATED", "HIGH",
+         no_results(ACCOUNT_PACK_RULE), "[]", "", "", RULE_RISK[ACCOUNT_RULE], ""],
+        [TRAIL_RULE, ACCOUNT, REGION, TRAIL_TYPE, "*", "", "NOT_EVALUATED", "MEDIUM",
+         no_results(TRAIL_PACK_RULE), "[]", "", "", RULE_RISK[TRAIL_RULE], ""],
     ]  # fmt: skip
 
 
@@ -708,8 +724,9 @@ def test_cli_report_empty_aggregator(stubbed: dict[str, Stubber]) -> None:
     assert data["notEvaluated"] == [why]
     assert data["findings"] == [
         {"rule": "*", "accountId": "*", "region": "*", "resourceType": ACCOUNT_TYPE,
-         "resourceId": "*", "trailARN": None, "compliance": "NOT_EVALUATED", "annotation": why,
-         "causes": [], "example": None, "selectors": None, "fix": None},
+         "resourceId": "*", "trailARN": None, "compliance": "NOT_EVALUATED", "severity": None,
+         "annotation": why, "causes": [], "example": None, "selectors": None, "risk": None,
+         "fix": None},
     ]  # fmt: skip
 
 

@@ -39,7 +39,15 @@ from scan_helpers import (
     check,
     scheduled_event,
 )
-from selector_data import ACCOUNT_RULE, ACCOUNT_TYPE, TRAIL_RULE, TRAIL_TYPE, stopped_annotation
+from selector_data import (
+    ACCOUNT_RULE,
+    ACCOUNT_TYPE,
+    RULE_RISK,
+    RULE_SEVERITY,
+    TRAIL_RULE,
+    TRAIL_TYPE,
+    stopped_annotation,
+)
 
 import trailguard.aws.scan
 import trailguard.aws.session
@@ -48,7 +56,8 @@ from trailguard.aws.scan import RateLimiter, Scanner, Target
 from trailguard.cli import _progress_bar, main
 from trailguard.reporting.model import FIELDS, ReportEntry
 from trailguard.reporting.render import parse_csv, parse_json
-from trailguard.rules.logic import TrailFacts, rule_parameters, trail_verdict
+from trailguard.rules.facts import TrailFacts, trail_verdict
+from trailguard.rules.parameters import rule_parameters
 
 NOT_IN_ORG = "999999999999"
 NOTHING = "NOT EVALUATED: nothing has a result, so this report is not a pass."
@@ -309,8 +318,8 @@ def test_account_not_in_the_organization_is_an_error(org: Org) -> None:
     run = scan(*ORG_ARGS, "--accounts", NOT_IN_ORG, "--output", "csv")
     assert run.code == 1
     assert list(csv.reader(io.StringIO(run.stdout)))[1:] == [
-        ["*", NOT_IN_ORG, "*", ACCOUNT_TYPE, NOT_IN_ORG, "", "NOT_EVALUATED", why, "[]", "", "",
-         ""],
+        ["*", NOT_IN_ORG, "*", ACCOUNT_TYPE, NOT_IN_ORG, "", "NOT_EVALUATED", "", why, "[]", "",
+         "", "", ""],
     ]  # fmt: skip
     run = scan(*ORG_ARGS, "--accounts", NOT_IN_ORG)
     assert run.code == 1
@@ -371,7 +380,8 @@ def test_role_that_cannot_be_assumed_is_an_error(
     assert json.loads(run.stdout)["findings"] == [
         {"rule": "*", "accountId": denied, "region": "*", "resourceType": ACCOUNT_TYPE,
          "resourceId": denied, "trailARN": None, "compliance": "NOT_EVALUATED",
-         "annotation": why, "causes": [], "example": None, "selectors": None, "fix": None},
+         "severity": None, "annotation": why, "causes": [], "example": None,
+         "selectors": None, "risk": None, "fix": None},
     ]  # fmt: skip
 
 
@@ -433,14 +443,15 @@ def test_org_without_active_accounts(org: Org, monkeypatch: pytest.MonkeyPatch) 
     }  # fmt: skip
     assert data["findings"] == [
         {"rule": "*", "accountId": "*", "region": "*", "resourceType": ACCOUNT_TYPE,
-         "resourceId": "*", "trailARN": None, "compliance": "NOT_EVALUATED", "annotation": why,
-         "causes": [], "example": None, "selectors": None, "fix": None},
+         "resourceId": "*", "trailARN": None, "compliance": "NOT_EVALUATED", "severity": None,
+         "annotation": why, "causes": [], "example": None, "selectors": None, "risk": None,
+         "fix": None},
     ]  # fmt: skip
     for fmt, opening in [
         ("table", [NOTHING, f"- {why}", ""]),
         ("md", ["## Not evaluated (1)", "", f"**{NOTHING}**", "", f"- {why}", "", "## Summary"]),
         ("csv", [",".join(FIELDS),
-                 f"*,*,*,{ACCOUNT_TYPE},*,,NOT_EVALUATED,{why},[],,,"]),
+                 f"*,*,*,{ACCOUNT_TYPE},*,,NOT_EVALUATED,,{why},[],,,,"]),
     ]:  # fmt: skip
         run = scan(*ORG_ARGS, "--output", fmt)
         assert run.code == 1
@@ -469,8 +480,8 @@ def test_a_region_whose_trails_cannot_be_listed(org: Org, monkeypatch: pytest.Mo
     assert (run.code, run.stderr) == (1, "")
     rows = list(csv.reader(io.StringIO(run.stdout)))
     assert rows[1] == [
-        "*", MANAGEMENT, failing, ACCOUNT_TYPE, MANAGEMENT, "", "NOT_EVALUATED", why, "[]", "",
-        "", "",
+        "*", MANAGEMENT, failing, ACCOUNT_TYPE, MANAGEMENT, "", "NOT_EVALUATED", "", why, "[]",
+        "", "", "", "",
     ]  # fmt: skip
     entries = parse_csv(run.stdout)
     assert [e.compliance for e in entries].count("NOT_EVALUATED") == 1
@@ -518,7 +529,8 @@ def test_a_trail_whose_selectors_cannot_be_read(org: Org, monkeypatch: pytest.Mo
     trail_rows = [e for e in report.not_evaluated() if e.rule == TRAIL_RULE]
     assert trail_rows == [
         ReportEntry(TRAIL_RULE, MANAGEMENT, locked.region, TRAIL_TYPE, locked.name, locked.arn,
-                    "NOT_EVALUATED", why),
+                    "NOT_EVALUATED", why, severity=RULE_SEVERITY[TRAIL_RULE],
+                    risk=RULE_RISK[TRAIL_RULE]),
     ]  # fmt: skip
     assert (
         f"account {MANAGEMENT}, region {locked.region}, rule {TRAIL_RULE}, trail {locked.name}: "

@@ -441,7 +441,8 @@ def test_plan_keeps_an_unknown_selector_verbatim_and_adds_a_valid_one() -> None:
 
 
 def test_rule_judges_a_trail_with_an_unknown_operator_instead_of_leaving_it_unevaluated() -> None:
-    from trailguard.rules.logic import RuleParameters, TrailFacts, trail_verdict
+    from trailguard.rules.facts import TrailFacts, trail_verdict
+    from trailguard.rules.parameters import RuleParameters
 
     def verdict(*selectors: dict[str, Any]) -> tuple[str, list[str]]:
         facts = TrailFacts(

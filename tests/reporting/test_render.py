@@ -11,18 +11,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selector_data import RULE_RISK, RULE_SEVERITY
 from snapshots import assert_text_snapshot
 
 from trailguard.reporting.model import (
+    ACCOUNT_TYPE,
     FIELDS,
     NOTHING_EVALUATED,
+    TRAIL_TYPE,
     Report,
     ReportEntry,
     not_evaluated_entry,
     statement,
 )
 from trailguard.reporting.render import FORMATS, parse_csv, parse_json, render
-from trailguard.rules.logic import ACCOUNT_RULE, ACCOUNT_TYPE, TRAIL_RULE, TRAIL_TYPE
+from trailguard.rules.sns_data_events_account_coverage import RULE_ID as ACCOUNT_RULE
+from trailguard.rules.sns_data_events_enabled import RULE_ID as TRAIL_RULE
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots" / "report"
 A, B = "111122223333", "444455556666"
@@ -78,6 +82,8 @@ def trail(
         trail_arn=f"arn:aws:cloudtrail:{home}:{account}:trail/{name}",
         compliance=compliance,
         annotation=annotation,
+        severity=RULE_SEVERITY[TRAIL_RULE],
+        risk=RULE_RISK[TRAIL_RULE],
         **kw,
     )
 
@@ -86,8 +92,9 @@ def coverage(
     account: str, region: str, compliance: str, annotation: str, fix: str | None = None
 ) -> ReportEntry:
     return ReportEntry(
-        ACCOUNT_RULE, account, region, ACCOUNT_TYPE, account, None, compliance, annotation, fix=fix
-    )
+        ACCOUNT_RULE, account, region, ACCOUNT_TYPE, account, None, compliance, annotation,
+        fix=fix, severity=RULE_SEVERITY[ACCOUNT_RULE], risk=RULE_RISK[ACCOUNT_RULE],
+    )  # fmt: skip
 
 
 ENTRIES = (
@@ -200,7 +207,8 @@ def test_csv_round_trip() -> None:
     header, first, _, publish = text.splitlines()[:4]
     assert header == ",".join(FIELDS)
     # What has no result comes first.
-    assert first == f"*,{C},*,AWS::::Account,{C},,NOT_EVALUATED,{DENIED},[],,,"
+    # (no rule, so no severity and no risk)
+    assert first == f"*,{C},*,AWS::::Account,{C},,NOT_EVALUATED,,{DENIED},[],,,,"
     # Lists and dicts are compact JSON; None is an empty cell.
     assert '[""PublishBatch on AWS::SNS::Topic: selector' in publish
     assert '{""eventCategory"":""Data"",""resources.type""' in publish
@@ -370,12 +378,13 @@ def test_json_opens_with_what_has_no_result() -> None:
         "findings": [
             {"rule": "*", "accountId": C, "region": "*", "resourceType": "AWS::::Account",
              "resourceId": C, "trailARN": None, "compliance": "NOT_EVALUATED",
-             "annotation": DENIED, "causes": [], "example": None, "selectors": None,
-             "fix": None},
+             "severity": None, "annotation": DENIED, "causes": [], "example": None,
+             "selectors": None, "risk": None, "fix": None},
             {"rule": ACCOUNT_RULE, "accountId": B, "region": "eu-west-1",
              "resourceType": ACCOUNT_TYPE, "resourceId": B, "trailARN": None,
-             "compliance": "COMPLIANT", "annotation": "Trail org-wide (us-east-1) logs it",
-             "causes": [], "example": None, "selectors": None, "fix": None},
+             "compliance": "COMPLIANT", "severity": "HIGH",
+             "annotation": "Trail org-wide (us-east-1) logs it", "causes": [], "example": None,
+             "selectors": None, "risk": RULE_RISK[ACCOUNT_RULE], "fix": None},
         ],
     }  # fmt: skip
     assert list(json.loads(text))[:4] == ["title", "generatedAt", "source", "notEvaluated"]
@@ -386,9 +395,9 @@ def test_csv_rows_of_a_partial_report() -> None:
     text = render(PARTIAL, "csv")
     assert list(csv.reader(io.StringIO(text))) == [
         list(FIELDS),
-        ["*", C, "*", ACCOUNT_TYPE, C, "", "NOT_EVALUATED", DENIED, "[]", "", "", ""],
-        [ACCOUNT_RULE, B, "eu-west-1", ACCOUNT_TYPE, B, "", "COMPLIANT",
-         "Trail org-wide (us-east-1) logs it", "[]", "", "", ""],
+        ["*", C, "*", ACCOUNT_TYPE, C, "", "NOT_EVALUATED", "", DENIED, "[]", "", "", "", ""],
+        [ACCOUNT_RULE, B, "eu-west-1", ACCOUNT_TYPE, B, "", "COMPLIANT", "HIGH",
+         "Trail org-wide (us-east-1) logs it", "[]", "", "", RULE_RISK[ACCOUNT_RULE], ""],
     ]  # fmt: skip
     assert parse_csv(text) == list(PARTIAL.entries)
 
@@ -403,7 +412,7 @@ def test_csv_rows_of_a_partial_report() -> None:
                 "## Not evaluated (1)", "", f"**{NOTHING_LINE}**", "",
                 f"- {NOTHING_EVALUATED}", "", "## Summary"]),
         ("csv", [",".join(FIELDS),
-                 f"*,*,*,AWS::::Account,*,,NOT_EVALUATED,{NOTHING_EVALUATED},[],,,"]),
+                 f"*,*,*,AWS::::Account,*,,NOT_EVALUATED,,{NOTHING_EVALUATED},[],,,,"]),
     ],
 )  # fmt: skip
 def test_nothing_evaluated_opening_lines(fmt: str, opening: list[str]) -> None:

@@ -167,7 +167,6 @@ def _add_rule(definitions: Path, scope: str, resource_type: str, module: bool = 
 # Modules the build imports that read the registry when imported: evicted, so that the build
 # is seen as a fresh `trailguard build` process sees it (they are put back after the test).
 READERS = (
-    "trailguard.rules.logic",
     "trailguard.reporting.model",
     "trailguard.aws.scan",
     "trailguard.aws.runtime",

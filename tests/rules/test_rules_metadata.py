@@ -321,7 +321,7 @@ def test_input_parameters_limit_counts_the_whole_json(rule_id: str) -> None:
 
 def test_accepted_exclusions_parameter_parses_into_the_requirement() -> None:
     from trailguard.core.exclusions import parse_exclusions
-    from trailguard.rules.logic import rule_parameters
+    from trailguard.rules.parameters import rule_parameters
 
     accepted = [{"Field": "resources.ARN", "StartsWith": ["arn:aws:sns:us-east-1:1:load-"]}]
     params = rule_parameters({"AcceptedExclusions": json.dumps(accepted)})

@@ -26,6 +26,15 @@ ACCOUNT_TYPE = "AWS::::Account"
 TRAIL_RULE = "cloudtrail-sns-data-events-enabled"
 ACCOUNT_RULE = "cloudtrail-sns-data-events-account-coverage"
 ANNOTATION_LIMIT = 256
+# What each rule's definition says about a NON_COMPLIANT verdict, written out (every report
+# entry of the rule carries both).
+RULE_SEVERITY = {TRAIL_RULE: "MEDIUM", ACCOUNT_RULE: "HIGH"}
+RULE_RISK = {
+    TRAIL_RULE: "Without SNS data events, messages published to topics leave no audit record: "
+    "who sent what to which topic cannot be established after an incident.",
+    ACCOUNT_RULE: "A region with no trail recording SNS data events publishes messages without "
+    "any audit record.",
+}
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "selectors"
 BUCKET = "trailguard-test-trail-logs"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trailguard.reporting.model import Report, ReportEntry, not_evaluated_entry
+from trailguard.reporting.model import Report, ReportEntry, fix_for, not_evaluated_entry
 from trailguard.reporting.titles import CONFIG_TITLE
 from trailguard.rules.facts import Finding
 from trailguard.rules.registry import rule, rule_ids, rules, rules_for
@@ -70,7 +70,9 @@ def _entry(
         trail_arn=trail_arn,
         compliance=compliance,
         annotation=annotation,
-        fix=found.fix_text(finding, None),
+        fix=fix_for(finding, None),
+        severity=found.metadata.severity,
+        risk=found.metadata.risk,
     )
 
 

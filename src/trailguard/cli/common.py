@@ -336,8 +336,8 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
 
 
 def rule_parameters(raw: str | None) -> Any:
-    from trailguard.rules.logic import rule_parameters as parse
     from trailguard.rules.metadata import ParameterError
+    from trailguard.rules.parameters import rule_parameters as parse
 
     try:
         return parse(raw)

@@ -15,15 +15,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from trailguard import DOCUMENT_NAME
-from trailguard.rules.logic import (
-    ACCOUNT_RULE,
-    ACCOUNT_TYPE,
-    TRAIL_RULE,
-    TRAIL_TYPE,
-    Finding,
-    TrailFacts,
-)
+from trailguard.rules.facts import Finding, TrailFacts
+from trailguard.rules.registry import SCOPE_RESOURCE_TYPES, Rule, Scope, rules
+
+TRAIL_TYPE = SCOPE_RESOURCE_TYPES["trail"]
+ACCOUNT_TYPE = SCOPE_RESOURCE_TYPES["account-region"]
 
 NOT_EVALUATED = "NOT_EVALUATED"
 # In a NOT_EVALUATED entry's account, region or rule: every one asked for.
@@ -39,12 +35,26 @@ FIELDS = (
     "resourceId",
     "trailARN",
     "compliance",
+    "severity",
     "annotation",
     "causes",
     "example",
     "selectors",
+    "risk",
     "fix",
 )
+
+
+def known_rule(rule_id: str) -> Rule | None:
+    """The registry's rule ``rule_id``; None for a rule trailguard does not ship (a report
+    from Config may hold others) and for ``ANY``."""
+    return next((r for r in rules() if r.id == rule_id), None)
+
+
+def scope_of(rule_id: str) -> Scope | None:
+    """The scope of ``rule_id`` in the registry, None when it is not one of trailguard's."""
+    found = known_rule(rule_id)
+    return found.scope if found is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +71,9 @@ class ReportEntry:
     example: dict[str, str] | None = field(default=None, hash=False)
     selectors: dict[str, Any] | None = field(default=None, hash=False)
     fix: str | None = None
+    # From the rule's metadata: the severity of a NON_COMPLIANT verdict, and why it matters.
+    severity: str | None = None
+    risk: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,10 +84,12 @@ class ReportEntry:
             "resourceId": self.resource_id,
             "trailARN": self.trail_arn,
             "compliance": self.compliance,
+            "severity": self.severity,
             "annotation": self.annotation,
             "causes": list(self.causes),
             "example": self.example,
             "selectors": self.selectors,
+            "risk": self.risk,
             "fix": self.fix,
         }
 
@@ -93,6 +108,8 @@ class ReportEntry:
             example=data.get("example"),
             selectors=data.get("selectors"),
             fix=data.get("fix"),
+            severity=data.get("severity"),
+            risk=data.get("risk"),
         )
 
 
@@ -111,7 +128,7 @@ def not_evaluated_entry(
     """
     if trail is not None:
         resource_type, resource_id = TRAIL_TYPE, trail
-    elif rule == TRAIL_RULE:
+    elif scope_of(rule) == "trail":
         resource_type, resource_id = TRAIL_TYPE, ANY
     else:
         resource_type, resource_id = ACCOUNT_TYPE, account
@@ -124,7 +141,33 @@ def not_evaluated_entry(
         trail_arn=trail_arn,
         compliance=NOT_EVALUATED,
         annotation=annotation,
+        severity=severity_of(rule),
+        risk=risk_of(rule),
     )
+
+
+def severity_of(rule_id: str) -> str | None:
+    """The severity the rule's definition gives a NON_COMPLIANT verdict (None for a rule
+    trailguard does not ship)."""
+    found = known_rule(rule_id)
+    return found.metadata.severity if found is not None else None
+
+
+def risk_of(rule_id: str) -> str | None:
+    """Why the rule matters, from its definition (None for a rule trailguard does not ship)."""
+    found = known_rule(rule_id)
+    return found.metadata.risk if found is not None else None
+
+
+def fix_for(finding: Finding, facts: TrailFacts | None) -> str | None:
+    """The fix of a NON_COMPLIANT finding: the rule's exact one (a command for this trail or
+    region) when it can say one, else the general fix from the rule's definition."""
+    if finding.compliance != "NON_COMPLIANT":
+        return None
+    found = known_rule(finding.rule_id)
+    if found is None:
+        return None
+    return found.fix_text(finding, facts) or found.metadata.fix
 
 
 def statement(entry: ReportEntry) -> str:
@@ -142,39 +185,6 @@ def statement(entry: ReportEntry) -> str:
     if entry.resource_type == TRAIL_TYPE and entry.resource_id != ANY:
         scope.append(f"trail {entry.resource_id}")
     return f"{', '.join(scope)}: {entry.annotation}" if scope else entry.annotation
-
-
-def trail_fix(arn: str, region: str, name: str) -> str:
-    """The fix for a trail that does not record the events: a command, or the document."""
-    command = f"trailguard remediate --trail {arn} --region {region}"
-    return f"{command} (or run the SSM document {DOCUMENT_NAME} with TrailName={name})"
-
-
-def coverage_fix(region: str) -> str:
-    """The fix for a region no trail covers."""
-    return (
-        "make one multi-region trail record SNS data events: "
-        f"trailguard remediate --trail NAME --region {region} (or the SSM document {DOCUMENT_NAME})"
-    )
-
-
-def fix_for(finding: Finding, facts: TrailFacts | None) -> str | None:
-    """The exact fix for a non-compliant finding, as a command and the Automation document."""
-    if finding.compliance != "NON_COMPLIANT":
-        return None
-    if finding.rule_id == TRAIL_RULE and facts is not None:
-        if facts.is_logging is False:
-            return f"aws cloudtrail start-logging --name {facts.arn} --region {facts.home_region}"
-        fix = trail_fix(facts.arn, facts.home_region, facts.name)
-        if facts.is_organization:
-            fix += (
-                "; an organization trail: run it from the management account or a "
-                "delegated administrator"
-            )
-        return fix
-    if finding.rule_id == ACCOUNT_RULE:
-        return coverage_fix(finding.region)
-    return None
 
 
 def entry_from_finding(finding: Finding, facts: TrailFacts | None) -> ReportEntry:
@@ -197,6 +207,8 @@ def entry_from_finding(finding: Finding, facts: TrailFacts | None) -> ReportEntr
         example=example,
         selectors=facts.selectors if facts is not None and finding.trail_arn else None,
         fix=fix_for(finding, facts),
+        severity=severity_of(finding.rule_id),
+        risk=risk_of(finding.rule_id),
     )
 
 
@@ -262,10 +274,12 @@ class Report:
         return tuple(sorted({e.region for e in self.evaluated()}))
 
     def trails(self) -> tuple[ReportEntry, ...]:
-        return tuple(e for e in self.evaluated() if e.rule == TRAIL_RULE)
+        """The verdicts of per-trail rules."""
+        return tuple(e for e in self.evaluated() if scope_of(e.rule) == "trail")
 
     def coverage(self) -> tuple[ReportEntry, ...]:
-        return tuple(e for e in self.evaluated() if e.rule == ACCOUNT_RULE)
+        """The verdicts of account-region rules."""
+        return tuple(e for e in self.evaluated() if scope_of(e.rule) == "account-region")
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(e.compliance for e in self.entries))

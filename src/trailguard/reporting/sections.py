@@ -12,9 +12,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from trailguard.rules.logic import ACCOUNT_RULE, NOT_APPLICABLE, TRAIL_RULE, TRAIL_TYPE
+from trailguard.rules.facts import NOT_APPLICABLE
+from trailguard.rules.registry import rules as registered_rules
+from trailguard.rules.registry import rules_for
 
-from .model import NOT_EVALUATED, Report, ReportEntry, report_order
+from .model import NOT_EVALUATED, TRAIL_TYPE, Report, ReportEntry, report_order, scope_of
 
 COMPLIANT = "COMPLIANT"
 NON_COMPLIANT = "NON_COMPLIANT"
@@ -57,8 +59,8 @@ def verdicts(report: Report) -> list[str]:
 
 
 def rules(report: Report) -> list[str]:
-    """The two trailguard rules always, then any other rule seen."""
-    known = [TRAIL_RULE, ACCOUNT_RULE]
+    """trailguard's rules always (in registry order), then any other rule seen."""
+    known = [r.id for r in registered_rules()]
     return known + sorted({e.rule for e in report.evaluated()} - set(known))
 
 
@@ -115,9 +117,15 @@ def headline(report: Report) -> str | None:
     )
 
 
+def failing(entry: ReportEntry) -> bool:
+    """A NON_COMPLIANT entry of a rule with a severity (every trailguard rule has one):
+    its severity and risk are shown."""
+    return entry.compliance == NON_COMPLIANT and entry.severity is not None
+
+
 def subject(entry: ReportEntry) -> str:
     """What a finding is about, for its heading."""
-    if entry.rule == ACCOUNT_RULE:
+    if scope_of(entry.rule) == "account-region":
         return "account coverage"
     if entry.resource_type == TRAIL_TYPE:
         return f"trail {entry.resource_id}"
@@ -155,7 +163,7 @@ def sections(report: Report) -> Sections:
         ),
         rules=tuple(rules(report)),
         counts=tuple(count_rows(report)),
-        coverage_rule=ACCOUNT_RULE,
+        coverage_rule=", ".join(r.id for r in rules_for("account-region")),
         coverage=tuple(coverage_rows(report)),
         failing=tuple(e for e in entries if e.compliance == NON_COMPLIANT),
         others=tuple(e for e in entries if e.compliance != NON_COMPLIANT),

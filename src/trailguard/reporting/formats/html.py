@@ -18,6 +18,7 @@ from ..sections import (
     EXAMPLE_HEADING,
     NON_COMPLIANT,
     OTHERS_HEADER,
+    failing,
     sections,
     subject,
 )
@@ -106,7 +107,9 @@ def _html_entry(entry: ReportEntry) -> list[str]:
                 ("Resource", f"{_h(entry.resource_type)} {_h(entry.resource_id)}"),
                 ("Trail", _h(entry.trail_arn) if entry.trail_arn else "none"),
                 ("Verdict", _verdict(entry.compliance)),
+                *([("Severity", _h(entry.severity or ""))] if failing(entry) else []),
                 ("Annotation", _h(entry.annotation)),
+                *([("Risk", _h(entry.risk))] if failing(entry) and entry.risk else []),
             ]
         ),
     ]

@@ -15,6 +15,7 @@ from ..sections import (
     EVIDENCE_HEADING,
     EXAMPLE_HEADING,
     OTHERS_HEADER,
+    failing,
     plain,
     sections,
     subject,
@@ -70,12 +71,15 @@ def _md_entry(entry: ReportEntry) -> list[str]:
                 ["Resource", f"{_md(entry.resource_type)} {_md(entry.resource_id)}"],
                 ["Trail", _md(entry.trail_arn) if entry.trail_arn else "none"],
                 ["Verdict", f"**{_md(entry.compliance)}**"],
+                *([["Severity", _md(entry.severity or "")]] if failing(entry) else []),
             ],
         ),
         "",
         f"Annotation: {_md(entry.annotation)}",
         "",
     ]
+    if failing(entry) and entry.risk:
+        lines += [f"Risk: {_md(entry.risk)}", ""]
     if entry.causes:
         lines += ["**Causes**", "", *(f"- {_md(c)}" for c in entry.causes), ""]
     if entry.example:
