@@ -25,6 +25,8 @@ from rule_events import ACCOUNT, context, make_bucket, make_trail, scheduled_eve
 from trailguard.aws.runtime import RuleError, run_rule
 from trailguard.aws.scan import Scanner, Target
 from trailguard.cli import main
+from trailguard.reporting.model import Report, entry_from_finding
+from trailguard.reporting.sections import sections, subject
 from trailguard.rules import metadata, registry
 from trailguard.rules.facts import Finding, TrailFacts
 from trailguard.rules.metadata import DEFINITIONS, load
@@ -257,6 +259,15 @@ def test_an_added_account_rule_is_dispatched_by_its_scope(definitions: Path) -> 
         ("AWS::::Account", ACCOUNT, "us-east-1", "2 trail(s) apply: everywhere, home"),
     ]
     assert sorted({f.rule_id for f in result.findings}) == [ACCOUNT_RULE, TRAIL_RULE, EXTRA]
+    # The reports: placed by scope (coverage, account subject), with its definition's severity.
+    entries = [entry_from_finding(f, None) for f in extra]
+    assert [(e.severity, e.risk, e.fix) for e in entries] == [("LOW", "None.", None)] * 2
+    report = Report("t", "2024-01-01T00:00:00Z", "test", tuple(entries))
+    assert report.coverage() == report.evaluated() and report.trails() == ()
+    parts = sections(report)
+    assert parts.rules == (TRAIL_RULE, ACCOUNT_RULE, EXTRA)
+    assert parts.coverage_rule == f"{ACCOUNT_RULE}, {EXTRA}"
+    assert [subject(e) for e in entries] == ["account coverage"] * 2
 
 
 @pytest.mark.parametrize("rule_id", [TRAIL_RULE, ACCOUNT_RULE])
