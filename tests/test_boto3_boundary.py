@@ -10,7 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "trailguard"
 AWS_MODULES = ("boto3", "botocore", "mypy_boto3", "botocore_stubs", "boto3_stubs", "moto")
-PURE = ("core", "rules", "reporting", "artifacts", "cli")
+PURE = ("core", "rules", "reporting", "artifacts", "cli", "iac", "cfnlint")
 
 
 def _imports(tree: ast.AST) -> list[tuple[str, bool]]:

@@ -4,6 +4,9 @@
 - (boto3 stays in the adapter packages: tests/test_boto3_boundary.py);
 - nothing that runs in a deployed rule or a remediation (``core``, ``rules``, ``reporting``,
   ``aws`` other than ``aws/deploy.py``, ``ssm``) imports the build-time ``artifacts/``;
+- cfn-lint is imported only by ``trailguard.cfnlint`` (the plugin, an optional extra); the
+  rest of the package, ``trailguard iac`` included, runs without it (``iac`` imports the plugin's
+  template reader inside a function, when a template is given);
 - no import cycle among modules (module-level imports);
 - no module over 400 lines.
 """
@@ -84,6 +87,23 @@ def test_run_time_code_never_imports_artifacts(path: Path) -> None:
         m for m in _imports(path, top_level_only=False) if m.startswith("trailguard.artifacts")
     }
     assert build_time == set()
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_name)
+def test_only_the_plugin_imports_cfn_lint(path: Path) -> None:
+    name = _name(path)
+    if name == "trailguard.cfnlint" or name.startswith("trailguard.cfnlint."):
+        return
+    cfn_lint = {m for m in _imports(path, top_level_only=False) if m.split(".")[0] == "cfnlint"}
+    assert cfn_lint == set()
+
+
+def test_the_plugin_module_imports_cfn_lint() -> None:
+    """The rule above names a real package: the plugin does import cfn-lint."""
+    plugin = [p for p in MODULES if _name(p).startswith("trailguard.cfnlint")]
+    assert {
+        m.split(".")[0] for p in plugin for m in _imports(p, top_level_only=True)
+    } >= {"cfnlint"}
 
 
 def test_no_import_cycle() -> None:

@@ -20,7 +20,7 @@ from typing import TextIO
 
 from trailguard import __version__
 
-from . import build, check, demo, deploy, plan, remediate, report, rule, scan
+from . import build, check, demo, deploy, iac, plan, remediate, report, rule, scan
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -39,7 +39,7 @@ from .common import (
 __all__ = ["build_parser", "main", "one_line", "printable", "read_json"]
 
 # The commands, in the order ``trailguard --help`` lists them.
-COMMANDS = (check, plan, remediate, build, deploy, scan, report, demo, rule)
+COMMANDS = (check, plan, iac, remediate, build, deploy, scan, report, demo, rule)
 _progress_bar = progress_bar  # the name tests knew
 
 
