@@ -101,9 +101,9 @@ def test_only_the_plugin_imports_cfn_lint(path: Path) -> None:
 def test_the_plugin_module_imports_cfn_lint() -> None:
     """The rule above names a real package: the plugin does import cfn-lint."""
     plugin = [p for p in MODULES if _name(p).startswith("trailguard.cfnlint")]
-    assert {
-        m.split(".")[0] for p in plugin for m in _imports(p, top_level_only=True)
-    } >= {"cfnlint"}
+    assert {m.split(".")[0] for p in plugin for m in _imports(p, top_level_only=True)} >= {
+        "cfnlint"
+    }
 
 
 def test_no_import_cycle() -> None:
