@@ -99,14 +99,9 @@ def test_iac_sarif_for_templates_is_valid() -> None:
 
 def test_text_names_the_failing_branch() -> None:
     _, out, _ = run("iac", FOUR)
-    assert (
-        f"NON_COMPLIANT  ConditionalTrail when IsProduction=false  (AWS::CloudTrail::Trail, {FOUR}:49)"
-        in out
-    )
-    assert (
-        f"COMPLIANT  ConditionalTrail when IsProduction=true  (AWS::CloudTrail::Trail, {FOUR}:49)"
-        in out
-    )
+    where = f"(AWS::CloudTrail::Trail, {FOUR}:49)"
+    assert f"NON_COMPLIANT  ConditionalTrail when IsProduction=false  {where}" in out
+    assert f"COMPLIANT  ConditionalTrail when IsProduction=true  {where}" in out
 
 
 def _cfn_lint(*args: str) -> subprocess.CompletedProcess[str]:
@@ -128,7 +123,7 @@ def _cfn_lint(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cfn_lint_reports_exactly_the_three_bad_trails() -> None:
     done = _cfn_lint(FOUR, "-a", "trailguard.cfnlint", "-f", "parseable")
     lines = [line.split(":", 5) for line in done.stdout.splitlines()]
-    assert [(l[1], l[2], l[5].split(":")[0]) for l in lines] == [
+    assert [(f[1], f[2], f[5].split(":")[0]) for f in lines] == [
         (str(line), str(col), rule) for rule, line, col, _ in FOUR_FINDINGS
     ]
     assert lines[2][5].endswith("(when IsProduction=false)")
