@@ -46,7 +46,7 @@ from selector_data import (
     read_back,
 )
 
-import trailguard.aws.session
+import trailguard.aws.clients
 from trailguard.aws.remediate import RemediationError, remediate
 from trailguard.cli import main
 from trailguard.core import COMPLIANT, build_requirement, evaluate, parse_response
@@ -176,9 +176,11 @@ def updated(
     after: list[dict[str, Any]],
     gained: list[dict[str, Any]] = BOTH_TOPIC_EVENTS,
     final: dict[str, Any] | None = None,
+    is_logging: bool | None = None,
 ) -> dict[str, Any]:
     """A trail of us-east-1 whose selectors were changed to ``after`` and verified by a read
-    (``final``: what the read showed; moto returns the unused key as an empty list)."""
+    (``final``: what the read showed; moto returns the unused key as an empty list).
+    ``is_logging``: GetTrailStatus as the CLI read it (the package's ``remediate`` does not)."""
     return {
         "trailARN": trail_arn,
         "homeRegion": "us-east-1",
@@ -196,6 +198,7 @@ def updated(
         else {"EventSelectors": [], "AdvancedEventSelectors": after},
         "writes": 1,
         "otherWriter": False,
+        "isLogging": is_logging,
         "complianceBefore": "NON_COMPLIANT",
         "complianceAfter": "COMPLIANT",
     }
@@ -206,11 +209,12 @@ def planned(
     before: dict[str, Any],
     after: list[dict[str, Any]],
     gained: list[dict[str, Any]] = BOTH_TOPIC_EVENTS,
+    is_logging: bool | None = None,
 ) -> dict[str, Any]:
     """A dry run on a trail of us-east-1: ``after`` is only planned; nothing was written
     (complianceAfter is the verdict on the planned ``after`` list)."""
     return {
-        **updated(trail_arn, before, after, gained),
+        **updated(trail_arn, before, after, gained, is_logging=is_logging),
         "outcome": "planned",
         "changed": False,
         "verified": False,
@@ -222,7 +226,10 @@ def planned(
 
 
 def already_compliant(
-    trail_arn: str, before: dict[str, Any], other_writer: bool = False
+    trail_arn: str,
+    before: dict[str, Any],
+    other_writer: bool = False,
+    is_logging: bool | None = None,
 ) -> dict[str, Any]:
     """A trail of us-east-1 that was compliant as read: nothing written, nothing gained."""
     return {
@@ -240,6 +247,7 @@ def already_compliant(
         "final": before,
         "writes": 0,
         "otherWriter": other_writer,
+        "isLogging": is_logging,
         "complianceBefore": "COMPLIANT",
         "complianceAfter": "COMPLIANT",
     }
@@ -799,36 +807,49 @@ def cli(*argv: str) -> CliResult:
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
+def logging(trail_arn: str) -> str:
+    """Starts the trail (moto's trails are stopped until StartLogging): the CLI checks
+    GetTrailStatus once the selectors are right."""
+    region = trail_arn.split(":")[3]
+    boto3.client("cloudtrail", region_name=region).start_logging(Name=trail_arn)
+    return trail_arn
+
+
 def test_cli_remediate_json(aws: None) -> None:
-    trail_arn = make_trail("cli-trail", basic=BASIC_SELECTORS)
+    trail_arn = logging(make_trail("cli-trail", basic=BASIC_SELECTORS))
     run = cli("remediate", "--trail", "cli-trail", "--region", "us-east-1", "--output", "json")
     assert (run.code, run.err) == (0, "")
     assert json.loads(run.out) == updated(
         trail_arn,
         before={"EventSelectors": BASIC_SELECTORS, "AdvancedEventSelectors": []},
         after=BASIC_CONVERTED_PLUS_SNS,
+        is_logging=True,
     )
     assert read_back("cli-trail")["AdvancedEventSelectors"] == BASIC_CONVERTED_PLUS_SNS
 
 
 def test_cli_remediate_dry_run_json(aws: None) -> None:
-    trail_arn = make_trail("cli-dry-trail", advanced=[MANAGEMENT, SNS_PUBLISH_ONLY])
+    trail_arn = logging(make_trail("cli-dry-trail", advanced=[MANAGEMENT, SNS_PUBLISH_ONLY]))
     run = cli(
         "remediate", "--trail", "cli-dry-trail", "--region", "us-east-1", "--dry-run",
         "--output", "json",
     )  # fmt: skip
-    assert (run.code, run.err) == (0, "")
+    # exit 1: the trail is non-compliant (a dry run would change it), as check and scan say
+    assert (run.code, run.err) == (
+        1, f"trailguard: planned: {trail_arn}: dry run; nothing written\n"
+    )  # fmt: skip
     assert json.loads(run.out) == planned(
         trail_arn,
         before={"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT, SNS_PUBLISH_ONLY]},
         after=[MANAGEMENT, SNS_PUBLISH_ONLY, SNS_ADDED],
         gained=[{"resourceType": TOPIC, "eventNames": ["PublishBatch"]}],
+        is_logging=True,
     )
     assert read_back("cli-dry-trail")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_PUBLISH_ONLY]
 
 
 def test_cli_remediate_multi_region_from_another_region(aws: None) -> None:
-    trail_arn = make_trail("cli-global", advanced=[MANAGEMENT], IsMultiRegionTrail=True)
+    trail_arn = logging(make_trail("cli-global", advanced=[MANAGEMENT], IsMultiRegionTrail=True))
     run = cli("remediate", "--trail", "cli-global", "--region", "eu-west-1", "--output", "json")
     assert (run.code, run.err) == (0, "")
     payload = json.loads(run.out)
@@ -840,7 +861,7 @@ def test_cli_remediate_refused_org_trail(aws: None, monkeypatch: pytest.MonkeyPa
     make_trail("org-trail", advanced=[MANAGEMENT], IsOrganizationTrail=True)
     # moto shows an organization trail only to the account that made it; the caller here
     # says it is a member account.
-    monkeypatch.setattr(trailguard.aws.session.Clients, "account_id", lambda self: MEMBER_ACCOUNT)
+    monkeypatch.setattr(trailguard.aws.clients.Clients, "account_id", lambda self: MEMBER_ACCOUNT)
     run = cli("remediate", "--trail", "org-trail", "--region", "us-east-1", "--output", "json")
     assert (run.code, run.err) == (3, f"trailguard: refused: {ORG_REFUSAL}\n")
     assert json.loads(run.out)["outcome"] == "refused"
@@ -855,7 +876,7 @@ def test_cli_remediate_unknown_trail_fails(aws: None) -> None:
 
 
 def test_cli_remediate_text(aws: None) -> None:
-    trail_arn = make_trail("cli-text-trail", advanced=[MANAGEMENT])
+    trail_arn = logging(make_trail("cli-text-trail", advanced=[MANAGEMENT]))
     run = cli("remediate", "--trail", "cli-text-trail", "--region", "us-east-1")
     before = json.dumps({"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]}, indent=2)
     after = json.dumps({"AdvancedEventSelectors": [MANAGEMENT, SNS_ADDED]}, indent=2)
@@ -931,7 +952,7 @@ def test_cli_remediate_accept_exclusions(
     aws: None, fill: tuple[str, ...], added: dict[str, Any]
 ) -> None:
     """Accepted exclusions stay unlogged by the added selector unless --fill-exclusions."""
-    trail_arn = make_trail("cli-excl-trail", advanced=[MANAGEMENT])
+    trail_arn = logging(make_trail("cli-excl-trail", advanced=[MANAGEMENT]))
     accepted = json.dumps([{"Field": "resources.ARN", "StartsWith": [LOAD_TEST]}])
     run = cli(
         "remediate", "--trail", "cli-excl-trail", "--region", "us-east-1", "--output", "json",
@@ -939,7 +960,7 @@ def test_cli_remediate_accept_exclusions(
     )  # fmt: skip
     assert (run.code, run.err) == (0, "")
     before = {"EventSelectors": [], "AdvancedEventSelectors": [MANAGEMENT]}
-    assert json.loads(run.out) == updated(trail_arn, before, [MANAGEMENT, added])
+    assert json.loads(run.out) == updated(trail_arn, before, [MANAGEMENT, added], is_logging=True)
     assert read_back("cli-excl-trail") == advanced_only(trail_arn, [MANAGEMENT, added])
     # the trail left as written is compliant only with the exclusions accepted, unless filled
     stored = parse_response(read_back("cli-excl-trail"))

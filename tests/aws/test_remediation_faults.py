@@ -253,7 +253,7 @@ def test_unparsable_read_back_until_the_deadline_is_unconfirmed_not_refused(aws:
 
 
 def cli_with(model: FaultyCloudTrail, monkeypatch: pytest.MonkeyPatch, *argv: str) -> Any:
-    import trailguard.aws.session as session
+    import trailguard.aws.clients as session
 
     real = session.Clients.cloudtrail
 
@@ -273,6 +273,7 @@ def test_cli_stale_reads_exit_0_and_show_the_waits(
 ) -> None:
     arn = make_trail("cli-stale", advanced=[MANAGEMENT])
     model = FaultyCloudTrail(FakeClock(), stale_reads=2)
+    model.plain.start_logging(Name=arn)  # the CLI reads GetTrailStatus at the end
     code, out, err = cli_with(
         model,
         monkeypatch,

@@ -23,7 +23,7 @@ import pytest
 from botocore.stub import Stubber
 from selector_data import RULE_RISK, RULE_SEVERITY
 
-import trailguard.aws.session
+import trailguard.aws.clients
 from trailguard.aws.config_results import (
     build_report,
     from_account,
@@ -504,7 +504,7 @@ def test_build_report_from_aggregator_entries() -> None:
 
 
 class FakeClients:
-    """Stands in for trailguard.aws.session.Clients: hands out the stubbed clients."""
+    """Stands in for trailguard.aws.clients.Clients: hands out the stubbed clients."""
 
     created: ClassVar[list[tuple[str | None, str | None]]] = []
 
@@ -519,17 +519,17 @@ class FakeClients:
 
 @pytest.fixture
 def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Stubber]]:
-    """Stubbed ``config`` and ``sts`` clients behind trailguard.aws.session.Clients.from_profile."""
+    """Stubbed ``config`` and ``sts`` clients behind trailguard.aws.clients.Clients.from_profile."""
     config, config_stub = config_client()
     sts = boto3.client("sts", region_name=REGION)
     sts_stub = Stubber(sts)
     FakeClients.created = []
 
-    def from_profile(profile: str | None, region: str | None) -> FakeClients:
+    def from_profile(profile: str | None, region: str | None, notify: Any = None) -> FakeClients:
         FakeClients.created.append((profile, region))
         return FakeClients({"config": config, "sts": sts})
 
-    monkeypatch.setattr(trailguard.aws.session.Clients, "from_profile", staticmethod(from_profile))
+    monkeypatch.setattr(trailguard.aws.clients.Clients, "from_profile", staticmethod(from_profile))
     config_stub.activate()
     sts_stub.activate()
     yield {"config": config_stub, "sts": sts_stub}
@@ -843,7 +843,7 @@ def test_help_states_the_exit_codes(command: str) -> None:
     assert main([command, "--help"], stdin=io.StringIO(""), stdout=out, stderr=err) == 0
     text = " ".join(out.getvalue().split())
     assert (
-        "Exit codes: 0 everything asked for was evaluated and is compliant 1 anything is "
-        "non-compliant or not evaluated (an account, region or rule with no result, or nothing "
-        "evaluated at all"
+        "Exit codes: 0 ok: everything asked for was evaluated and is compliant 1 non-compliant: "
+        "anything is non-compliant or not evaluated (an account, region or rule with no result, "
+        "or nothing evaluated at all"
     ) in text

@@ -58,7 +58,7 @@ from selector_data import (
     trail_arn,
 )
 
-import trailguard.aws.session
+import trailguard.aws.clients
 from trailguard.aws.runtime import RuleError, handle, run_rule
 from trailguard.cli import main
 from trailguard.core.exclusions import parse_exclusions
@@ -1042,11 +1042,11 @@ def test_handler_file_fails_the_invocation_on_bad_parameters() -> None:
 def cli_world(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
     """The CLI's session is the recording session (so Config calls meet the Stubber)."""
 
-    def from_profile(cls: Any, profile: str | None, region: str | None) -> Any:
+    def from_profile(cls: Any, profile: str | None, region: str | None, notify: Any = None) -> Any:
         world.region = region or "us-east-1"
         return cls(world.make_session())
 
-    monkeypatch.setattr(trailguard.aws.session.Clients, "from_profile", classmethod(from_profile))
+    monkeypatch.setattr(trailguard.aws.clients.Clients, "from_profile", classmethod(from_profile))
     return world
 
 
@@ -1082,7 +1082,7 @@ def test_cli_trail_rule_scheduled(cli_world: World) -> None:
     make_trail("bad-trail", selectors=ADV_PUBLISH)
     cli_world.expect_previous([["gone-trail"]])
     code, out, err = _cli(TRAIL_RULE, "--scheduled", "--region", "us-east-1")
-    assert (code, err) == (0, "")
+    assert (code, err) == (1, "")  # non-compliant, as check and scan
     assert json.loads(out) == shown(
         (TRAIL_TYPE, "good-trail", "COMPLIANT", V_ALL.annotation),
         (TRAIL_TYPE, "bad-trail", "NON_COMPLIANT", V_PUBLISH.annotation),
@@ -1113,7 +1113,7 @@ def test_cli_event_file(cli_world: World, tmp_path: Path, whole_event: bool) -> 
     path = tmp_path / "event.json"
     path.write_text(event["invokingEvent"] if not whole_event else json.dumps(event))
     code, out, err = _cli(TRAIL_RULE, "--event", str(path), "--region", "us-east-1")
-    assert (code, err) == (0, "")
+    assert (code, err) == (1, "")
     assert json.loads(out) == shown(
         (TRAIL_TYPE, "home-trail", "NON_COMPLIANT", V_PUBLISH.annotation)
     )

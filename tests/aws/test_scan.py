@@ -49,8 +49,8 @@ from selector_data import (
     stopped_annotation,
 )
 
+import trailguard.aws.clients
 import trailguard.aws.scan
-import trailguard.aws.session
 from trailguard.aws.runtime import run_rule
 from trailguard.aws.scan import RateLimiter, Scanner, Target
 from trailguard.cli import _progress_bar, main
@@ -349,7 +349,7 @@ def test_role_that_cannot_be_assumed_is_an_error(
 ) -> None:
     denied, reachable = org.members[1], org.members[2]
     role = f"arn:aws:iam::{denied}:role/{ROLE}"
-    original = trailguard.aws.session.Clients.from_profile.__func__  # type: ignore[attr-defined]
+    original = trailguard.aws.clients.Clients.from_profile.__func__  # type: ignore[attr-defined]
 
     def deny(params: dict[str, Any], **_: Any) -> Any:
         if params["body"].get("RoleArn") == role:
@@ -359,12 +359,12 @@ def test_role_that_cannot_be_assumed_is_an_error(
             }  # fmt: skip
         return None
 
-    def from_profile(cls: Any, profile: Any, region: Any) -> Any:
-        clients = original(cls, profile, region)
+    def from_profile(cls: Any, profile: Any, region: Any, notify: Any = None) -> Any:
+        clients = original(cls, profile, region, notify)
         clients.session.events.register("before-call.sts.AssumeRole", deny)
         return clients
 
-    monkeypatch.setattr(trailguard.aws.session.Clients, "from_profile", classmethod(from_profile))
+    monkeypatch.setattr(trailguard.aws.clients.Clients, "from_profile", classmethod(from_profile))
     run = scan(*ORG_ARGS, "--accounts", f"{denied},{reachable}", "--output", "json")
     report = parse_json(run.stdout)
     assert run.code == 1
@@ -394,7 +394,7 @@ def answer_with(
     """Hook ``answer(region, params)`` on ``event`` (e.g. "before-call.cloudtrail.DescribeTrails")
     of the session the command makes; it returns None to let the call through, or
     ``(status, body)``. Returns the (region, params) of every call seen."""
-    original = trailguard.aws.session.Clients.from_profile.__func__  # type: ignore[attr-defined]
+    original = trailguard.aws.clients.Clients.from_profile.__func__  # type: ignore[attr-defined]
     seen: list[tuple[str, dict[str, Any]]] = []
 
     def hook(params: dict[str, Any], request_signer: Any, **_: Any) -> Any:
@@ -409,12 +409,12 @@ def answer_with(
         body = {**body, "ResponseMetadata": {"HTTPStatusCode": status}}
         return SimpleNamespace(status_code=status, headers={}), body
 
-    def from_profile(cls: Any, profile: Any, region: Any) -> Any:
-        clients = original(cls, profile, region)
+    def from_profile(cls: Any, profile: Any, region: Any, notify: Any = None) -> Any:
+        clients = original(cls, profile, region, notify)
         clients.session.events.register(event, hook)
         return clients
 
-    monkeypatch.setattr(trailguard.aws.session.Clients, "from_profile", classmethod(from_profile))
+    monkeypatch.setattr(trailguard.aws.clients.Clients, "from_profile", classmethod(from_profile))
     return seen
 
 

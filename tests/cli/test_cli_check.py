@@ -1169,17 +1169,18 @@ def test_basic_value_of_another_service_is_bad_input() -> None:
 def test_unexpected_aws_client_error_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     import botocore.exceptions
 
-    import trailguard.aws.session
+    import trailguard.aws.clients
 
     def unreachable(*args: object, **kwargs: object) -> object:
         raise botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9/")
 
-    monkeypatch.setattr(trailguard.aws.session.Clients, "from_profile", unreachable)
+    monkeypatch.setattr(trailguard.aws.clients.Clients, "from_profile", unreachable)
     err = io.StringIO()
     code = main(
         ["remediate", "--trail", "t", "--region", "us-east-1"], stdout=io.StringIO(), stderr=err
     )
     assert (code, err.getvalue()) == (
         4,
-        'trailguard: failed: Could not connect to the endpoint URL: "http://127.0.0.1:9/"\n',
+        "trailguard: failed: EndpointConnectionError: Could not connect to the endpoint URL: "
+        '"http://127.0.0.1:9/"\n',
     )

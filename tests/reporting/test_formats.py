@@ -90,17 +90,17 @@ def test_every_option_has_help_text() -> None:
     assert missing == []
 
 
-EXIT_CODES = {
-    "check": ["0", "1", "2"],
-    "plan": ["0", "2", "3"],
-    "remediate": ["0", "2", "3", "4", "5", "6", "7"],
-    "build": ["0", "2", "4"],
-    "deploy": ["0", "2", "4"],
-    "scan": ["0", "1", "2", "4"],
-    "report": ["0", "1", "2", "4"],
-    "demo": ["0", "1", "2"],
-    "rule": ["0", "2", "4"],
-    "rule run": ["0", "2", "4"],
+EXIT_CODES = {  # 130 (interrupted) on every command
+    "check": ["0", "1", "2", "130"],
+    "plan": ["0", "2", "3", "130"],
+    "remediate": ["0", "1", "2", "3", "4", "5", "6", "7", "130"],
+    "build": ["0", "2", "4", "130"],
+    "deploy": ["0", "2", "4", "130"],
+    "scan": ["0", "1", "2", "4", "130"],
+    "report": ["0", "1", "2", "4", "130"],
+    "demo": ["0", "1", "2", "130"],
+    "rule": ["0", "1", "2", "4", "130"],
+    "rule run": ["0", "1", "2", "4", "130"],
 }
 
 
@@ -116,7 +116,7 @@ def test_every_help_lists_its_exit_codes(command: str) -> None:
 
 def test_scan_help_lists_exit_4() -> None:
     out = run("scan", "--help")[1]
-    assert "\n  4  an AWS call or a verification failed before any report" in out
+    assert "\n  4  failed: an AWS call or a verification failed before any report" in out
 
 
 # --- usage errors name the command's help -----------------------------------------------------

@@ -23,6 +23,9 @@ OUTCOME_DEFERRED = "deferred"  # nothing written: ConflictException/throttling u
 OUTCOME_UNCONFIRMED = "unconfirmed"  # put accepted; no read showed it by the deadline; left as put
 OUTCOME_RESTORED = "restored"  # put, judged wrong when read back, put back by compare-and-swap
 OUTCOME_LEFT = "left"  # another writer changed the trail; left as they made it, reported
+# The CLI only (trailguard.cli.remediate reads GetTrailStatus; the SSM steps do not): the
+# selectors met the requirement, but the trail is not logging; nothing written.
+OUTCOME_STOPPED = "stopped"
 OUTCOMES = (
     OUTCOME_COMPLIANT,
     OUTCOME_PLANNED,
@@ -33,6 +36,7 @@ OUTCOMES = (
     OUTCOME_UNCONFIRMED,
     OUTCOME_RESTORED,
     OUTCOME_LEFT,
+    OUTCOME_STOPPED,
 )
 
 
@@ -80,6 +84,7 @@ class RemediationResult:
     gained: list[dict[str, Any]] = field(default_factory=list)
     writes: int = 0
     other_writer: bool = False
+    is_logging: bool | None = None  # GetTrailStatus, when the CLI read it (None: not read)
 
     @property
     def message(self) -> str:
@@ -104,6 +109,7 @@ class RemediationResult:
             "final": self.final,
             "writes": self.writes,
             "otherWriter": self.other_writer,
+            "isLogging": self.is_logging,
             "complianceBefore": compliance(self.verdict_before),
             "complianceAfter": compliance(self.verdict_after),
         }

@@ -1,10 +1,10 @@
 """boto3 plumbing shared by every AWS adapter: the one retry configuration, the one
-``error_text``, sessions from assumed-role credentials, and the CLI's per-region clients.
+``error_text`` and sessions from assumed-role credentials (the CLI's per-region clients are in
+:mod:`trailguard.aws.clients`).
 
-Credentials and region are taken as the AWS CLI takes them (``--profile``, the environment,
-``AWS_ENDPOINT_URL``); adaptive retries keep calls within CloudTrail's per-region rate limits.
-Runs in the rule Lambdas too (standard library and boto3 only; the boto3 stubs are read by
-the type checker alone).
+Adaptive retries keep calls within CloudTrail's per-region rate limits. Runs in the rule
+Lambdas and both SSM steps too (standard library and boto3 only; the boto3 stubs are read by
+the type checker alone), so what is here counts against the SSM document's size budget.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ import botocore.config
 import botocore.exceptions
 
 if TYPE_CHECKING:
-    from mypy_boto3_cloudtrail import CloudTrailClient
     from mypy_boto3_sts.type_defs import CredentialsTypeDef
 
 # The one retry configuration: every client trailguard creates uses it (scan adds a larger
-# connection pool for its threads).
-RETRY_CONFIG = botocore.config.Config(retries={"mode": "adaptive", "max_attempts": 10})
+# connection pool for its threads). total_max_attempts counts every attempt, the first one
+# too (botocore's max_attempts counts retries only: 10 there would be 11 attempts).
+RETRY_CONFIG = botocore.config.Config(retries={"mode": "adaptive", "total_max_attempts": 10})
 # For best-effort steps that must never hold up a run (retiring stale Config results): one
 # retry at most.
-BEST_EFFORT_CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 2})
+BEST_EFFORT_CONFIG = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 2})
 Session = boto3.session.Session
 SessionMaker = Callable[..., Any]  # boto3.session.Session or a test double
 
@@ -37,24 +37,32 @@ AWS_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-def new_session(**kwargs: Any) -> Any:
-    """A boto3 session (the adapters' one way to make one, so callers need not import boto3)."""
-    return boto3.Session(**kwargs)
-
-
-class AwsSetupError(Exception):
-    """Credentials, profile or region are missing or wrong: one line for the user."""
+# Where the CLI's clients note, in an error response's ResponseMetadata, the service and the
+# endpoint that answered (aws/clients.py); the Lambdas and SSM steps do without.
+CALLED = "TrailguardCalled"
 
 
 def error_text(exc: BaseException) -> str:
     """An AWS error as one line: ``Code: Message`` for a service error, ``Type: message``
-    otherwise (an endpoint's multi-line body folded onto the line)."""
-    if isinstance(exc, botocore.exceptions.ClientError):
-        error = exc.response.get("Error", {})
-        text = f"{error.get('Code', 'Error')}: {error.get('Message', '')}".rstrip(": ")
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    return " ".join(text.split())
+    otherwise (botocore's own errors name their endpoint). A response that is no AWS error (an
+    HTML page, an empty or plain-text body, as a wrong endpoint or a proxy gives: botocore then
+    leaves Code empty or the HTTP status) becomes ``[SERVICE] OPERATION [at ENDPOINT]: HTTP
+    STATUS (what the body was)``."""
+    if not isinstance(exc, botocore.exceptions.ClientError):
+        return " ".join(f"{type(exc).__name__}: {exc}".split())
+    error: Any = exc.response.get("Error") or {}
+    meta: Any = exc.response.get("ResponseMetadata") or {}
+    code, message = str(error.get("Code") or ""), str(error.get("Message") or "")
+    if code and not code.isdigit():
+        return " ".join(f"{code}: {message}".rstrip(": ").split())
+    body = " ".join((message or str(exc.response.get("body") or "")).split())
+    html = "html" in str((meta.get("HTTPHeaders") or {}).get("content-type"))
+    if html or "<html" in body.lower() or "<!doctype" in body.lower():
+        body = "the response was an HTML page"
+    elif len(body) > 100:
+        body = body[:99] + "…"
+    called = meta.get(CALLED) or exc.operation_name
+    return f"{called}: HTTP {meta.get('HTTPStatusCode', '?')} ({body or 'an empty response'})"
 
 
 def session_from_credentials(
@@ -98,47 +106,3 @@ def session_for(
     if role and target and own and target != own:
         return assume_role_session(session, make_session, role, "trailguard-config-rule")
     return session
-
-
-class Clients:
-    """Clients of one session, created on first use, one per (service, region)."""
-
-    def __init__(self, session: boto3.Session) -> None:
-        self.session = session
-        self._cache: dict[tuple[str, str], Any] = {}
-
-    @classmethod
-    def from_profile(cls, profile: str | None, region: str | None) -> Clients:
-        try:
-            session = boto3.Session(profile_name=profile, region_name=region)
-        except botocore.exceptions.ProfileNotFound as exc:
-            raise AwsSetupError(str(exc)) from exc
-        if not session.region_name:
-            raise AwsSetupError("no region: pass --region or set AWS_REGION / AWS_DEFAULT_REGION")
-        return cls(session)
-
-    @property
-    def region(self) -> str:
-        return str(self.session.region_name)
-
-    def client(self, service: str, region: str | None = None) -> Any:
-        key = (service, region or self.region)
-        if key not in self._cache:
-            self._cache[key] = self.session.client(
-                service,  # type: ignore[call-overload]
-                region_name=key[1],
-                config=RETRY_CONFIG,
-            )
-        return self._cache[key]
-
-    def cloudtrail(self, region: str) -> CloudTrailClient:
-        client: CloudTrailClient = self.client("cloudtrail", region)
-        return client
-
-    def account_id(self) -> str:
-        try:
-            return str(self.client("sts").get_caller_identity()["Account"])
-        except botocore.exceptions.NoCredentialsError as exc:
-            raise AwsSetupError("no AWS credentials found (profile, environment or role)") from exc
-        except botocore.exceptions.ClientError as exc:
-            raise AwsSetupError(f"cannot identify the caller: {exc}") from exc

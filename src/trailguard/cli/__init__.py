@@ -1,10 +1,11 @@
 """The ``trailguard`` command line: one module per command, each with its options next to its
 handler (``register`` adds the command's parser, ``run`` carries it out).
 
-Exit codes: 0 compliant (or nothing to do), 1 non-compliant, 2 bad input or usage, 3 refused,
-4 failed; every command's ``--help`` lists those it uses. Every expected failure is one line
-on stderr naming what is wrong and where (a usage error also names the command's ``--help``);
-a traceback is never shown to a user.
+Exit codes: one table for every command (``EXIT_TABLE`` in :mod:`.exits`, and README's):
+0 ok, 1 non-compliant, 2 bad input, 3 refused, 4 failed, 5-7 remediate's unconfirmed, left and
+deferred, 130 interrupted; every command's ``--help`` lists those it uses. Every expected
+failure is one line on stderr naming what is wrong and where (a usage error also names the
+command's ``--help``); a traceback is never shown to a user.
 
 ``--output`` means the same on every command: ``text`` for a person (the default, but for
 ``plan``, whose output is JSON to put), ``json`` for tools; reports add ``csv``, ``html`` and
@@ -35,6 +36,7 @@ from .common import (
     progress_bar,
     read_json,
 )
+from .exits import EXIT_INTERRUPTED
 
 __all__ = ["build_parser", "main", "one_line", "printable", "read_json"]
 
@@ -102,13 +104,15 @@ def main(
         return EXIT_FAILED
     except KeyboardInterrupt:
         stderr.write("trailguard: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:
         # An AWS client error no command anticipated (no endpoint, expired token, ...): one
         # line, never a traceback. Matched by module so that `check` need not import botocore.
         if not type(exc).__module__.startswith("botocore"):
             raise
-        stderr.write(f"trailguard: failed: {one_line(str(exc))}\n")
+        from trailguard.aws.session import error_text  # botocore is loaded already
+
+        stderr.write(f"trailguard: failed: {one_line(error_text(exc))}\n")
         return EXIT_FAILED
     return result
 

@@ -124,8 +124,13 @@ Commands: TypeAlias = "argparse._SubParsersAction[Parser]"
 
 
 def exit_codes(codes: Mapping[int, str]) -> str:
-    """The ``Exit codes:`` epilog every command's ``--help`` ends with."""
-    return "Exit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in codes.items())
+    """The ``Exit codes:`` epilog every command's ``--help`` ends with: each code's name from
+    the one table (:data:`trailguard.cli.exits.EXIT_TABLE`, README's table too) and what it
+    means for this command; then ``130``, which every command has."""
+    from .exits import EXIT_INTERRUPTED, exit_line  # exits imports this module
+
+    lines = [exit_line(code, text) for code, text in codes.items()]
+    return "Exit codes:\n" + "\n".join([*lines, exit_line(EXIT_INTERRUPTED, "")])
 
 
 BAD_INPUT = "bad input or usage (one line on stderr)"
@@ -136,7 +141,7 @@ REPORT_EXIT_CODES = {
     EXIT_NON_COMPLIANT: "anything is non-compliant or not evaluated (an account, region or rule "
     "with no result, or nothing evaluated at all: the report opens with what and why, and CSV "
     "and JSON carry it as NOT_EVALUATED rows)",
-    EXIT_BAD_INPUT: BAD_INPUT + " or AWS set-up",
+    EXIT_BAD_INPUT: "",  # the table's meaning
     EXIT_FAILED: AWS_FAILED + " before any report (a report is written only with exit 0 or 1)",
 }
 

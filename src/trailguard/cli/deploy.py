@@ -7,8 +7,6 @@ import json
 from typing import TextIO
 
 from .common import (
-    AWS_FAILED,
-    BAD_INPUT,
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_OK,
@@ -17,12 +15,15 @@ from .common import (
     UsageError,
     comma_list,
     exit_codes,
+    warn,
 )
+from .exits import EXIT_TABLE
+from .guards import checkout_root, open_clients, region_problems
 
 EXIT_CODES = {
     EXIT_OK: "deployed (or, with --dry-run, the calls listed)",
-    EXIT_BAD_INPUT: BAD_INPUT + " or AWS set-up",
-    EXIT_FAILED: AWS_FAILED + " (the calls made so far are counted)",
+    EXIT_BAD_INPUT: EXIT_TABLE[EXIT_BAD_INPUT][1] + "; also a --root that is not a checkout",
+    EXIT_FAILED: "an AWS call failed (the calls made so far are counted)",
 }
 
 
@@ -63,20 +64,22 @@ def register(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from pathlib import Path
-
     from trailguard.artifacts.build import BuildError
+    from trailguard.aws.clients import Clients
     from trailguard.aws.deploy import Deployer, DeployOptions
-    from trailguard.aws.session import AWS_ERRORS, AwsSetupError, Clients
+    from trailguard.aws.session import AWS_ERRORS, error_text
 
+    root = checkout_root(args.root, "deploy")
     regions = args.regions
+    warnings: list[str] = []
+    if regions:  # before any call, all in one partition
+        warnings = region_problems(regions, "--regions")[1]
     clients: Clients | None = None
     if not args.dry_run or not regions:
-        try:
-            clients = Clients.from_profile(args.profile, regions[0] if regions else args.region)
-        except AwsSetupError as exc:
-            raise UsageError(str(exc)) from exc
+        clients, more = open_clients(args, regions[0] if regions else None)
+        warnings += more
         regions = regions or [clients.region]
+    warn(None, warnings, args.stderr)
     options = DeployOptions(
         bucket=args.bucket,
         regions=regions,
@@ -88,12 +91,14 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     )
     client_for = None if args.dry_run or clients is None else clients.client
     try:
-        deployer = Deployer(Path(args.root), options, client_for)
+        deployer = Deployer(root, options, client_for)
         calls = deployer.run()
     except BuildError as exc:
         raise UsageError(f"cannot build the artifacts from {args.root}: {exc}") from exc
     except AWS_ERRORS as exc:
-        raise Failed(f"deploy stopped after {len(deployer.calls)} calls: {exc}") from exc
+        raise Failed(
+            f"deploy stopped after {len(deployer.calls)} calls: {error_text(exc)}"
+        ) from exc
     except OSError as exc:
         raise UsageError(f"cannot read the artifacts under {args.root}: {exc}") from exc
     if args.dry_run:

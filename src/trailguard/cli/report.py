@@ -12,11 +12,12 @@ from .common import (
     REPORT_EXIT_CODES,
     Commands,
     Failed,
-    UsageError,
     add_report_options,
     exit_codes,
+    warn,
     write_report,
 )
+from .guards import open_clients
 
 EXIT_CODES = REPORT_EXIT_CODES
 
@@ -39,10 +40,11 @@ def register(commands: Commands) -> None:
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
     from trailguard.aws.config_results import build_report, from_account, from_aggregator
-    from trailguard.aws.session import AWS_ERRORS, AwsSetupError, Clients
+    from trailguard.aws.session import AWS_ERRORS, error_text
 
+    clients, warnings = open_clients(args)
+    warn(None, warnings, args.stderr)
     try:
-        clients = Clients.from_profile(args.profile, args.region)
         identity = clients.client("sts").get_caller_identity()
         partition = identity["Arn"].split(":")[1]
         config = clients.client("config")
@@ -52,10 +54,8 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         else:
             entries = from_account(config, identity["Account"], clients.region, partition)
             source = f"AWS Config in account {identity['Account']}, {clients.region}"
-    except AwsSetupError as exc:
-        raise UsageError(str(exc)) from exc
     except AWS_ERRORS as exc:
-        raise Failed(f"cannot read AWS Config results: {exc}") from exc
+        raise Failed(f"cannot read AWS Config results: {error_text(exc)}") from exc
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = build_report(entries, source, generated)
     write_report(report, args, stdout)

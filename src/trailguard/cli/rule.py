@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from .common import (
-    BAD_INPUT,
     EXIT_BAD_INPUT,
     EXIT_FAILED,
+    EXIT_NON_COMPLIANT,
     EXIT_OK,
     Commands,
     Failed,
@@ -20,11 +20,17 @@ from .common import (
     add_aws_options,
     exit_codes,
     read_json,
+    warn,
 )
+from .exits import EXIT_TABLE
+from .guards import notifier, open_clients
 
+# The evaluations are printed with exit 0, 1 and 4 alike (as check and scan: 1 for anything
+# non-compliant).
 EXIT_CODES = {
-    EXIT_OK: "the evaluations were printed",
-    EXIT_BAD_INPUT: BAD_INPUT + " or AWS set-up",
+    EXIT_OK: "every evaluation printed is COMPLIANT or NOT_APPLICABLE",
+    EXIT_NON_COMPLIANT: "an evaluation printed is NON_COMPLIANT",
+    EXIT_BAD_INPUT: EXIT_TABLE[EXIT_BAD_INPUT][1],
     EXIT_FAILED: "a trail could not be read (the evaluations printed lack it)",
 }
 
@@ -59,16 +65,17 @@ def register(commands: Commands) -> None:
 
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
+    from trailguard.aws.clients import AwsSetupError, new_session
     from trailguard.aws.runtime import RuleError, run_rule
-    from trailguard.aws.session import AwsSetupError, Clients, new_session
     from trailguard.rules.registry import UnknownRule, rule
 
     try:
         rule(args.rule)
     except UnknownRule as exc:
         raise OptionError(str(exc)) from exc
+    clients, warnings = open_clients(args)
+    warn(None, warnings, args.stderr)
     try:
-        clients = Clients.from_profile(args.profile, args.region)
         account = clients.account_id()
     except AwsSetupError as exc:
         raise UsageError(str(exc)) from exc
@@ -96,7 +103,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     def make_session(**kwargs: Any) -> Any:
         kwargs.setdefault("region_name", clients.region)
         if "aws_access_key_id" in kwargs:
-            return new_session(**kwargs)
+            return new_session(notifier(args.stderr), **kwargs)
         return clients.session
 
     try:
@@ -108,4 +115,6 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     stdout.write(json.dumps(shown, indent=2) + "\n")
     if errors:
         raise Failed("not evaluated: " + "; ".join(errors))
+    if any(item["ComplianceType"] == "NON_COMPLIANT" for item in shown):
+        return EXIT_NON_COMPLIANT
     return EXIT_OK

@@ -21,8 +21,12 @@ from .common import (
     exit_codes,
     progress_bar,
     rule_parameters,
+    warn,
     write_report,
 )
+from .guards import notifier, open_clients, positive_int, region_problems
+
+MAX_WORKERS = 64
 
 EXIT_CODES = REPORT_EXIT_CODES
 
@@ -44,15 +48,21 @@ def register(commands: Commands) -> None:
         "--accounts", type=comma_list, help="with --org: only these accounts (comma-separated)"
     )
     scan.add_argument("--parameters", metavar="JSON", help="rule parameters, as for the rules")
-    scan.add_argument("--max-workers", type=int, default=8, help="concurrent calls (default 8)")
+    scan.add_argument(
+        "--max-workers",
+        type=positive_int(MAX_WORKERS),
+        default=8,
+        help=f"concurrent calls, 1 to {MAX_WORKERS} (default 8)",
+    )
     add_report_options(scan)
     scan.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
+    from trailguard.aws.clients import AwsSetupError, new_session
     from trailguard.aws.scan import Scanner, Target, enabled_regions, organization_targets
-    from trailguard.aws.session import AWS_ERRORS, AwsSetupError, Clients, new_session
+    from trailguard.aws.session import AWS_ERRORS, error_text
     from trailguard.reporting.model import scan_report
 
     params = rule_parameters(args.parameters)
@@ -60,21 +70,29 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         raise OptionError("--org needs --role-name (the role to assume in each account)")
     if not args.org and (args.accounts or args.role_name):
         raise OptionError("--accounts and --role-name go with --org")
+    if args.regions:  # before any call; --region and the profile's region are checked too
+        region_problems(args.regions, "--regions")
+    clients, warnings = open_clients(args)
+    if args.regions:  # all in the partition of the session's region
+        partition = region_problems([clients.region], "--region")[0]
+        why = f" (the partition of region {clients.region})"
+        warnings += region_problems(args.regions, "--regions", partition, why)[1]
+    warn(None, warnings, args.stderr)
+    notify = notifier(args.stderr)
     try:
-        clients = Clients.from_profile(args.profile, args.region)
         session = clients.session
         account = clients.account_id()
         regions = args.regions or enabled_regions(session, clients.region)
         if args.org:
             targets = organization_targets(
-                session, args.role_name, args.accounts, lambda **kw: new_session(**kw)
+                session, args.role_name, args.accounts, lambda **kw: new_session(notify, **kw)
             )
         else:
             targets = [Target(account, session)]
     except AwsSetupError as exc:
         raise UsageError(str(exc)) from exc
     except AWS_ERRORS as exc:
-        raise Failed(f"cannot start the scan: {exc}") from exc
+        raise Failed(f"cannot start the scan: {error_text(exc)}") from exc
     no_accounts = "no account to scan"
     if args.org:
         no_accounts = "no active account found in the organization"

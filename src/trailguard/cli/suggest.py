@@ -1,8 +1,9 @@
-"""Did-you-mean warnings for names AWS does not know: a ``resources.type`` in the input or in
-``--resource-types``, and ``--partition``.
+"""Did-you-mean hints for names AWS does not know: a ``resources.type`` in the input or in
+``--resource-types``, ``--partition``, and region names.
 
-These are warnings, never refusals: CloudTrail adds resource types over time, and a name not
-listed here is still checked as given.
+Resource types and partitions get warnings, never refusals: CloudTrail adds resource types over
+time, and a name not listed here is still checked as given. A region name is refused (before
+any call) by the commands, with the hint from :func:`region_hint`.
 """
 
 from __future__ import annotations
@@ -146,3 +147,10 @@ def input_type_warnings(config: SelectorConfig) -> list[str]:
                         where = f"{label}.FieldSelectors[{position}] (resources.type)"
                         found.append(f"{where}.{operator}[{number}]: {text}")
     return found
+
+
+def region_hint(name: str, regions: Iterable[str]) -> str:
+    """``; did you mean us-east-1?`` for a name close to a region (case aside), else what a
+    region looks like."""
+    near = _nearest(name.lower(), regions, 0.6)
+    return f"; did you mean {near}?" if near else " (a region looks like us-east-1)"
