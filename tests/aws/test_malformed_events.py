@@ -151,6 +151,10 @@ MALFORMED: list[tuple[str, Mutation, str]] = [
      f"{ITEM}.configuration.homeRegion: 'mars' is not valid"),
     ("isMultiRegionTrail a string", _configuration(_set("isMultiRegionTrail", "false")),
      f"{ITEM}.configuration.isMultiRegionTrail: expected true or false, got 'false'"),
+    ("resourceId not the trail's name", _item(_set("resourceId", "other-trail")),
+     f"{ITEM}.resourceId: 'other-trail' is not the trail named in {trail_arn('home-trail')}"),
+    ("homeRegion not the ARN's", _configuration(_set("homeRegion", "eu-west-1")),
+     f"{ITEM}.configuration.homeRegion: eu-west-1 is not the region of {trail_arn('home-trail')}"),
     ("isOrganizationTrail null", _configuration(_set("isOrganizationTrail", None)),
      f"{ITEM}.configuration.isOrganizationTrail: expected true or false, got None"),
     ("tags a list", _item(_set("tags", [])), f"{ITEM}.tags: expected an object of strings"),
@@ -289,16 +293,16 @@ HISTORY_REQUEST = {
 }
 
 
-def _history_item(**changes: Any) -> dict[str, Any]:
-    configuration = trail_item("home-trail")["configuration"]
+def _history_item(name: str = "home-trail", **changes: Any) -> dict[str, Any]:
+    configuration = trail_item(name)["configuration"]
     item = {
         "version": "1.3",
         "accountId": ACCOUNT,
         "configurationItemCaptureTime": CAPTURE_DT,
         "configurationItemStatus": "OK",
-        "arn": trail_arn("home-trail"),
+        "arn": trail_arn(name),
         "resourceType": TRAIL_TYPE,
-        "resourceId": "home-trail",
+        "resourceId": name,
         "awsRegion": "us-east-1",
         "tags": {},
         "configuration": json.dumps(configuration),
@@ -311,7 +315,7 @@ def _history_item(**changes: Any) -> dict[str, Any]:
     [
         ([], "GetResourceConfigHistory returned no configuration item for AWS::CloudTrail::Trail "
              "'home-trail' (oversized change notification)"),
-        ([_history_item(resourceId="other-trail")],
+        ([_history_item("other-trail")],
          "GetResourceConfigHistory returned AWS::CloudTrail::Trail 'other-trail' for "
          "AWS::CloudTrail::Trail 'home-trail'"),
         ([_history_item(configuration="{not json")],

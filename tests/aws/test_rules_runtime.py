@@ -906,7 +906,11 @@ def test_account_single_region_organization_trail_covers_its_home_region_only(
     world.region = "us-east-1"
     world.expect_puts(1)
     assert run_rule(ACCOUNT_RULE, scheduled_event(ACCOUNT_RULE), context(), world.make_session) == (
-        [account_evaluation("COMPLIANT", f"Trail org-east (us-east-1) logs it: {V_ALL.annotation}")],
+        [
+            account_evaluation(
+                "COMPLIANT", f"Trail org-east (us-east-1) logs it: {V_ALL.annotation}"
+            )
+        ],
         [],
     )
 
@@ -1080,8 +1084,7 @@ def test_no_role_assumed_for_the_functions_own_account(world: World, role: str |
         (
             OTHER_ACCOUNT,
             f"arn:aws:iam::{OTHER_ACCOUNT}:user/someone",
-            f"executionRoleArn: 'arn:aws:iam::{OTHER_ACCOUNT}:user/someone' is not an IAM "
-            "role ARN",
+            f"executionRoleArn: 'arn:aws:iam::{OTHER_ACCOUNT}:user/someone' is not an IAM role ARN",
         ),
         (
             ACCOUNT,
@@ -1114,7 +1117,11 @@ def test_a_role_in_another_partition_needs_that_partitions_function(world: World
     evaluations, errors = run_rule(TRAIL_RULE, event, china, world.make_session)
     assert (evaluations, errors) == ([], [])
     assert world.ops("sts") == [
-        ("cn-north-1", "assume_role", {"RoleArn": role, "RoleSessionName": "trailguard-config-rule"})
+        (
+            "cn-north-1",
+            "assume_role",
+            {"RoleArn": role, "RoleSessionName": "trailguard-config-rule"},
+        )
     ]
 
 

@@ -199,7 +199,10 @@ class ConfigItem:
 def _trail(raw: dict[str, Any], name: str, where: str) -> dict[str, Any]:
     """The trail item ``raw`` records: its ARN from ``configuration.trailARN`` (else the
     item's ``ARN``), its home region from ``configuration.homeRegion`` (else the region in
-    that ARN)."""
+    that ARN, which is always the home region: they must agree).
+
+    The item's ``resourceId`` must be the trail's name (what Config records as a trail's
+    resource id): the evaluation carries that id, so it must be the trail that was read."""
     inner = f"{where}.configuration"
     configuration = raw.get("configuration")
     if not isinstance(configuration, dict):
@@ -209,10 +212,13 @@ def _trail(raw: dict[str, Any], name: str, where: str) -> dict[str, Any]:
         arn = text_field(configuration, "trailARN", inner, TRAIL_ARN)
     else:
         arn = text_field(raw, "ARN", where, TRAIL_ARN)
+    _, _, _, home, _, resource = arn.split(":", 5)
+    if resource != f"trail/{name}":
+        raise malformed(f"{where}.resourceId", f"{shown(name)} is not the trail named in {arn}")
     if configuration.get("homeRegion") is not None:
-        home = text_field(configuration, "homeRegion", inner, REGION)
-    else:
-        home = arn.split(":")[3]
+        named = text_field(configuration, "homeRegion", inner, REGION)
+        if named != home:
+            raise malformed(f"{inner}.homeRegion", f"{named} is not the region of {arn}")
     flags = {}
     for key, name_out in (
         ("isMultiRegionTrail", "IsMultiRegionTrail"),
