@@ -137,6 +137,10 @@ class Sessions:
 
     def make_session(self, **kwargs: Any) -> SimpleNamespace:
         key = kwargs.get("aws_access_key_id")
+        if key is not None:
+            # Credentials of the role just assumed: moto ties them to the role's account, so
+            # one session per account serves every later run (no new clients each time).
+            key = "assumed in " + self.calls.of("sts", "AssumeRole")[-1]["RoleArn"].split(":")[4]
         if key not in self._sessions:
             self._sessions[key] = boto3.session.Session(
                 **{k: v for k, v in kwargs.items() if k != "region_name"}
@@ -336,8 +340,12 @@ def _valid_event(rng: random.Random, rule: str) -> dict[str, Any]:
             k: v for k, v in params.items() if k in ("ExecutionRoleName", "AcceptedExclusions")
         }
     options: dict[str, Any] = {"parameters": params}
+    account = ACCOUNT
+    if rng.random() < 0.15:  # for another account, through a role there
+        account = options["account"] = OTHER
+        params.setdefault("ExecutionRoleName", "ConfigRole")
     if rng.random() < 0.3:
-        options["execution_role"] = f"arn:aws:iam::{ACCOUNT}:role/ConfigRole"
+        options["execution_role"] = f"arn:aws:iam::{account}:role/ConfigRole"
     shape = rng.random()
     name = rng.choice([*TRAILS, "gone-trail"])
     home, multi, organization, _, _, tags = TRAILS.get(name, ("us-east-1", False, False, [], 1, {}))
@@ -346,7 +354,13 @@ def _valid_event(rng: random.Random, rule: str) -> dict[str, Any]:
             ["OK"] * 6 + ["ResourceDiscovered", "ResourceDeleted", "ResourceNotRecorded"]
         )
         item = trail_item(
-            name, home, multi_region=multi, organization=organization, status=status, tags=tags
+            name,
+            home,
+            account=account,
+            multi_region=multi,
+            organization=organization,
+            status=status,
+            tags=tags,
         )
         return change_event(item, rule=rule, **options)
     if shape < 0.6:
@@ -362,6 +376,7 @@ class Tally:
     events: int = 0
     rule_errors: int = 0
     completed: int = 0
+    assumed: int = 0
     evaluations: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
 
@@ -370,6 +385,7 @@ class Tally:
             "events": self.events,
             "rule_errors": self.rule_errors,
             "completed": self.completed,
+            "roles_assumed": self.assumed,
             "evaluations": dict(sorted(self.evaluations.items())),
             "problems": len(self.problems),
         }
@@ -448,11 +464,13 @@ def _invoke(sessions: Sessions, rule: str, event: Any, region: str, tally: Tally
             tally.problems.append(problem)
     account = event.get("accountId") if isinstance(event, dict) else None
     for params in sessions.calls.of("sts", "AssumeRole"):
+        tally.assumed += 1
         if str(params.get("RoleArn", "")).split(":")[4:5] != [account]:
             tally.problems.append(f"assumed {params.get('RoleArn')} for account {account!r}")
 
 
 def fuzz(rule: str, count: int, seed: int) -> Tally:
+    """``count`` mutated events through ``handle``; the tally of what came out."""
     rng = random.Random(seed)
     tally = Tally()
     with mock_aws():
@@ -483,8 +501,9 @@ def test_fuzz_handlers(rule: str) -> None:
     tally = fuzz(rule, FUZZ_EVENTS, seed=20261201)
     assert tally.problems[:20] == []
     assert tally.events == FUZZ_EVENTS
-    # the generator reaches both ends: refused events and evaluated ones, COMPLIANT included
-    assert tally.rule_errors > 0 and tally.evaluations["COMPLIANT"] > 0
+    # the generator reaches every end: refused events, evaluated ones (COMPLIANT included),
+    # and runs for another account through a role there
+    assert tally.rule_errors > 0 and tally.evaluations["COMPLIANT"] > 0 and tally.assumed > 0
 
 
 @pytest.mark.parametrize("rule", [TRAIL_RULE, ACCOUNT_RULE])
