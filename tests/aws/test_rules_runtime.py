@@ -132,9 +132,19 @@ def test_change_notification_gives_the_cores_verdict(world: World, path: str) ->
     ]
 
 
+# As the Config developer guide's Python example reads an oversized notification's item.
+HISTORY_REQUEST = {
+    "resourceType": TRAIL_TYPE,
+    "resourceId": "big-trail",
+    "laterTime": CAPTURE_DT,
+    "limit": 1,
+}
+
+
 def test_oversized_notification_reads_the_item_from_the_history(world: World) -> None:
     make_trail("big-trail", selectors=ADV_PUBLISH)
-    history_time = datetime(2024, 5, 1, 11, 0, 0, tzinfo=UTC)
+    # recorded before the notification's capture time (the history is read up to it)
+    history_time = datetime(2024, 5, 1, 9, 0, 0, tzinfo=UTC)
     item = trail_item("big-trail")
     configuration = item["configuration"]
     world.config().add_response(
@@ -163,7 +173,7 @@ def test_oversized_notification_reads_the_item_from_the_history(world: World) ->
                 }
             ]
         },
-        {"resourceType": TRAIL_TYPE, "resourceId": "big-trail", "limit": 1},
+        HISTORY_REQUEST,
     )
     world.expect_puts(1)
     evaluations, errors = run_rule(
@@ -195,7 +205,7 @@ def test_oversized_notification_tags_from_the_history_exempt(world: World) -> No
                 }
             ]
         },
-        {"resourceType": TRAIL_TYPE, "resourceId": "big-trail", "limit": 1},
+        HISTORY_REQUEST,
     )
     world.expect_puts(1)
     evaluations, errors = run_rule(
@@ -214,7 +224,7 @@ def test_oversized_notification_tags_from_the_history_exempt(world: World) -> No
     [
         ("ResourceDeleted", False, "The trail has been deleted"),
         ("ResourceDeletedNotRecorded", False, "The trail has been deleted"),
-        ("ResourceNotRecorded", False, "The trail has been deleted"),
+        ("ResourceNotRecorded", False, "The trail is no longer recorded by AWS Config"),
         ("OK", True, "The trail is no longer in the scope of this rule"),
     ],
 )
@@ -345,6 +355,7 @@ def _regional_trails() -> None:
 
 def test_scheduled_evaluates_each_home_trail_once_and_retires_gone_ones(world: World) -> None:
     _regional_trails()
+    world.expect_puts(1)
     world.expect_previous([["east-single", "gone-trail"], ["another-gone", "east-multi"]])
     world.expect_puts(1)
     evaluations, errors = run_rule(TRAIL_RULE, scheduled_event(), context(), world.make_session)
@@ -358,7 +369,8 @@ def test_scheduled_evaluates_each_home_trail_once_and_retires_gone_ones(world: W
         evaluation("another-gone", NA, "The trail no longer exists", NOTIFICATION_DT),
     ]  # fmt: skip
     assert (evaluations, errors) == (expected, [])
-    assert world.puts() == [put_request(expected)]
+    # the evaluations first, then (best effort) the retired results
+    assert world.puts() == [put_request(expected[:3]), put_request(expected[3:])]
     read = sorted(
         {
             p.get("TrailName") or p.get("Name")
@@ -372,8 +384,8 @@ def test_scheduled_evaluates_each_home_trail_once_and_retires_gone_ones(world: W
 def test_scheduled_in_another_region_sees_only_its_home_trails(world: World) -> None:
     _regional_trails()
     world.region = "eu-west-1"
-    world.expect_previous([[]])
     world.expect_puts(1)
+    world.expect_previous([[]])
     evaluations, errors = run_rule(
         TRAIL_RULE, scheduled_event(), context(region="eu-west-1"), world.make_session
     )
@@ -406,8 +418,8 @@ def test_scheduled_skips_another_accounts_organization_trail(world: World) -> No
         return {"trailList": [*real["trailList"], foreign]}
 
     world.cloudtrail_overrides["describe_trails"] = describe
-    world.expect_previous([[]])
     world.expect_puts(1)
+    world.expect_previous([[]])
     evaluations, errors = run_rule(TRAIL_RULE, scheduled_event(), context(), world.make_session)
     assert (evaluations, errors) == (
         [evaluation("own-trail", "COMPLIANT", V_ALL.annotation, NOTIFICATION_DT)],
@@ -422,12 +434,12 @@ def test_scheduled_skips_another_accounts_organization_trail(world: World) -> No
 
 def test_scheduled_with_a_failing_compliance_query_still_evaluates(world: World) -> None:
     make_trail("own-trail", selectors=ADV_ALL)
+    world.expect_puts(1)
     world.config().add_client_error(
         "get_compliance_details_by_config_rule",
         service_error_code="NoSuchConfigRuleException",
         service_message="The ConfigRule 'x' provided in the request is invalid.",
     )
-    world.expect_puts(1)
     evaluations, errors = run_rule(TRAIL_RULE, scheduled_event(), context(), world.make_session)
     assert (evaluations, errors) == (
         [evaluation("own-trail", "COMPLIANT", V_ALL.annotation, NOTIFICATION_DT)],
@@ -443,8 +455,8 @@ def test_exempt_trails_parameter(world: World, by: str) -> None:
     arn = make_trail("exempt-trail", selectors=ADV_PUBLISH)
     make_trail("judged-trail", selectors=ADV_PUBLISH)
     value = "exempt-trail" if by == "name" else arn
-    world.expect_previous([[]])
     world.expect_puts(1)
+    world.expect_previous([[]])
     event = scheduled_event(parameters={"ExemptTrails": f"some-other,{value}"})
     evaluations, errors = run_rule(TRAIL_RULE, event, context(), world.make_session)
     expected = [
@@ -470,8 +482,8 @@ def test_exempt_trails_parameter(world: World, by: str) -> None:
 )
 def test_exemption_tag(world: World, key: str, tags: dict[str, str], exempt: bool) -> None:
     make_trail("tagged-trail", selectors=ADV_PUBLISH, tags=tags)
-    world.expect_previous([[]])
     world.expect_puts(1)
+    world.expect_previous([[]])
     event = scheduled_event(parameters={"ExemptionTagKey": key})
     evaluations, errors = run_rule(TRAIL_RULE, event, context(), world.make_session)
     if exempt:
@@ -498,8 +510,8 @@ def test_more_than_100_trails_are_put_in_batches_of_100(world: World) -> None:
     for i, name in enumerate(names):
         make_trail(name, selectors=ADV_ALL if i % 2 else ADV_PUBLISH)
     make_trail("west-multi", "eu-west-1", multi_region=True, selectors=ADV_ALL)
-    world.expect_previous([[]])
     world.expect_puts(2)
+    world.expect_previous([[]])
     evaluations, errors = run_rule(
         TRAIL_RULE, scheduled_event(token="token-123"), context(), world.make_session
     )
@@ -522,11 +534,13 @@ def test_more_than_100_trails_are_put_in_batches_of_100(world: World) -> None:
 
 
 def test_batches_with_five_trails_and_many_retired_results(world: World) -> None:
-    """Within CloudTrail's real limit of 5 trails a region: 5 + 118 retired = 123."""
+    """Within CloudTrail's real limit of 5 trails a region: 5 evaluations put, then the 118
+    retired results in batches of their own (100 + 18)."""
     names = [f"live-{i}" for i in range(5)]
     for name in names:
         make_trail(name, selectors=ADV_ALL)
     gone = [f"gone-{i:03d}" for i in range(118)]
+    world.expect_puts(1)
     world.expect_previous([gone[:100], gone[100:] + names])
     world.expect_puts(2)
     evaluations, errors = run_rule(TRAIL_RULE, scheduled_event(), context(), world.make_session)
@@ -534,7 +548,11 @@ def test_batches_with_five_trails_and_many_retired_results(world: World) -> None
         evaluation(g, NA, "The trail no longer exists", NOTIFICATION_DT) for g in gone
     ]
     assert (evaluations, errors) == (expected, [])
-    assert world.puts() == [put_request(expected[:100]), put_request(expected[100:])]
+    assert world.puts() == [
+        put_request(expected[:5]),
+        put_request(expected[5:105]),
+        put_request(expected[105:]),
+    ]
 
 
 def test_exactly_100_evaluations_are_one_batch(world: World) -> None:
@@ -750,8 +768,8 @@ def test_unreadable_trail_others_are_put_then_the_run_fails(world: World) -> Non
     locked = make_trail("locked-trail", selectors=ADV_ALL)
     make_trail("bad-trail", selectors=ADV_PUBLISH)
     world.cloudtrail_overrides["get_event_selectors"] = access_denied_for(locked)
-    world.expect_previous([["good-trail"]])
     world.expect_puts(1)
+    world.expect_previous([["good-trail"]])
     with pytest.raises(RuleError) as caught:
         handle(TRAIL_RULE, scheduled_event(), context(), world.make_session)
     error = (
@@ -777,8 +795,8 @@ def test_unreadable_trail_status_is_never_compliant(world: World) -> None:
         "User is not authorized to perform get_trail_status"
     ]
     # RequireLogging false: the status is not needed, the selectors decide
-    world.expect_previous([[]])
     world.expect_puts(1)
+    world.expect_previous([[]])
     evaluations, errors = run_rule(
         TRAIL_RULE,
         scheduled_event(parameters={"RequireLogging": "false"}),
@@ -799,8 +817,8 @@ def test_unreadable_trail_previously_evaluated_is_not_retired(world: World) -> N
     make_trail("good-trail", selectors=ADV_ALL)
     locked = make_trail("locked-trail", selectors=ADV_PUBLISH)
     world.cloudtrail_overrides["get_event_selectors"] = access_denied_for(locked)
-    world.expect_previous([["good-trail", "locked-trail"]])
     world.expect_puts(1)
+    world.expect_previous([["good-trail", "locked-trail"]])
     evaluations, errors = run_rule(TRAIL_RULE, scheduled_event(), context(), world.make_session)
     assert len(errors) == 1
     assert evaluations == [evaluation("good-trail", "COMPLIANT", V_ALL.annotation, NOTIFICATION_DT)]
@@ -850,6 +868,47 @@ def test_account_with_only_another_regions_single_region_trail(world: World) -> 
                 "NON_COMPLIANT",
                 "No logging trail that applies to eu-west-1 records SNS data events. "
                 f"west-mgmt: {V_MGMT.annotation}",
+            )
+        ],
+        [],
+    )
+
+
+def test_account_single_region_organization_trail_covers_its_home_region_only(
+    world: World,
+) -> None:
+    """IsOrganizationTrail and IsMultiRegionTrail are independent: a single-region
+    organization trail logs its home region's data events, no other region's. moto lists it
+    in its home region only; whether CloudTrail lists it elsewhere is not documented, so
+    eu-west-1's DescribeTrails lists it here too (it must not count there either way)."""
+    make_trail("org-east", "us-east-1", organization=True, selectors=ADV_ALL)
+    east = boto3.client("cloudtrail", region_name="us-east-1").describe_trails()["trailList"]
+    assert [(t["Name"], t["IsOrganizationTrail"], t["IsMultiRegionTrail"]) for t in east] == [
+        ("org-east", True, False)
+    ]
+
+    def describe(region: str, params: dict[str, Any]) -> Any:
+        real = boto3.client("cloudtrail", region_name=region).describe_trails(**params)
+        return {"trailList": real["trailList"] or east}
+
+    world.cloudtrail_overrides["describe_trails"] = describe
+    world.expect_puts(1, "eu-west-1")
+    assert _account_run(world) == (
+        [
+            account_evaluation(
+                "NON_COMPLIANT",
+                "No CloudTrail trail applies to eu-west-1, so SNS data events are not recorded "
+                "here",
+            )
+        ],
+        [],
+    )
+    world.region = "us-east-1"
+    world.expect_puts(1)
+    assert run_rule(ACCOUNT_RULE, scheduled_event(ACCOUNT_RULE), context(), world.make_session) == (
+        [
+            account_evaluation(
+                "COMPLIANT", f"Trail org-east (us-east-1) logs it: {V_ALL.annotation}"
             )
         ],
         [],
@@ -947,8 +1006,8 @@ def test_cross_account_invocation_assumes_the_execution_role(world: World) -> No
     )
     make_trail("member-trail", selectors=ADV_PUBLISH, session=member)
     make_trail("central-trail", selectors=ADV_ALL)
-    world.expect_previous([[]])
     world.expect_puts(1)
+    world.expect_previous([[]])
     event = scheduled_event(account=OTHER_ACCOUNT, execution_role=role)
     evaluations, errors = run_rule(TRAIL_RULE, event, context(ACCOUNT), world.make_session)
     assert (evaluations, errors) == (
@@ -982,19 +1041,88 @@ def test_cross_account_invocation_assumes_the_execution_role(world: World) -> No
     ]
 
 
-@pytest.mark.parametrize(
-    ("account", "role"),
-    [(ACCOUNT, f"arn:aws:iam::{ACCOUNT}:role/ConfigRuleExecution"), (OTHER_ACCOUNT, None)],
-)
-def test_no_role_assumed_for_own_account_or_without_role(
-    world: World, account: str, role: str | None
-) -> None:
+@pytest.mark.parametrize("role", [f"arn:aws:iam::{ACCOUNT}:role/ConfigRuleExecution", None])
+def test_no_role_assumed_for_the_functions_own_account(world: World, role: str | None) -> None:
     make_trail("home-trail", selectors=ADV_ALL)
     world.expect_puts(1)
-    event = change_event(trail_item("home-trail"), account=account, execution_role=role)
+    event = change_event(trail_item("home-trail"), execution_role=role)
     run_rule(TRAIL_RULE, event, context(ACCOUNT), world.make_session)
     assert world.ops("sts") == []
     assert world.session_kwargs == [{}]
+
+
+@pytest.mark.parametrize(
+    ("account", "role", "error"),
+    [
+        # another account, no role to act there: it would judge the function's own trails
+        (
+            OTHER_ACCOUNT,
+            None,
+            f"executionRoleArn: missing, and the function runs in account {ACCOUNT}, not in "
+            f"the event's account {OTHER_ACCOUNT}: no role to act there",
+        ),
+        # a role in a third account
+        (
+            OTHER_ACCOUNT,
+            "arn:aws:iam::444455556666:role/ConfigRuleExecution",
+            f"executionRoleArn: role in account 444455556666, not in the event's accountId "
+            f"{OTHER_ACCOUNT}: nothing assumed",
+        ),
+        # a role in the function's own account, for an event of another account
+        (
+            OTHER_ACCOUNT,
+            f"arn:aws:iam::{ACCOUNT}:role/ConfigRuleExecution",
+            f"executionRoleArn: role in account {ACCOUNT}, not in the event's accountId "
+            f"{OTHER_ACCOUNT}: nothing assumed",
+        ),
+        # another partition than the function's
+        (
+            OTHER_ACCOUNT,
+            f"arn:aws-cn:iam::{OTHER_ACCOUNT}:role/ConfigRuleExecution",
+            "executionRoleArn: partition aws-cn, but the function runs in aws: nothing assumed",
+        ),
+        (
+            OTHER_ACCOUNT,
+            f"arn:aws:iam::{OTHER_ACCOUNT}:user/someone",
+            f"executionRoleArn: 'arn:aws:iam::{OTHER_ACCOUNT}:user/someone' is not an IAM role ARN",
+        ),
+        (
+            ACCOUNT,
+            f"arn:aws:iam::{OTHER_ACCOUNT}:role/ConfigRuleExecution",
+            f"executionRoleArn: role in account {OTHER_ACCOUNT}, not in the event's accountId "
+            f"{ACCOUNT}: nothing assumed",
+        ),
+    ],
+)
+def test_a_role_outside_the_events_account_is_refused(
+    world: World, account: str, role: str | None, error: str
+) -> None:
+    """Nothing assumed, read or put: one RuleError naming the field and why."""
+    make_trail("home-trail", selectors=ADV_ALL)
+    event = scheduled_event(account=account, execution_role=role)
+    with pytest.raises(RuleError) as caught:
+        handle(TRAIL_RULE, event, context(ACCOUNT), world.make_session)
+    assert str(caught.value) == f"malformed Config event: {error}"
+    assert (world.calls, world.session_kwargs) == ([], [])
+
+
+def test_a_role_in_another_partition_needs_that_partitions_function(world: World) -> None:
+    """The same role ARN is accepted from a function in aws-cn (then assumed with moto)."""
+    role = f"arn:aws-cn:iam::{OTHER_ACCOUNT}:role/ConfigRuleExecution"
+    china = context(ACCOUNT, "cn-north-1")
+    china.invoked_function_arn = china.invoked_function_arn.replace("arn:aws:", "arn:aws-cn:")
+    world.region = "cn-north-1"
+    event = scheduled_event(account=OTHER_ACCOUNT, execution_role=role)
+    world.expect_previous([[]], region="cn-north-1")
+    evaluations, errors = run_rule(TRAIL_RULE, event, china, world.make_session)
+    assert (evaluations, errors) == ([], [])
+    assert world.ops("sts") == [
+        (
+            "cn-north-1",
+            "assume_role",
+            {"RoleArn": role, "RoleSessionName": "trailguard-config-rule"},
+        )
+    ]
 
 
 # --- the Lambda handler files -----------------------------------------------------------------

@@ -8,6 +8,10 @@ that no longer exist as NOT_APPLICABLE on periodic runs; puts evaluations in bat
 another account. Anything that could not be read is never reported COMPLIANT: what could be
 evaluated is put, then the invocation fails naming the trails and errors.
 
+The event is read, and refused when malformed or when it names a role outside its account, by
+:mod:`trailguard.aws.config_event`, before anything is assumed, read or put. Best-effort steps
+(retiring the results of deleted trails) run after the put and never stop it.
+
 The rule is looked up in :mod:`trailguard.rules.registry` and run by its scope (``trail``:
 change notifications and scheduled runs per trail; ``account-region``: one evaluation per
 scheduled run); trails are read by :mod:`trailguard.aws.trails` under its error policy.
@@ -17,15 +21,23 @@ Needs only the standard library and boto3 (it runs in Lambda); the session is pa
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from trailguard.aws.config_event import (
+    CHANGE,
+    GONE_STATUSES,
+    REGION,
+    SCHEDULED,
+    ConfigItem,
+    Invocation,
+    RuleError,
+    from_history,
+)
 from trailguard.aws.session import (
     BEST_EFFORT_CONFIG,
     RETRY_CONFIG,
@@ -35,9 +47,7 @@ from trailguard.aws.session import (
 )
 from trailguard.aws.trails import list_trails, read_tags, read_trail_facts
 from trailguard.rules.facts import NOT_APPLICABLE, Finding, NotEvaluated, TrailFacts
-from trailguard.rules.metadata import ParameterError, parameters
-from trailguard.rules.parameters import RuleParameters
-from trailguard.rules.registry import Rule, Scope, UnknownRule, rule
+from trailguard.rules.registry import Scope
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudtrail import CloudTrailClient
@@ -45,68 +55,22 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger("trailguard.rules")
 BATCH_SIZE = 100  # PutEvaluations takes at most 100 evaluations a call
-DELETED_STATUSES = ("ResourceDeleted", "ResourceDeletedNotRecorded", "ResourceNotRecorded")
-CHANGE_MESSAGES = (
-    "ConfigurationItemChangeNotification",
-    "OversizedConfigurationItemChangeNotification",
-)
-
-
-class RuleError(Exception):
-    """The invocation must fail (Config shows the message for the rule)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Invocation:
-    rule: Rule
-    message_type: str
-    invoking: dict[str, Any]
-    params: RuleParameters
-    result_token: str
-    rule_name: str
-    account_id: str
-    left_scope: bool
-
-    @property
-    def rule_id(self) -> str:
-        return self.rule.id
-
-    @classmethod
-    def parse(cls, rule_id: str, event: dict[str, Any]) -> Invocation:
-        try:
-            found = rule(rule_id)
-        except UnknownRule as exc:
-            raise RuleError(str(exc)) from exc
-        try:
-            invoking = json.loads(event["invokingEvent"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise RuleError(f"invokingEvent is missing or not JSON: {exc}") from exc
-        try:
-            raw = event.get("ruleParameters")
-            params = RuleParameters.from_strings(parameters(found.metadata, raw))
-        except ParameterError as exc:
-            raise RuleError(f"invalid rule parameters: {exc}") from exc
-        return cls(
-            rule=found,
-            message_type=str(invoking.get("messageType", "")),
-            invoking=invoking,
-            params=params,
-            result_token=str(event.get("resultToken", "")),
-            rule_name=str(event.get("configRuleName", rule_id)),
-            account_id=str(event.get("accountId") or invoking.get("awsAccountId") or ""),
-            left_scope=bool(event.get("eventLeftScope")),
-        )
-
-
-def _timestamp(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str) and value:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return datetime.now(UTC)
+COMPLIANCE_TYPES = ("COMPLIANT", "NON_COMPLIANT", NOT_APPLICABLE)
+# RuleError comes from config_event; callers take it from here, with the runtime.
+__all__ = ["SCOPES", "RuleError", "RuleRun", "handle", "run_rule"]
 
 
 def _evaluation(finding: Finding, when: datetime) -> dict[str, Any]:
+    """The PutEvaluations entry of ``finding``; RuleError (a bug, never put) when it lacks
+    what Config requires."""
+    if not (
+        finding.resource_id.strip()
+        and len(finding.resource_id) <= 768
+        and 0 < len(finding.resource_type) <= 256
+        and finding.compliance in COMPLIANCE_TYPES
+        and 0 < len(finding.annotation) <= 256
+    ):
+        raise RuleError(f"{finding.rule_id}: refusing to put an incomplete evaluation {finding}")
     return {
         "ComplianceResourceType": finding.resource_type,
         "ComplianceResourceId": finding.resource_id,
@@ -125,6 +89,10 @@ class RuleRun:
         self.region = region
         self.errors: list[str] = []
         self._clients: dict[str, Any] = {}
+        self.when = invocation.notified or datetime.now(UTC)
+        # The trails that exist here, once a scheduled run has listed them (to retire the
+        # results of the others).
+        self.current: set[str] | None = None
 
     def client(self, service: str, region: str | None = None) -> Any:
         key = f"{service}/{region or self.region}"
@@ -151,119 +119,130 @@ class RuleRun:
         home = str(trail.get("HomeRegion") or trail.get("homeRegion") or self.region)
         return read_trail_facts(self.cloudtrail(home), trail, tags, tags_error)
 
+    def not_applicable(self, resource_type: str, resource_id: str, why: str) -> Finding:
+        return Finding(
+            rule_id=self.inv.rule.id,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            compliance=NOT_APPLICABLE,
+            annotation=why,
+            account_id=self.inv.account_id,
+            region=self.region,
+        )
+
     # --- scope "trail": one evaluation per trail --------------------------------------------
 
     def _trail(self) -> list[tuple[Finding, datetime]]:
-        if self.inv.message_type == "ScheduledNotification":
+        if self.inv.message_type == SCHEDULED:
             return self._trail_scheduled()
-        if self.inv.message_type in CHANGE_MESSAGES:
-            return self._trail_change()
-        raise RuleError(f"unsupported messageType {self.inv.message_type!r}")
+        return self._trail_change()
 
-    def _configuration_item(self) -> dict[str, Any]:
-        invoking = self.inv.invoking
-        if self.inv.message_type == "OversizedConfigurationItemChangeNotification":
-            summary = invoking["configurationItemSummary"]
-            history = self.client("config").get_resource_config_history(
-                resourceType=summary["resourceType"], resourceId=summary["resourceId"], limit=1
-            )
-            item = dict(history["configurationItems"][0])
-            if isinstance(item.get("configuration"), str):
-                item["configuration"] = json.loads(item["configuration"])
-            item.setdefault("configurationItemStatus", summary.get("configurationItemStatus"))
-            return item
-        return dict(invoking["configurationItem"])
+    def _why_not_applicable(self, item: ConfigItem) -> str | None:
+        if self.inv.left_scope:
+            return "The trail is no longer in the scope of this rule"
+        if item.status in GONE_STATUSES:
+            return GONE_STATUSES[item.status]
+        if item.resource_type != self.inv.rule.resource_type:
+            return f"{item.resource_type} is not evaluated by this rule"
+        return None
+
+    def _configuration_item(self) -> ConfigItem:
+        """The notification's item; an oversized notification's is read from the history
+        (unless its summary already makes it NOT_APPLICABLE)."""
+        summary = self.inv.item
+        if summary is None:  # never: Invocation.parse reads it for both message types
+            raise RuleError(f"{self.inv.message_type}: no configuration item")
+        if self.inv.message_type == CHANGE or self._why_not_applicable(summary) is not None:
+            return summary
+        request: dict[str, Any] = {
+            "resourceType": summary.resource_type,
+            "resourceId": summary.resource_id,
+            "limit": 1,
+        }
+        if summary.captured is not None:
+            request["laterTime"] = summary.captured
+        return from_history(self.config().get_resource_config_history(**request), summary)
 
     def _trail_change(self) -> list[tuple[Finding, datetime]]:
         item = self._configuration_item()
-        when = _timestamp(item.get("configurationItemCaptureTime"))
-        resource_id = str(item.get("resourceId") or item.get("resourceName") or "")
-        configuration = item.get("configuration") or {}
-        status = item.get("configurationItemStatus")
-        reason = None
-        if self.inv.left_scope:
-            reason = "The trail is no longer in the scope of this rule"
-        elif status in DELETED_STATUSES:
-            reason = "The trail has been deleted"
-        elif item.get("resourceType") != self.inv.rule.resource_type:
-            reason = f"{item.get('resourceType')} is not evaluated by this rule"
+        when = item.captured or self.when
+        reason = self._why_not_applicable(item)
         if reason is not None:
-            arn = str(item.get("ARN") or configuration.get("trailARN") or "")
-            account = arn.split(":")[4] if arn.count(":") >= 5 else self.inv.account_id
-            finding = Finding(
-                rule_id=self.inv.rule.id,
-                resource_type=str(item.get("resourceType") or self.inv.rule.resource_type),
-                resource_id=resource_id,
-                compliance=NOT_APPLICABLE,
-                annotation=reason,
-                account_id=account,
-                region=self.region,
-                trail_arn=arn or None,
-            )
-            return [(finding, when)]
-        description = {**configuration, "Name": resource_id}
-        if description.get("homeRegion", self.region) != self.region:
+            return [(self.not_applicable(item.resource_type, item.resource_id, reason), when)]
+        description = item.trail
+        if description is None:  # never: ConfigItem.read describes an applicable trail
+            raise RuleError(f"{item.resource_id}: the trail's configuration was not read")
+        arn = description["TrailARN"]
+        if description["HomeRegion"] != self.region or arn.split(":")[4] != self.inv.account_id:
+            # Judged elsewhere (the rule says where): nothing to read here.
             facts = TrailFacts.from_description(description)
         else:
-            tags = item.get("tags") if isinstance(item.get("tags"), dict) else None
-            facts = self.facts(description, tags)
+            tags, tags_error = item.tags, None
+            if tags is None and self.inv.params.exemption_tag_key:
+                read, unread = read_tags(self.cloudtrail(), [arn])
+                tags, tags_error = read.get(arn), unread.get(arn)
+            facts = self.facts(description, tags, tags_error)
         return [(f, when) for f in self._evaluate_trails([facts])]
 
     def _trail_scheduled(self) -> list[tuple[Finding, datetime]]:
-        when = _timestamp(self.inv.invoking.get("notificationCreationTime"))
         client = self.cloudtrail()
         home = [
             t
             for t in list_trails(client)
             if t.get("HomeRegion") == self.region
-            and (
-                not self.inv.account_id
-                or str(t.get("TrailARN", "")).split(":")[4:5] == [self.inv.account_id]
-            )
+            and str(t.get("TrailARN", "")).split(":")[4:5] == [self.inv.account_id]
         ]
         tags: dict[str, dict[str, str]] = {}
         unread: dict[str, str] = {}
         if self.inv.params.exemption_tag_key and home:
             tags, unread = read_tags(client, [t["TrailARN"] for t in home])
         facts = [self.facts(t, tags.get(t["TrailARN"]), unread.get(t["TrailARN"])) for t in home]
-        found = [(f, when) for f in self._evaluate_trails(facts)]
         # Every trail that still exists, evaluated or not: one that could not be read must
         # keep its last result, not be retired as gone.
-        current = {str(t.get("Name")) for t in home}
-        for resource_id in self._previously_evaluated():
-            if resource_id not in current:
-                gone = Finding(
-                    rule_id=self.inv.rule.id,
-                    resource_type=self.inv.rule.resource_type,
-                    resource_id=resource_id,
-                    compliance=NOT_APPLICABLE,
-                    annotation="The trail no longer exists",
-                    account_id=self.inv.account_id,
-                    region=self.region,
-                )
-                found.append((gone, when))
-        return found
+        self.current = {str(t.get("Name")) for t in home}
+        return [(f, self.when) for f in self._evaluate_trails(facts)]
+
+    def retire(self, put: bool) -> list[dict[str, Any]]:
+        """After a scheduled run's evaluations are put: NOT_APPLICABLE for the trails this
+        rule has a COMPLIANT or NON_COMPLIANT result for that no longer exist (put unless
+        ``put`` is False).
+
+        Best effort, so it never fails the run: if the results cannot be listed or put, stale
+        results stay until Config's own deletion notification; that never hides a finding.
+        """
+        if self.current is None:
+            return []
+        try:
+            gone = [r for r in self._previously_evaluated() if r not in self.current]
+            why = "The trail no longer exists"
+            evaluations = [
+                _evaluation(self.not_applicable(self.inv.rule.resource_type, r, why), self.when)
+                for r in gone
+            ]
+            if put and evaluations:
+                self.put(evaluations)
+        except Exception as exc:  # best effort: whatever goes wrong, the run goes on
+            if isinstance(exc, ClientError | BotoCoreError):
+                text = error_text(exc)
+            else:
+                text = str(exc) if isinstance(exc, RuleError) else repr(exc)
+            LOG.warning("stale results of deleted trails not retired: %s", text)
+            return []
+        return evaluations
 
     def _previously_evaluated(self) -> list[str]:
-        """Trails this rule has a COMPLIANT or NON_COMPLIANT result for (to retire).
-
-        Best effort: if the results cannot be listed, stale results stay until Config's own
-        deletion notification; that never hides a finding, so it does not fail the run.
-        """
+        """Trails this rule has a COMPLIANT or NON_COMPLIANT result for (one retry at most)."""
         ids: list[str] = []
         client = self.session.client("config", region_name=self.region, config=BEST_EFFORT_CONFIG)
         paginator = client.get_paginator("get_compliance_details_by_config_rule")
         pages: Iterator[dict[str, Any]] = paginator.paginate(
             ConfigRuleName=self.inv.rule_name, ComplianceTypes=["COMPLIANT", "NON_COMPLIANT"]
         )
-        try:
-            for page in pages:
-                for result in page.get("EvaluationResults", []):
-                    qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
-                    if qualifier.get("ResourceType") == self.inv.rule.resource_type:
-                        ids.append(qualifier["ResourceId"])
-        except (ClientError, BotoCoreError) as exc:
-            LOG.warning("cannot list previous results to retire: %s", error_text(exc))
+        for page in pages:
+            for result in page.get("EvaluationResults", []):
+                qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+                if qualifier.get("ResourceType") == self.inv.rule.resource_type:
+                    ids.append(qualifier["ResourceId"])
         return ids
 
     def _evaluate_trails(self, trails: list[TrailFacts]) -> list[Finding]:
@@ -280,7 +259,6 @@ class RuleRun:
     # --- scope "account-region": one evaluation per account and region --------------------
 
     def _account(self) -> list[tuple[Finding, datetime]]:
-        when = _timestamp(self.inv.invoking.get("notificationCreationTime"))
         trails = [self.facts(t) for t in list_trails(self.cloudtrail())]
         try:
             finding = self.inv.rule.evaluate(
@@ -289,7 +267,7 @@ class RuleRun:
         except NotEvaluated as exc:
             self.errors.append(str(exc))
             return []
-        return [(finding, when)]
+        return [(finding, self.when)]
 
     # --- the invocation ---------------------------------------------------------------------
 
@@ -312,13 +290,26 @@ class RuleRun:
             raise RuleError(f"{self.inv.rule_name}: {error_text(exc)}") from exc
 
     def put(self, evaluations: list[dict[str, Any]]) -> None:
+        """Put in batches of 100; RuleError naming what Config refused, after every batch."""
         test_mode = self.inv.result_token == "TESTMODE"
         config = self.client("config")
+        failed: list[str] = []
         for start in range(0, len(evaluations), BATCH_SIZE):
-            config.put_evaluations(
-                Evaluations=evaluations[start : start + BATCH_SIZE],
-                ResultToken=self.inv.result_token,
-                TestMode=test_mode,
+            try:
+                response = config.put_evaluations(
+                    Evaluations=evaluations[start : start + BATCH_SIZE],
+                    ResultToken=self.inv.result_token,
+                    TestMode=test_mode,
+                )
+            except (ClientError, BotoCoreError) as exc:
+                raise RuleError(f"{self.inv.rule_name}: PutEvaluations: {error_text(exc)}") from exc
+            failed += [
+                str(e.get("ComplianceResourceId")) for e in response.get("FailedEvaluations", [])
+            ]
+        if failed:
+            raise RuleError(
+                f"{self.inv.rule_name}: PutEvaluations refused the evaluations of "
+                + ", ".join(failed)
             )
 
 
@@ -330,17 +321,27 @@ def run_rule(
     put: bool = True,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Run rule ``rule_id`` for one Config invocation: the evaluations (put unless ``put`` is
-    False) and what could not be evaluated."""
+    False) and what could not be evaluated.
+
+    A malformed event, or one naming a role outside its account, is a RuleError before
+    anything is assumed, read or put."""
     if make_session is None:
         import boto3
 
         make_session = boto3.session.Session
     invocation = Invocation.parse(rule_id, event)
-    session = session_for(event, context, make_session, invocation.params.execution_role_name)
-    run = RuleRun(invocation, session, str(session.region_name))
+    role_name = invocation.params.execution_role_name
+    invocation.check_role(context, role_name)
+    session = session_for(event, context, make_session, role_name)
+    region = session.region_name
+    if not isinstance(region, str) or not REGION.fullmatch(region):
+        raise RuleError(f"no AWS region to run in (the session's is {region!r}): set AWS_REGION")
+    run = RuleRun(invocation, session, region)
     evaluations = [_evaluation(finding, when) for finding, when in run.findings()]
     if put and evaluations:
         run.put(evaluations)
+    # Best-effort steps come after the put, and never stop it.
+    evaluations += run.retire(put)
     return evaluations, run.errors
 
 
@@ -354,7 +355,7 @@ def handle(
     evaluated) when anything could not be read, naming the trails and errors."""
     evaluations, errors = run_rule(rule_id, event, context, make_session)
     if errors:
-        name = event.get("configRuleName", rule_id)
+        name = event.get("configRuleName") or rule_id  # checked by run_rule
         raise RuleError(f"{name}: not evaluated, never reported COMPLIANT: " + "; ".join(errors))
     return evaluations
 

@@ -41,14 +41,20 @@ class TrailFacts:
 
     @property
     def account_id(self) -> str:
-        return self.arn.split(":")[4]
+        """The account in the trail's ARN ("" when the ARN is not one)."""
+        parts = self.arn.split(":")
+        return parts[4] if len(parts) > 5 else ""
 
     @property
     def partition(self) -> str:
-        return self.arn.split(":")[1]
+        parts = self.arn.split(":")
+        return parts[1] if len(parts) > 5 else "aws"
 
     def applies_to(self, region: str) -> bool:
-        return self.home_region == region or self.is_multi_region or self.is_organization
+        """Does the trail log data events of ``region``? Only when it is homed there or is a
+        multi-region trail: an organization trail can be single-region (IsOrganizationTrail
+        and IsMultiRegionTrail are independent), and then logs its home region only."""
+        return self.home_region == region or self.is_multi_region
 
     @classmethod
     def from_description(cls, trail: dict[str, Any], **facts: Any) -> TrailFacts:

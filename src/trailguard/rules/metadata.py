@@ -185,7 +185,7 @@ def parameters(metadata: RuleMetadata, raw: str | dict[str, Any] | None) -> dict
         text = raw
         try:
             raw = json.loads(text) if text.strip() else {}
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             _check_size(text, None)
             raise ParameterError(f"rule parameters are not valid JSON: {exc}") from exc
         _check_size(text, raw)
