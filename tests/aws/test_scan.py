@@ -26,6 +26,7 @@ from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import pytest
+from aws_behaviours import installed
 from moto.server import ThreadedMotoServer
 from scan_helpers import (
     EXEMPT_TAG,
@@ -49,6 +50,8 @@ from trailguard.cli import _progress_bar, main
 from trailguard.reporting.model import FIELDS, ReportEntry
 from trailguard.reporting.render import parse_csv, parse_json
 from trailguard.rules.logic import TrailFacts, rule_parameters, trail_verdict
+
+pytestmark = pytest.mark.aws_behaviours
 
 NOT_IN_ORG = "999999999999"
 NOTHING = "NOT EVALUATED: nothing has a result, so this report is not a pass."
@@ -120,7 +123,8 @@ def org() -> Iterator[Org]:
             endpoint = f"http://{host}:{port}"
             mp.setenv("AWS_ENDPOINT_URL", endpoint)
             mp.setattr(trailguard.aws.scan, "Scanner", RecordingScanner)
-            yield build_org(endpoint)
+            for _ in installed():  # AWS's behaviours, for the whole module (conftest)
+                yield build_org(endpoint)
         finally:
             server.stop()
 

@@ -9,7 +9,8 @@ One behaviour per method of :class:`AwsBehaviours`, each citing its source:
 - (a) :meth:`~AwsBehaviours.org_trail_listed_to_members`,
   :meth:`~AwsBehaviours.org_trail_read_from_member`: organization trails in members' accounts.
 - (b) :meth:`~AwsBehaviours.management_account_skipped`: service-managed StackSets.
-- (c) :meth:`~AwsBehaviours.one_operation_at_a_time`,
+- (c) :meth:`~AwsBehaviours.stack_set_name_in_use`,
+  :meth:`~AwsBehaviours.one_operation_at_a_time`,
   :meth:`~AwsBehaviours.operation_runs_until_polled`,
   :meth:`~AwsBehaviours.operation_results`: StackSet operations take time, one at a time.
 - (d) IAM names unique per account: moto enforces it already (its CloudFormation refuses the
@@ -154,6 +155,8 @@ class AwsBehaviours:
                 if busy is None and name == "CreateStackInstances":
                     return self.create_instances(model, account, region, params)
                 return busy
+            if name == "CreateStackSet":
+                return self.stack_set_name_in_use(account, region, params["StackSetName"])
             if name == "ListStackSetOperationResults":
                 return self.operation_results(model, params["OperationId"])
         if service == "config":
@@ -278,6 +281,15 @@ class AwsBehaviours:
         operation_id = self.world.record_operation(account, region, name, accounts, params)
         self._track(account, region, name, operation_id, pairs, failed, params)
         return answer(model, {"OperationId": operation_id})
+
+    def stack_set_name_in_use(self, account: str, region: str, name: str) -> Any:
+        """CloudFormation API reference, CreateStackSet errors: NameAlreadyExistsException,
+        "The specified name is already in use."
+        (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html).
+        moto creates a second stack set of the same name."""
+        if not self.world.stack_set_exists(account, region, name):
+            return None
+        return refuse("NameAlreadyExistsException", f"StackSet {name} already exists")
 
     def one_operation_at_a_time(self, account: str, region: str, name: str) -> Any:
         """CloudFormation API reference, CreateStackInstances (and the other StackSet
@@ -435,7 +447,27 @@ def install(monkeypatch: pytest.MonkeyPatch, behaviours: AwsBehaviours) -> AwsBe
     return behaviours
 
 
-def installed(**settings: Any) -> Iterator[AwsBehaviours]:
-    """The model, installed for a ``with`` block or a fixture (``yield from``)."""
+_INSTALLED: list[AwsBehaviours] = []
+
+
+def installed(**switches: Any) -> Iterator[AwsBehaviours]:
+    """The model, installed for a ``with`` block or a fixture (``yield from``). Inside another
+    installation (a module-wide one, then a test's), the same model is yielded with
+    ``switches`` set until the inner one ends."""
+    if _INSTALLED:
+        current = _INSTALLED[-1]
+        saved = {name: getattr(current, name) for name in switches}
+        for name, value in switches.items():
+            setattr(current, name, value)
+        try:
+            yield current
+        finally:
+            for name, value in saved.items():
+                setattr(current, name, value)
+        return
     with pytest.MonkeyPatch.context() as monkeypatch:
-        yield install(monkeypatch, AwsBehaviours(**settings))
+        _INSTALLED.append(install(monkeypatch, AwsBehaviours(**switches)))
+        try:
+            yield _INSTALLED[-1]
+        finally:
+            _INSTALLED.pop()

@@ -126,6 +126,10 @@ class MotoWorld:
             if regions is None or i.region_name in regions
         ]
 
+    def stack_set_exists(self, account: str, region: str, name: str) -> bool:
+        stack_sets = cloudformation_backends[account][region].stacksets.values()
+        return any(s.name == name and s.status != "DELETED" for s in stack_sets)
+
     def stack_set_id(self, account: str, region: str, name: str) -> str:
         return str(self._stack_set(account, region, name).id)
 
