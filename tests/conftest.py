@@ -7,9 +7,10 @@ Profiles, chosen by ``TRAILGUARD_HYPOTHESIS_PROFILE`` (default ``ci``):
   an example-count variable below is set, which always wins.
 
 The AWS behaviour model (``tests/support/aws_behaviours.py``: documented AWS behaviours moto
-lacks) is switched on for a test by the ``aws_behaviours`` fixture (which yields the model, to
-set its switches), by ``@pytest.mark.aws_behaviours(**switches)`` on a test or module, or for
-every test under tests/aws, tests/cli and tests/demo by ``pytest --aws-behaviours``.
+lacks) is on for every test under tests/aws and tests/demo (``--no-aws-behaviours``: moto
+alone), and for any other test that asks for the ``aws_behaviours`` fixture (which yields the
+model, to set its switches) or carries ``@pytest.mark.aws_behaviours(**switches)``; the
+marker's switches apply in those folders too (``enabled=False``: off for that test).
 """
 
 from __future__ import annotations
@@ -57,10 +58,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="rewrite snapshot files from the current output (review the diff before committing)",
     )
     parser.addoption(
-        "--aws-behaviours",
+        "--no-aws-behaviours",
         action="store_true",
-        help="switch the AWS behaviour model on for every test under tests/aws, tests/cli and "
-        "tests/demo",
+        help="run tests/aws and tests/demo against moto alone, without the AWS behaviour model",
     )
 
 
@@ -101,7 +101,7 @@ def update_snapshots(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-snapshots"))
 
 
-BEHAVIOUR_SCOPE = ("aws", "cli", "demo")  # test folders --aws-behaviours switches the model on in
+BEHAVIOUR_SCOPE = ("aws", "demo")  # test folders where the AWS behaviour model is on
 
 
 @pytest.fixture
@@ -122,6 +122,6 @@ def aws_behaviours(request: pytest.FixtureRequest) -> Iterator[Any]:
 def _aws_behaviours_switch(request: pytest.FixtureRequest) -> None:
     marked = request.node.get_closest_marker("aws_behaviours") is not None
     folder = request.node.path.parent.name
-    everywhere = request.config.getoption("--aws-behaviours") and folder in BEHAVIOUR_SCOPE
-    if marked or everywhere:
+    here = folder in BEHAVIOUR_SCOPE and not request.config.getoption("--no-aws-behaviours")
+    if marked or here:
         request.getfixturevalue("aws_behaviours")

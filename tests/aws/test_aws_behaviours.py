@@ -72,6 +72,7 @@ def test_member_sees_the_organization_trail_in_every_region(
     assert names == {arn, own}
 
 
+@pytest.mark.aws_behaviours(enabled=False)
 def test_without_the_model_moto_hides_the_organization_trail(org: MotoOrg) -> None:
     org_trail(org, [MANAGEMENT])
     member = org.session(org.members[0]).client("cloudtrail")

@@ -14,8 +14,6 @@ from moto import mock_aws
 from trailguard.aws.deploy import Deployer, DeployOptions
 from trailguard.cli import main
 
-pytestmark = pytest.mark.aws_behaviours  # the AWS behaviour model (tests/support)
-
 ROOT = Path(__file__).resolve().parents[2]
 ENABLED = "cloudtrail-sns-data-events-enabled"
 COVERAGE = "cloudtrail-sns-data-events-account-coverage"

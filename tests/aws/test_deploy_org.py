@@ -27,8 +27,6 @@ import trailguard.aws.session
 from trailguard.aws.deploy import Deployer, DeployFailed, DeployOptions
 from trailguard.cli import main
 
-pytestmark = pytest.mark.aws_behaviours
-
 ROOT = Path(__file__).resolve().parents[2]
 HOME, OTHER = "us-east-1", "eu-west-1"
 REGIONS = [HOME, OTHER]

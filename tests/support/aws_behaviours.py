@@ -71,6 +71,7 @@ class Operation:
 class AwsBehaviours:
     """The behaviours, with their switches; ``attach(client)`` hooks one client."""
 
+    enabled: bool = True  # False: every call goes to moto untouched
     # (a) Undocumented, so both outcomes are modelled: False (the field reports, default)
     # refuses a member's reads of another account's organization trail; True answers them.
     org_trail_readable: bool = False
@@ -113,6 +114,8 @@ class AwsBehaviours:
 
         def before(model: Any, context: dict[str, Any], request_signer: Any = None,
                    **_: Any) -> Any:  # fmt: skip
+            if not self.enabled:
+                return None
             account = self.world.caller(request_signer)
             params = context.get("aws_behaviours_params", {})
             context["aws_behaviours"] = (account, region, params)
