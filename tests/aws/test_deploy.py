@@ -8,10 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
+from deploy_support import build_once, make_buckets
 from moto import mock_aws
 
 from trailguard.aws.deploy import Deployer, DeployOptions
 from trailguard.cli import main
+
+# moto's CloudFormation does not know AWS::Config::ConformancePack: no pack is made there.
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS.+ConformancePack")
 
 ROOT = Path(__file__).resolve().parents[2]
 ENABLED = "cloudtrail-sns-data-events-enabled"
@@ -192,13 +197,11 @@ def test_bad_root_is_one_line() -> None:
 
 
 def test_account_deploy_makes_the_roles_once_and_the_rest_in_each_region(
-    aws_behaviours: Any,
+    aws_behaviours: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    build_once(monkeypatch)
     with mock_aws():
-        for region in ("us-east-1", "eu-west-1"):
-            where = {} if region == "us-east-1" else {
-                "CreateBucketConfiguration": {"LocationConstraint": region}}  # fmt: skip
-            boto3.client("s3", region_name=region).create_bucket(Bucket=f"art-{region}", **where)
+        make_buckets(["us-east-1", "eu-west-1"])
         options = DeployOptions(bucket="art-{region}", regions=["us-east-1", "eu-west-1"])
         calls = Deployer(
             ROOT, options, lambda service, region: boto3.client(service, region_name=region)

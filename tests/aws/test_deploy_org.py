@@ -6,7 +6,6 @@ trust policies, functions, invoke permissions and SSM documents per account and 
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import re
@@ -18,14 +17,16 @@ import boto3
 import pytest
 from aws_behaviours import AwsBehaviours
 from aws_model import FakeClock
+from deploy_support import build_once, make_buckets
 from moto import mock_aws
 from moto_org import MotoOrg, build_org
 
-import trailguard.artifacts.build
-import trailguard.aws.deploy
 import trailguard.aws.session
 from trailguard.aws.deploy import Deployer, DeployFailed, DeployOptions
 from trailguard.cli import main
+
+# moto's CloudFormation does not know AWS::Config::ConformancePack: no pack is made there.
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS.+ConformancePack")
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME, OTHER = "us-east-1", "eu-west-1"
@@ -35,27 +36,15 @@ CENTRAL_ROLE = "TrailGuardCentralRuleFunctionRole"
 MEMBER_ROLES = ["TrailGuardConfigRuleRole", "TrailGuardRemediationRole"]
 
 
-@functools.cache
-def _artifacts(root: Path) -> dict[str, bytes]:
-    return trailguard.artifacts.build.artifacts(root)
-
-
 @pytest.fixture(autouse=True)
 def built_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The artifacts are built once for the module (each deploy would build them again)."""
-    monkeypatch.setattr(trailguard.aws.deploy, "artifacts", _artifacts)
+    build_once(monkeypatch)
 
 
 @pytest.fixture
 def org() -> Iterator[MotoOrg]:
     with mock_aws():
-        for region in REGIONS:
-            where = (
-                {}
-                if region == HOME
-                else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-            )
-            boto3.client("s3", region_name=region).create_bucket(Bucket=f"art-{region}", **where)
+        make_buckets(REGIONS)
         yield build_org()
 
 
@@ -187,6 +176,7 @@ def test_deploy_org_creates_everything_once_in_order(
     assert clock.sleeps == [2.0, 4.0, 2.0, 4.0]
 
 
+@pytest.mark.slow
 def test_deploy_again_updates_in_place(org: MotoOrg, aws_behaviours: AwsBehaviours) -> None:
     deploy(org)
     before = {a: trailguard_roles(org, a) for a in org.accounts}
@@ -206,6 +196,7 @@ def test_deploy_again_updates_in_place(org: MotoOrg, aws_behaviours: AwsBehaviou
     assert added == []  # every account's permission is there already
 
 
+@pytest.mark.slow
 def test_deploy_waits_for_an_operation_already_running(
     org: MotoOrg, aws_behaviours: AwsBehaviours
 ) -> None:
