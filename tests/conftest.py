@@ -5,12 +5,20 @@ Profiles, chosen by ``TRAILGUARD_HYPOTHESIS_PROFILE`` (default ``ci``):
 - ``ci``: every property test runs the example count written on it (``make test``);
 - ``fast``: at most ``FAST_EXAMPLES`` examples per property test (``make fast``), except where
   an example-count variable below is set, which always wins.
+
+The AWS behaviour model (``tests/support/aws_behaviours.py``: documented AWS behaviours moto
+lacks) is on for every test under tests/aws and tests/demo (``--no-aws-behaviours``: moto
+alone), and for any other test that asks for the ``aws_behaviours`` fixture (which yields the
+model, to set its switches) or carries ``@pytest.mark.aws_behaviours(**switches)``; the
+marker's switches apply in those folders too (``enabled=False``: off for that test).
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import botocore.session
 import pytest
@@ -49,6 +57,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite snapshot files from the current output (review the diff before committing)",
     )
+    parser.addoption(
+        "--no-aws-behaviours",
+        action="store_true",
+        help="run tests/aws and tests/demo against moto alone, without the AWS behaviour model",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "aws_behaviours(**switches): run with the AWS behaviour model on "
+        "(tests/support/aws_behaviours.py), its switches set",
+    )
 
 
 def _cap_examples(item: pytest.Item, cap: int) -> None:
@@ -78,3 +99,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def update_snapshots(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-snapshots"))
+
+
+BEHAVIOUR_SCOPE = ("aws", "demo")  # test folders where the AWS behaviour model is on
+
+
+@pytest.fixture
+def aws_behaviours(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The AWS behaviour model, hooked into every client made during the test; switches from
+    the ``aws_behaviours`` marker, then from an indirect parameter (a dict)."""
+    from aws_behaviours import installed
+
+    switches: dict[str, Any] = {}
+    marker = request.node.get_closest_marker("aws_behaviours")
+    if marker is not None:
+        switches.update(marker.kwargs)
+    switches.update(getattr(request, "param", None) or {})
+    yield from installed(**switches)
+
+
+@pytest.fixture(autouse=True)
+def _aws_behaviours_switch(request: pytest.FixtureRequest) -> None:
+    marked = request.node.get_closest_marker("aws_behaviours") is not None
+    folder = request.node.path.parent.name
+    here = folder in BEHAVIOUR_SCOPE and not request.config.getoption("--no-aws-behaviours")
+    if marked or here:
+        request.getfixturevalue("aws_behaviours")

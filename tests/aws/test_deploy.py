@@ -8,10 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.stub import Stubber
+import pytest
+from deploy_support import build_once, make_buckets
+from moto import mock_aws
 
 from trailguard.aws.deploy import Deployer, DeployOptions
 from trailguard.cli import main
+
+# moto's CloudFormation does not know AWS::Config::ConformancePack: no pack is made there.
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS.+ConformancePack")
 
 ROOT = Path(__file__).resolve().parents[2]
 ENABLED = "cloudtrail-sns-data-events-enabled"
@@ -37,97 +42,135 @@ def _put(bucket: str, region: str, relative: str) -> dict[str, Any]:
     }
 
 
-def test_account_dry_run_lists_every_call() -> None:
-    code, calls, err = _dry_run("--bucket", "artifacts-{region}", "--regions", "eu-west-1")
-    assert (code, err) == (0, "")
-    bucket = "artifacts-eu-west-1"
-    assert calls == [
-        _put(bucket, "eu-west-1", f"deploy/lambda/{ENABLED}.zip"),
-        _put(bucket, "eu-west-1", f"deploy/lambda/{COVERAGE}.zip"),
-        _put(bucket, "eu-west-1", "deploy/account.yaml"),
+def _stack(region: str, name: str, template: str, bucket: str,
+           values: list[dict[str, str]]) -> dict[str, Any]:  # fmt: skip
+    return {
+        "service": "cloudformation",
+        "operation": "CreateOrUpdateStack",
+        "region": region,
+        "params": {
+            "StackName": name,
+            "TemplateURL": f"https://{bucket}.s3.{region}.amazonaws.com/trailguard/{template}",
+            "Parameters": values,
+            "Capabilities": ["CAPABILITY_NAMED_IAM"],
+        },
+    }
+
+
+def _code(bucket: str) -> list[dict[str, str]]:
+    return [
+        {"ParameterKey": "CodeBucket", "ParameterValue": bucket},
         {
-            "service": "cloudformation",
-            "operation": "CreateOrUpdateStack",
-            "region": "eu-west-1",
-            "params": {
-                "StackName": "trailguard",
-                "TemplateURL": f"https://{bucket}.s3.eu-west-1.amazonaws.com/"
-                "trailguard/deploy/account.yaml",
-                "Parameters": [
-                    {"ParameterKey": "CodeBucket", "ParameterValue": bucket},
-                    {
-                        "ParameterKey": "CloudtrailSnsDataEventsEnabledCodeKey",
-                        "ParameterValue": f"trailguard/deploy/lambda/{ENABLED}.zip",
-                    },
-                    {
-                        "ParameterKey": "CloudtrailSnsDataEventsAccountCoverageCodeKey",
-                        "ParameterValue": f"trailguard/deploy/lambda/{COVERAGE}.zip",
-                    },
-                    {"ParameterKey": "AutomaticRemediation", "ParameterValue": "false"},
-                ],
-                "Capabilities": ["CAPABILITY_NAMED_IAM"],
-            },
+            "ParameterKey": "CloudtrailSnsDataEventsEnabledCodeKey",
+            "ParameterValue": f"trailguard/deploy/lambda/{ENABLED}.zip",
+        },
+        {
+            "ParameterKey": "CloudtrailSnsDataEventsAccountCoverageCodeKey",
+            "ParameterValue": f"trailguard/deploy/lambda/{COVERAGE}.zip",
         },
     ]
 
 
-def test_org_dry_run_lists_admin_stacks_then_the_stack_set() -> None:
+def test_account_dry_run_lists_every_call() -> None:
+    code, calls, err = _dry_run(
+        "--bucket", "artifacts-{region}", "--regions", "eu-west-1,us-east-1"
+    )
+    assert (code, err) == (0, "")
+    automatic = [{"ParameterKey": "AutomaticRemediation", "ParameterValue": "false"}]
+    regional = []
+    for region in ("eu-west-1", "us-east-1"):
+        bucket = f"artifacts-{region}"
+        regional += [
+            _put(bucket, region, f"deploy/lambda/{ENABLED}.zip"),
+            _put(bucket, region, f"deploy/lambda/{COVERAGE}.zip"),
+            _put(bucket, region, "deploy/account.yaml"),
+            _stack(region, "trailguard", "deploy/account.yaml", bucket, _code(bucket) + automatic),
+        ]
+    # the roles once, in the first region; the rest in each region
+    assert calls == [
+        _put("artifacts-eu-west-1", "eu-west-1", "deploy/account-global.yaml"),
+        _stack("eu-west-1", "trailguard-global", "deploy/account-global.yaml",
+               "artifacts-eu-west-1", []),
+        *regional,
+    ]  # fmt: skip
+
+
+def test_org_dry_run_lists_admin_stacks_then_the_stack_sets() -> None:
     code, calls, err = _dry_run(
         "--org", "--bucket", "art-{region}", "--regions", "us-east-1,eu-west-1",
         "--organization-id", "o-abcdefghij", "--automatic-remediation", "--delegated-admin",
     )  # fmt: skip
     assert (code, err) == (0, "")
-    assert [(c["region"], c["service"], c["operation"]) for c in calls] == [
-        ("us-east-1", "s3", "PutObject"),
-        ("us-east-1", "s3", "PutObject"),
-        ("us-east-1", "s3", "PutObject"),
-        ("us-east-1", "cloudformation", "CreateOrUpdateStack"),
-        ("eu-west-1", "s3", "PutObject"),
-        ("eu-west-1", "s3", "PutObject"),
-        ("eu-west-1", "s3", "PutObject"),
-        ("eu-west-1", "cloudformation", "CreateOrUpdateStack"),
-        ("us-east-1", "s3", "PutObject"),
-        ("us-east-1", "cloudformation", "CreateStackSet"),
-        ("us-east-1", "cloudformation", "CreateStackInstances"),
-        ("us-east-1", "cloudformation", "CreateStackInstances"),
+    shown = [
+        (
+            c["region"],
+            c["operation"],
+            c["params"].get("StackName") or c["params"].get("StackSetName"),
+        )
+        for c in calls
+        if c["service"] != "s3"
     ]
-    admin = calls[3]["params"]
-    assert admin["StackName"] == "trailguard-org-admin"
-    assert {"ParameterKey": "OrganizationId", "ParameterValue": "o-abcdefghij"} in admin[
-        "Parameters"
+    assert shown == [
+        ("us-east-1", "DescribeOrganization", None),
+        ("us-east-1", "GetCallerIdentity", None),
+        ("us-east-1", "CreateOrUpdateStack", "trailguard-org-admin-global"),
+        ("us-east-1", "CreateOrUpdateStack", "trailguard-org-admin"),
+        ("eu-west-1", "CreateOrUpdateStack", "trailguard-org-admin"),
+        ("us-east-1", "ListAccounts", None),
+        ("us-east-1", "AddPermission", None),
+        ("us-east-1", "AddPermission", None),
+        ("eu-west-1", "AddPermission", None),
+        ("eu-west-1", "AddPermission", None),
+        ("us-east-1", "ListRoots", None),
+        ("us-east-1", "CreateStackSet", "trailguard-member-global"),
+        ("us-east-1", "CreateStackInstances", "trailguard-member-global"),
+        ("us-east-1", "CreateStackSet", "trailguard-member"),
+        ("us-east-1", "CreateStackInstances", "trailguard-member"),
+        ("us-east-1", "CreateOrUpdateStack", "trailguard-member-global"),
+        ("us-east-1", "CreateOrUpdateStack", "trailguard-member"),
+        ("eu-west-1", "CreateOrUpdateStack", "trailguard-member"),
     ]
-    stack_set = calls[9]["params"]
-    assert stack_set == {
+    admin_global = calls[3]["params"]
+    assert admin_global["Parameters"] == [
+        {"ParameterKey": "OrganizationId", "ParameterValue": "o-abcdefghij"}
+    ]
+    permission = next(c for c in calls if c["operation"] == "AddPermission")["params"]
+    assert permission == {
+        "FunctionName": "trailguard-sns-data-events-enabled",
+        "StatementId": "trailguard-config-<each ACTIVE account of ListAccounts>",
+        "Action": "lambda:InvokeFunction",
+        "Principal": "config.amazonaws.com",
+        "SourceAccount": "<each ACTIVE account of ListAccounts>",
+    }
+    stack_sets = [c["params"] for c in calls if c["operation"] == "CreateStackSet"]
+    assert stack_sets[1] == {
         "StackSetName": "trailguard-member",
         "CallAs": "DELEGATED_ADMIN",
         "TemplateURL": "https://art-us-east-1.s3.us-east-1.amazonaws.com/"
         "trailguard/deploy/org-member.yaml",
         "Capabilities": ["CAPABILITY_NAMED_IAM"],
         "Parameters": [
-            {
-                "ParameterKey": "CentralRuleFunctionRoleArn",
-                "ParameterValue": "<trailguard-org-admin output RuleFunctionRoleArn>",
-            },
+            {"ParameterKey": "CentralAccountId", "ParameterValue": "<GetCallerIdentity: Account>"},
             {"ParameterKey": "AutomaticRemediation", "ParameterValue": "true"},
-            {
-                "ParameterKey": "TrailRuleLambdaArn",
-                "ParameterValue": "<trailguard-org-admin output TrailRuleLambdaArn in us-east-1>",
-            },
-            {
-                "ParameterKey": "AccountRuleLambdaArn",
-                "ParameterValue": "<trailguard-org-admin output AccountRuleLambdaArn in us-east-1>",
-            },
         ],
         "PermissionModel": "SERVICE_MANAGED",
         "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": False},
     }
-    instances = calls[11]["params"]
-    assert instances["Regions"] == ["eu-west-1"]
-    assert instances["DeploymentTargets"] == {"OrganizationalUnitIds": ["<ListRoots: Roots[0].Id>"]}
-    assert instances["ParameterOverrides"][0] == {
-        "ParameterKey": "TrailRuleLambdaArn",
-        "ParameterValue": "<trailguard-org-admin output TrailRuleLambdaArn in eu-west-1>",
-    }
+    instances = [c["params"] for c in calls if c["operation"] == "CreateStackInstances"]
+    preferences = {"MaxConcurrentPercentage": 25, "FailureTolerancePercentage": 10}
+    assert instances == [
+        {
+            "StackSetName": name,
+            "CallAs": "DELEGATED_ADMIN",
+            "DeploymentTargets": {"OrganizationalUnitIds": ["<ListRoots: Roots[0].Id>"]},
+            "Regions": regions,
+            "OperationPreferences": preferences,
+        }
+        for name, regions in (
+            ("trailguard-member-global", ["us-east-1"]),
+            ("trailguard-member", ["us-east-1", "eu-west-1"]),
+        )
+    ]
 
 
 def test_bad_root_is_one_line() -> None:
@@ -154,42 +197,38 @@ def test_bad_root_is_one_line() -> None:
     )
 
 
-def test_account_deploy_creates_the_stack_and_waits() -> None:
-    s3 = boto3.client("s3", region_name="us-east-1")
-    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
-    with Stubber(s3) as s3_stub, Stubber(cloudformation) as cfn_stub:
-        for relative in (f"deploy/lambda/{ENABLED}.zip", f"deploy/lambda/{COVERAGE}.zip",
-                         "deploy/account.yaml"):  # fmt: skip
-            s3_stub.add_response(
-                "put_object",
-                {"ETag": '"e"'},
-                {
-                    "Bucket": "art",
-                    "Key": f"trailguard/{relative}",
-                    "Body": (ROOT / relative).read_bytes(),
-                },
+def test_account_deploy_makes_the_roles_once_and_the_rest_in_each_region(
+    aws_behaviours: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_once(monkeypatch)
+    with mock_aws():
+        make_buckets(["us-east-1", "eu-west-1"])
+        options = DeployOptions(bucket="art-{region}", regions=["us-east-1", "eu-west-1"])
+        calls = Deployer(
+            ROOT, options, lambda service, region: boto3.client(service, region_name=region)
+        ).run()
+        stacks = {
+            region: sorted(
+                s["StackName"]
+                for s in boto3.client("cloudformation", region_name=region).list_stacks()[
+                    "StackSummaries"
+                ]
             )
-        cfn_stub.add_client_error(
-            "describe_stacks",
-            service_error_code="ValidationError",
-            service_message="Stack with id trailguard does not exist",
-        )
-        cfn_stub.add_response(
-            "create_stack", {"StackId": "arn:aws:cloudformation:stack/trailguard"}
-        )
-        stack = {
-            "StackName": "trailguard",
-            "CreationTime": "2026-11-26T00:00:00Z",
-            "StackStatus": "CREATE_COMPLETE",
-            "Outputs": [
-                {"OutputKey": "ConformancePackName", "OutputValue": "trailguard-sns-data-events"}
-            ],
+            for region in ("us-east-1", "eu-west-1")
         }
-        cfn_stub.add_response("describe_stacks", {"Stacks": [stack]})
-        cfn_stub.add_response("describe_stacks", {"Stacks": [stack]})
-        clients = {"s3": s3, "cloudformation": cloudformation}
-        options = DeployOptions(bucket="art", regions=["us-east-1"])
-        calls = Deployer(ROOT, options, lambda service, region: clients[service]).run()
-        s3_stub.assert_no_pending_responses()
-        cfn_stub.assert_no_pending_responses()
-    assert [c.operation for c in calls] == ["PutObject", "PutObject", "PutObject", "CreateStack"]
+        assert stacks == {"us-east-1": ["trailguard", "trailguard-global"],
+                          "eu-west-1": ["trailguard"]}  # fmt: skip
+        roles = boto3.client("iam").list_roles()["Roles"]
+        assert sorted(r["RoleName"] for r in roles if r["RoleName"].startswith("TrailGuard")) == [
+            "TrailGuardRemediationRole",
+            "TrailGuardRuleFunctionRole",
+        ]
+        for region in ("us-east-1", "eu-west-1"):
+            lambda_ = boto3.client("lambda", region_name=region)
+            policy = json.loads(
+                lambda_.get_policy(FunctionName=f"trailguard-{ENABLED[11:]}")["Policy"]
+            )
+            assert [s["Condition"] for s in policy["Statement"]] == [
+                {"StringEquals": {"AWS:SourceAccount": "123456789012"}}
+            ]
+    assert [c.operation for c in calls if c.service == "cloudformation"] == ["CreateStack"] * 3

@@ -1,5 +1,12 @@
-"""The IAM roles of the deployment templates: the remediation role (SSM Automation) and the
-rule Lambdas' execution role, least privilege."""
+"""The IAM roles of the deployment templates, least privilege: the remediation role (SSM
+Automation), the rule Lambdas' execution role and, in an organization, the role the central
+Lambdas assume in each account.
+
+IAM names are unique per account, not per region ("naming an IAM resource can cause an
+unrecoverable error if you reuse the same template in multiple Regions", CloudFormation
+AWS::IAM::Role), so every role here is created once per account, by a stack deployed in one
+region, and the regional stacks name it by its (fixed) name. One role serves every region:
+the execution role may write the logs of its functions in any region."""
 
 from __future__ import annotations
 
@@ -97,13 +104,21 @@ def rule_permissions(assume_role_name: Any | None) -> list[dict[str, Any]]:
     return statements
 
 
-def function_role(assume_role_name: str | None) -> dict[str, Any]:
+def role_arn(name_parameter: str, account: str = "${AWS::AccountId}") -> dict[str, str]:
+    """The ARN of a role of this (or ``account``'s) account, from its name parameter."""
+    return _sub(f"arn:${{AWS::Partition}}:iam::{account}:role/${{{name_parameter}}}")
+
+
+def function_role(role_name: Any, assume_role_name: str | None) -> dict[str, Any]:
+    """The rule Lambdas' execution role, named ``role_name``, for the functions of every
+    region (with ``assume_role_name``: the central one, which may assume that role in the
+    organization's accounts)."""
     statements = [
         _statement(
             "Logs",
             ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             _sub(
-                "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+                "arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:"
                 f"/aws/lambda/{FUNCTION_PREFIX}*"
             ),
         ),
@@ -112,7 +127,8 @@ def function_role(assume_role_name: str | None) -> dict[str, Any]:
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
-            "Description": "Execution role of the trailguard Config rule Lambdas.",
+            "RoleName": role_name,
+            "Description": "Execution role of the trailguard Config rule Lambdas (every region).",
             "AssumeRolePolicyDocument": {
                 "Version": "2012-10-17",
                 "Statement": [
@@ -127,6 +143,38 @@ def function_role(assume_role_name: str | None) -> dict[str, Any]:
                 {
                     "PolicyName": "TrailGuardConfigRule",
                     "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                }
+            ],
+        },
+    }
+
+
+def rule_role(role_name: Any, central_role_arn: Any) -> dict[str, Any]:
+    """The role the central rule Lambdas assume in an organization account: trusted by the
+    central execution role alone (one role, serving the functions of every region); it may
+    read trails and put evaluations, nothing else."""
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "RoleName": role_name,
+            "Description": "Assumed by the central trailguard Config rule Lambdas.",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": central_role_arn},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+            "Policies": [
+                {
+                    "PolicyName": "TrailGuardConfigRule",
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": rule_permissions(None),
+                    },
                 }
             ],
         },

@@ -1,14 +1,25 @@
 """CloudFormation templates for deploying the pack, generated from one set of pieces.
 
+IAM names are unique per account, not per region, so the roles are in stacks of their own
+("global"), deployed once per account in one region; the regional stacks name each role by
+its fixed name (a parameter), never create one.
+
 - ``remediation/remediation-role.yaml``: the remediation role alone (least privilege).
-- ``deploy/account.yaml``: one account and region: the two rule Lambdas, their role, the invoke
-  permission for AWS Config, the SSM document, the remediation role and the conformance pack.
-- ``deploy/org-admin.yaml``: the management account or Config delegated administrator, in
-  each region: the central rule Lambdas, invocable by AWS Config of the organization's
-  accounts; they act in each account through a role assumed there.
-- ``deploy/org-member.yaml``: a service-managed StackSet template for every member account
-  (and every new one): the role the central Lambdas assume, the remediation role, the SSM
-  document and the account's conformance pack.
+- ``deploy/account-global.yaml``: one account, once: the rule Lambdas' execution role and the
+  remediation role.
+- ``deploy/account.yaml``: one account, each region: the two rule Lambdas, the invoke
+  permission for this account's AWS Config, the SSM document and the conformance pack.
+- ``deploy/org-admin-global.yaml``: the management account or Config delegated administrator,
+  once: the central Lambdas' execution role, which may assume the rule role in the
+  organization's accounts and nothing else.
+- ``deploy/org-admin.yaml``: the same account, each region: the central rule Lambdas, invocable
+  by this account's AWS Config; ``trailguard deploy --org`` adds one permission per account
+  of the organization (see :data:`INVOKE_PERMISSION_NOTE`).
+- ``deploy/org-member-global.yaml``: every account (a service-managed StackSet in one region;
+  the management account, which StackSets never deploy to, as a stack): the role the central
+  Lambdas assume, trusted by their one execution role, and the remediation role.
+- ``deploy/org-member.yaml``: every account, each region: the SSM document and the account's
+  conformance pack, whose rules use the central Lambdas of the same region.
 
 Why a StackSet of per-account conformance packs rather than one organization conformance
 pack: the remediation's AutomationAssumeRole must be a literal role ARN in the pack, and the
@@ -24,7 +35,8 @@ from trailguard.artifacts.iam import (
     FUNCTION_PREFIX,
     function_role,
     remediation_role,
-    rule_permissions,
+    role_arn,
+    rule_role,
 )
 from trailguard.artifacts.pack import lambda_parameter, pack_template
 from trailguard.artifacts.yamlout import to_yaml
@@ -32,6 +44,27 @@ from trailguard.rules.registry import logical_id, rule_ids
 
 PACK_NAME = "trailguard-sns-data-events"
 RUNTIME = "python3.11"
+# The role names (parameters with these defaults): one role of each per account.
+ROLE_NAMES = {
+    "RuleFunctionRoleName": ("TrailGuardRuleFunctionRole", "the rule Lambdas' execution role"),
+    "CentralRuleFunctionRoleName": (
+        "TrailGuardCentralRuleFunctionRole",
+        "the central rule Lambdas' execution role (org-admin-global.yaml)",
+    ),
+    "RuleRoleName": ("TrailGuardConfigRuleRole", "the role the central rule Lambdas assume"),
+    "RemediationRoleName": ("TrailGuardRemediationRole", "the role SSM Automation assumes"),
+}
+INVOKE_PERMISSION_NOTE = (
+    "AWS Config invokes a rule's Lambda as the service principal config.amazonaws.com, on\n"
+    "behalf of the account whose rule it is. The narrowest permission Lambda can express for\n"
+    "a service principal names that account (SourceAccount; Lambda AddPermission). There is no\n"
+    "organization-wide form for it: PrincipalOrgID (aws:PrincipalOrgID) holds only for\n"
+    "principals that belong to an organization, which a service principal does not, so it\n"
+    "would refuse AWS Config; and AddPermission cannot state aws:SourceOrgID. So this stack\n"
+    "allows this account's Config, and `trailguard deploy --org` adds one permission per\n"
+    "account of the organization (statement trailguard-config-<account>); run it again when\n"
+    "accounts join."
+)
 
 
 def _sub(text: str) -> dict[str, str]:
@@ -42,35 +75,62 @@ def _ref(name: str) -> dict[str, str]:
     return {"Ref": name}
 
 
-def _functions(org: bool) -> dict[str, Any]:
+def function_name(rule_id: str) -> str:
+    """The rule's Lambda function name (the same in every region and account)."""
+    return FUNCTION_PREFIX + rule_id.removeprefix("cloudtrail-")
+
+
+def _functions(role: Any) -> dict[str, Any]:
+    """The rule Lambdas, run as ``role``, each invocable by this account's AWS Config only."""
     resources: dict[str, Any] = {}
     for rule_id in rule_ids():
         name = logical_id(rule_id)
         resources[f"{name}Function"] = {
             "Type": "AWS::Lambda::Function",
             "Properties": {
-                "FunctionName": FUNCTION_PREFIX + rule_id.removeprefix("cloudtrail-"),
+                "FunctionName": function_name(rule_id),
                 "Description": f"AWS Config rule {rule_id} (trailguard)",
                 "Runtime": RUNTIME,
                 "Handler": "handler.lambda_handler",
-                "Role": {"Fn::GetAtt": ["RuleFunctionRole", "Arn"]},
+                "Role": role,
                 "Timeout": 300,
                 "MemorySize": 256,
                 "Code": {"S3Bucket": _ref("CodeBucket"), "S3Key": _ref(f"{name}CodeKey")},
             },
         }
-        permission: dict[str, Any] = {
-            "FunctionName": {"Fn::GetAtt": [f"{name}Function", "Arn"]},
-            "Action": "lambda:InvokeFunction",
-            "Principal": "config.amazonaws.com",
-        }
-        if not org:
-            permission["SourceAccount"] = _ref("AWS::AccountId")
         resources[f"{name}Permission"] = {
             "Type": "AWS::Lambda::Permission",
-            "Properties": permission,
+            "Properties": {
+                "FunctionName": {"Fn::GetAtt": [f"{name}Function", "Arn"]},
+                "Action": "lambda:InvokeFunction",
+                "Principal": "config.amazonaws.com",
+                "SourceAccount": _ref("AWS::AccountId"),
+            },
         }
     return resources
+
+
+def _role_names(*names: str) -> dict[str, Any]:
+    return {
+        name: {
+            "Type": "String",
+            "Default": ROLE_NAMES[name][0],
+            "AllowedPattern": r"^[\w+=,.@-]{1,64}$",
+            "Description": f"Name of {ROLE_NAMES[name][1]} (one per account).",
+        }
+        for name in names
+    }
+
+
+def _central_account() -> dict[str, Any]:
+    return {
+        "CentralAccountId": {
+            "Type": "String",
+            "AllowedPattern": r"^\d{12}$",
+            "Description": "The account of the central rule Lambdas (management account or "
+            "Config delegated administrator).",
+        }
+    }
 
 
 def _code_parameters() -> dict[str, Any]:
@@ -110,14 +170,8 @@ def _conformance_pack(role_arn_sub: str, lambda_arns: dict[str, Any]) -> dict[st
     }
 
 
-def _common_parameters() -> dict[str, Any]:
+def _pack_settings() -> dict[str, Any]:
     return {
-        "RemediationRoleName": {
-            "Type": "String",
-            "Default": "TrailGuardRemediationRole",
-            "AllowedPattern": r"^[\w+=,.@-]{1,64}$",
-            "Description": "Name of the role SSM Automation assumes to remediate.",
-        },
         "AutomaticRemediation": {
             "Type": "String",
             "Default": "false",
@@ -165,156 +219,158 @@ def _template(description: str, parameters: dict[str, Any], resources: dict[str,
     }
 
 
+def _role_output(logical: str, description: str) -> dict[str, Any]:
+    return {"Description": description, "Value": {"Fn::GetAtt": [logical, "Arn"]}}
+
+
 def remediation_role_template() -> dict[str, Any]:
-    parameters = {"RoleName": _common_parameters()["RemediationRoleName"]}
+    parameters = {"RoleName": _role_names("RemediationRoleName")["RemediationRoleName"]}
     return _template(
         "trailguard remediation role: lets SSM Automation (TrailGuard-EnableSnsDataEvents) read "
         "a trail and put its event selectors; three CloudTrail actions, no wildcard actions.",
         parameters,
         {"RemediationRole": remediation_role(_ref("RoleName"))},
+        {"RoleArn": _role_output("RemediationRole", "Pass this as AutomationAssumeRole.")},
+    )
+
+
+def account_global_template() -> dict[str, Any]:
+    return _template(
+        "trailguard for one account, once (in one region): the rule Lambdas' execution role and "
+        "the remediation role, which account.yaml names in every region.",
+        _role_names("RuleFunctionRoleName", "RemediationRoleName"),
         {
-            "RoleArn": {
-                "Description": "Pass this as AutomationAssumeRole.",
-                "Value": {"Fn::GetAtt": ["RemediationRole", "Arn"]},
-            }
+            "RuleFunctionRole": function_role(_ref("RuleFunctionRoleName"), None),
+            "RemediationRole": remediation_role(_ref("RemediationRoleName")),
+        },
+        {
+            "RuleFunctionRoleArn": _role_output("RuleFunctionRole", "The rule Lambdas' role."),
+            "RemediationRoleArn": _role_output("RemediationRole", "SSM Automation's role."),
         },
     )
+
+
+def _remediation_role_arn() -> str:
+    return "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RemediationRoleName}"
 
 
 def account_template() -> dict[str, Any]:
     resources = {
-        "RuleFunctionRole": function_role(None),
-        **_functions(org=False),
-        "RemediationRole": remediation_role(_ref("RemediationRoleName")),
+        **_functions(role_arn("RuleFunctionRoleName")),
         "RemediationDocument": _ssm_document(),
     }
     lambda_arns = {r: {"Fn::GetAtt": [f"{logical_id(r)}Function", "Arn"]} for r in rule_ids()}
-    pack = _conformance_pack("${RemediationRole.Arn}", lambda_arns)
+    pack = _conformance_pack(_remediation_role_arn(), lambda_arns)
     pack["DependsOn"] = [f"{logical_id(r)}Permission" for r in rule_ids()] + ["RemediationDocument"]
     resources["ConformancePack"] = pack
     return _template(
-        "trailguard for one account and region: Config rule Lambdas, SSM document, remediation "
-        "role and the conformance pack.",
-        {**_code_parameters(), **_common_parameters()},
-        resources,
+        "trailguard for one account, in each region: the Config rule Lambdas (run as the role of "
+        "account-global.yaml), the SSM document and the conformance pack.",
         {
-            "ConformancePackName": {"Value": PACK_NAME},
-            "RemediationRoleArn": {"Value": {"Fn::GetAtt": ["RemediationRole", "Arn"]}},
+            **_code_parameters(),
+            **_role_names("RuleFunctionRoleName", "RemediationRoleName"),
+            **_pack_settings(),
         },
+        resources,
+        {"ConformancePackName": {"Value": PACK_NAME}},
     )
 
 
-def org_admin_template() -> dict[str, Any]:
+def org_admin_global_template() -> dict[str, Any]:
     parameters = {
-        **_code_parameters(),
         "OrganizationId": {
             "Type": "String",
             "AllowedPattern": r"^o-[a-z0-9]{10,32}$",
             "Description": "The organization's ID: only its accounts' rule roles can be assumed.",
         },
-        "RuleRoleName": {
-            "Type": "String",
-            "Default": "TrailGuardConfigRuleRole",
-            "AllowedPattern": r"^[\w+=,.@-]{1,64}$",
-            "Description": "Name of the role org-member.yaml creates in every account.",
-        },
+        **_role_names("CentralRuleFunctionRoleName", "RuleRoleName"),
     }
-    resources = {"RuleFunctionRole": function_role("RuleRoleName"), **_functions(org=True)}
+    role = function_role(_ref("CentralRuleFunctionRoleName"), "RuleRoleName")
+    return _template(
+        "trailguard central Config rule Lambdas' execution role, once (in one region) in the "
+        "management account or Config delegated administrator: it may assume the rule role of "
+        "the organization's accounts, nothing else.",
+        parameters,
+        {"RuleFunctionRole": role},
+        {"RuleFunctionRoleArn": _role_output("RuleFunctionRole", "The central Lambdas' role.")},
+    )
+
+
+def org_admin_template() -> dict[str, Any]:
     outputs = {
-        "RuleFunctionRoleArn": {
-            "Description": "Pass to org-member.yaml as CentralRuleFunctionRoleArn.",
-            "Value": {"Fn::GetAtt": ["RuleFunctionRole", "Arn"]},
-        },
-        **{
-            lambda_parameter(r): {"Value": {"Fn::GetAtt": [f"{logical_id(r)}Function", "Arn"]}}
-            for r in rule_ids()
-        },
+        lambda_parameter(r): {"Value": {"Fn::GetAtt": [f"{logical_id(r)}Function", "Arn"]}}
+        for r in rule_ids()
     }
     return _template(
         "trailguard central Config rule Lambdas for an organization (management account or "
-        "Config delegated administrator), one stack per region.",
-        parameters,
-        resources,
+        "Config delegated administrator), one stack per region, run as the role of "
+        "org-admin-global.yaml. Invocable by this account's AWS Config; trailguard deploy "
+        "--org adds a permission for each account of the organization.",
+        {**_code_parameters(), **_role_names("CentralRuleFunctionRoleName")},
+        _functions(role_arn("CentralRuleFunctionRoleName")),
         outputs,
     )
 
 
+def org_member_global_template() -> dict[str, Any]:
+    central = role_arn("CentralRuleFunctionRoleName", "${CentralAccountId}")
+    return _template(
+        "trailguard in every account of an organization, once (service-managed StackSet in one "
+        "region; a stack in the management account): the role the central rule Lambdas assume, "
+        "trusted by their execution role alone, and the remediation role.",
+        {
+            **_central_account(),
+            **_role_names("CentralRuleFunctionRoleName", "RuleRoleName", "RemediationRoleName"),
+        },
+        {
+            "RuleRole": rule_role(_ref("RuleRoleName"), central),
+            "RemediationRole": remediation_role(_ref("RemediationRoleName")),
+        },
+        {"RemediationRoleArn": _role_output("RemediationRole", "SSM Automation's role.")},
+    )
+
+
 def org_member_template() -> dict[str, Any]:
-    parameters: dict[str, Any] = {
-        "CentralRuleFunctionRoleArn": {
-            "Type": "String",
-            "AllowedPattern": r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
-            "Description": "Execution role of the central rule Lambdas (org-admin.yaml output).",
-        },
-        "RuleRoleName": {
-            "Type": "String",
-            "Default": "TrailGuardConfigRuleRole",
-            "AllowedPattern": r"^[\w+=,.@-]{1,64}$",
-            "Description": "Name of the role the central rule Lambdas assume in this account.",
-        },
-        **{
-            lambda_parameter(r): {
-                "Type": "String",
-                "AllowedPattern": r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$",
-                "Description": f"ARN of the central {r} Lambda (org-admin.yaml output).",
-            }
-            for r in rule_ids()
-        },
-        **_common_parameters(),
+    lambda_arns = {
+        r: _sub(
+            "arn:${AWS::Partition}:lambda:${AWS::Region}:${CentralAccountId}:function:"
+            + function_name(r)
+        )
+        for r in rule_ids()
     }
-    rule_role = {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "RoleName": _ref("RuleRoleName"),
-            "Description": "Assumed by the central trailguard Config rule Lambdas.",
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"AWS": _ref("CentralRuleFunctionRoleArn")},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            },
-            "Policies": [
-                {
-                    "PolicyName": "TrailGuardConfigRule",
-                    "PolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": rule_permissions(None),
-                    },
-                }
-            ],
-        },
-    }
-    lambda_arns = {r: _ref(lambda_parameter(r)) for r in rule_ids()}
-    pack = _conformance_pack("${RemediationRole.Arn}", lambda_arns)
-    pack["DependsOn"] = ["RuleRole", "RemediationDocument"]
+    pack = _conformance_pack(_remediation_role_arn(), lambda_arns)
+    pack["DependsOn"] = ["RemediationDocument"]
     values = pack["Properties"]["ConformancePackInputParameters"]
     values.append({"ParameterName": "ExecutionRoleName", "ParameterValue": _ref("RuleRoleName")})
     return _template(
-        "trailguard in every account of an organization (service-managed StackSet): the role the "
-        "central rule Lambdas assume, the remediation role, the SSM document and the account's "
-        "conformance pack.",
-        parameters,
+        "trailguard in every account of an organization, in each region (service-managed "
+        "StackSet; a stack in the management account): the SSM document and the account's "
+        "conformance pack, whose rules use the central Lambdas of the region through the role "
+        "of org-member-global.yaml.",
         {
-            "RuleRole": rule_role,
-            "RemediationRole": remediation_role(_ref("RemediationRoleName")),
-            "RemediationDocument": _ssm_document(),
-            "ConformancePack": pack,
+            **_central_account(),
+            **_role_names("RuleRoleName", "RemediationRoleName"),
+            **_pack_settings(),
         },
-        {"RemediationRoleArn": {"Value": {"Fn::GetAtt": ["RemediationRole", "Arn"]}}},
+        {"RemediationDocument": _ssm_document(), "ConformancePack": pack},
+        {"ConformancePackName": {"Value": PACK_NAME}},
     )
+
+
+def _comment(text: str) -> str:
+    return "".join(f"# {line}\n" for line in text.splitlines())
 
 
 def templates() -> dict[str, str]:
     """Each deployment template as YAML text, by path."""
     made = {
-        "remediation/remediation-role.yaml": remediation_role_template(),
-        "deploy/account.yaml": account_template(),
-        "deploy/org-admin.yaml": org_admin_template(),
-        "deploy/org-member.yaml": org_member_template(),
+        "remediation/remediation-role.yaml": (remediation_role_template(), ""),
+        "deploy/account-global.yaml": (account_global_template(), ""),
+        "deploy/account.yaml": (account_template(), ""),
+        "deploy/org-admin-global.yaml": (org_admin_global_template(), ""),
+        "deploy/org-admin.yaml": (org_admin_template(), _comment(INVOKE_PERMISSION_NOTE)),
+        "deploy/org-member-global.yaml": (org_member_global_template(), ""),
+        "deploy/org-member.yaml": (org_member_template(), ""),
     }
     header = "# Generated by `trailguard build`; do not edit. See README (Deploy).\n"
-    return {path: header + to_yaml(body) + "\n" for path, body in made.items()}
+    return {path: header + note + to_yaml(body) + "\n" for path, (body, note) in made.items()}

@@ -32,7 +32,9 @@ def register(commands: Commands) -> None:
         "deploy",
         help="deploy the rules, remediation and conformance pack (account or organization)",
         description="Upload the Lambda bundles and templates to BUCKET and create or update the "
-        "stacks (--org: central Lambdas and a service-managed StackSet for every account). "
+        "stacks: the roles once per account (in the first region), the rest in every region "
+        "(--org: central Lambdas, then two service-managed StackSets for every account, each "
+        "operation waited for, with progress and every failed account and region on stderr). "
         "Run from a checkout of the project. --dry-run lists every call, as JSON, and makes "
         "none.",
         epilog=exit_codes(EXIT_CODES),
@@ -66,7 +68,7 @@ def register(commands: Commands) -> None:
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from trailguard.artifacts.build import BuildError
     from trailguard.aws.clients import Clients
-    from trailguard.aws.deploy import Deployer, DeployOptions
+    from trailguard.aws.deploy import Deployer, DeployFailed, DeployOptions
     from trailguard.aws.session import AWS_ERRORS, error_text
 
     root = checkout_root(args.root, "deploy")
@@ -90,9 +92,21 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         delegated_admin=args.delegated_admin,
     )
     client_for = None if args.dry_run or clients is None else clients.client
+    stderr = args.stderr
+
+    def notify(line: str) -> None:
+        stderr.write(f"trailguard deploy: {line}\n")
+        stderr.flush()
+
     try:
-        deployer = Deployer(root, options, client_for)
+        deployer = Deployer(root, options, client_for, notify=notify)
         calls = deployer.run()
+    except DeployFailed as exc:
+        for account, region, reason in exc.failures:
+            notify(
+                f"failed: {exc.what}: account {account} region {region}: {' '.join(reason.split())}"
+            )
+        raise Failed(f"deploy stopped after {len(deployer.calls)} calls: {exc}") from exc
     except BuildError as exc:
         raise UsageError(f"cannot build the artifacts from {args.root}: {exc}") from exc
     except AWS_ERRORS as exc:
