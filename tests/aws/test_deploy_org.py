@@ -21,7 +21,7 @@ from deploy_support import build_once, make_buckets
 from moto import mock_aws
 from moto_org import MotoOrg, build_org
 
-import trailguard.aws.session
+import trailguard.aws.clients
 from trailguard.aws.deploy import Deployer, DeployFailed, DeployOptions
 from trailguard.cli import main
 
@@ -225,10 +225,10 @@ def test_failed_account_regions_are_reported_with_their_reason(
     )
 
     # the CLI: each failure on stderr, one line, exit 4; progress on stderr too
-    def from_profile(cls: Any, profile: str | None, region: str | None) -> Any:
+    def from_profile(cls: Any, profile: str | None, region: str | None, notify: Any = None) -> Any:
         return cls(boto3.Session(region_name=region))
 
-    monkeypatch.setattr(trailguard.aws.session.Clients, "from_profile", classmethod(from_profile))
+    monkeypatch.setattr(trailguard.aws.clients.Clients, "from_profile", classmethod(from_profile))
     monkeypatch.setattr("time.sleep", FakeClock().sleep)
     out, err = io.StringIO(), io.StringIO()
     code = main(
