@@ -18,13 +18,14 @@ from __future__ import annotations
 from typing import Any
 
 from trailguard.artifacts.bundle import BuildError, flatten
-from trailguard.artifacts.iam import DETECT_FUNCTION
+from trailguard.artifacts.iam import DETECT_FUNCTION, role_arn
 from trailguard.aws.detect import EVENT_PATTERN, RULE_IDS_VARIABLE
 from trailguard.rules.registry import rule_ids
 
 DETECT_MODULE = "trailguard.aws.detect"
 INLINE_LIMIT = 4096  # AWS::Lambda::Function Code.ZipFile
 EVENT_RULE = "trailguard-trail-changes"
+ROLE_NAME_PARAMETER = "DetectFunctionRoleName"  # of the templates; the role is in -global ones
 
 
 def detect_code() -> str:
@@ -39,8 +40,9 @@ def detect_code() -> str:
     return code
 
 
-def detect_resources(role: Any) -> dict[str, Any]:
-    """The rule, the function (run as ``role``) and the permission for that rule alone."""
+def detect_resources() -> dict[str, Any]:
+    """The rule, the function (run as the role the template names by its parameter
+    ``DetectFunctionRoleName``) and the permission to invoke it, for that rule alone."""
     function_arn = {"Fn::GetAtt": ["DetectFunction", "Arn"]}
     return {
         "DetectFunction": {
@@ -51,7 +53,7 @@ def detect_resources(role: Any) -> dict[str, Any]:
                 "CloudTrail trail is created, changed, stopped, started or deleted.",
                 "Runtime": "python3.11",
                 "Handler": "index.lambda_handler",
-                "Role": role,
+                "Role": role_arn(ROLE_NAME_PARAMETER),
                 "Timeout": 60,
                 "MemorySize": 128,
                 "Environment": {"Variables": {RULE_IDS_VARIABLE: ",".join(rule_ids())}},

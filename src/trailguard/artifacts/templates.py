@@ -25,9 +25,6 @@ Why a StackSet of per-account conformance packs rather than one organization con
 pack: the remediation's AutomationAssumeRole must be a literal role ARN in the pack, and the
 role lives in each account, so each account's pack must name its own role. A StackSet renders
 that ARN per account (``Fn::Sub``) and reaches new accounts through auto-deployment.
-
-Detection of trail changes (``artifacts/detection.py``): the rule and function in the regional
-``account.yaml`` and ``org-member.yaml``, its role in their ``-global`` templates.
 """
 
 from __future__ import annotations
@@ -266,7 +263,7 @@ def account_template() -> dict[str, Any]:
     resources = {
         **_functions(role_arn("RuleFunctionRoleName")),
         "RemediationDocument": _ssm_document(),
-        **detect_resources(role_arn("DetectFunctionRoleName")),
+        **detect_resources(),
     }
     lambda_arns = {r: {"Fn::GetAtt": [f"{logical_id(r)}Function", "Arn"]} for r in rule_ids()}
     pack = _conformance_pack(_remediation_role_arn(), lambda_arns)
@@ -331,12 +328,8 @@ def org_member_global_template() -> dict[str, Any]:
         "function's role.",
         {
             **_central_account(),
-            **_role_names(
-                "CentralRuleFunctionRoleName",
-                "RuleRoleName",
-                "RemediationRoleName",
-                "DetectFunctionRoleName",
-            ),
+            **_role_names("CentralRuleFunctionRoleName", "RuleRoleName", "RemediationRoleName"),
+            **_role_names("DetectFunctionRoleName"),
         },
         {
             "RuleRole": rule_role(_ref("RuleRoleName"), central),
@@ -370,11 +363,7 @@ def org_member_template() -> dict[str, Any]:
             **_role_names("RuleRoleName", "RemediationRoleName", "DetectFunctionRoleName"),
             **_pack_settings(),
         },
-        {
-            "RemediationDocument": _ssm_document(),
-            "ConformancePack": pack,
-            **detect_resources(role_arn("DetectFunctionRoleName")),
-        },
+        {"RemediationDocument": _ssm_document(), "ConformancePack": pack, **detect_resources()},
         {"ConformancePackName": {"Value": PACK_NAME}},
     )
 
