@@ -19,12 +19,11 @@ from typing import Any
 
 from trailguard.artifacts.bundle import BuildError, flatten
 from trailguard.artifacts.iam import DETECT_FUNCTION, role_arn
-from trailguard.aws.detect import EVENT_PATTERN, RULE_IDS_VARIABLE
+from trailguard.aws.detect import EVENT_PATTERN, EVENT_RULE, RULE_IDS_VARIABLE
 from trailguard.rules.registry import rule_ids
 
 DETECT_MODULE = "trailguard.aws.detect"
 INLINE_LIMIT = 4096  # AWS::Lambda::Function Code.ZipFile
-EVENT_RULE = "trailguard-trail-changes"
 ROLE_NAME_PARAMETER = "DetectFunctionRoleName"  # of the templates; the role is in -global ones
 
 

@@ -47,6 +47,7 @@ EVENT_PATTERN = {
     "detail-type": [DETAIL_TYPE],
     "detail": {"eventSource": ["cloudtrail.amazonaws.com"], "eventName": list(EVENT_NAMES)},
 }
+EVENT_RULE = "trailguard-trail-changes"  # the EventBridge rule of every regional stack
 RULE_IDS_VARIABLE = "TRAILGUARD_RULE_IDS"
 MAX_RULES = 25  # StartConfigRulesEvaluation: ConfigRuleNames, 1 to 25 items
 GONE = ("DELETING", "DELETING_RESULTS")  # ConfigRuleState of a rule on its way out

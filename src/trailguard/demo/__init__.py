@@ -5,7 +5,8 @@ accounts, three regions, an organization trail, multi- and single-region trails,
 selectors, narrowed SNS selectors, a stopped trail, an exempted one and a compliant one),
 runs the Config rules as AWS Config invokes them (a change notification per trail, then
 a scheduled run), scans, runs the remediation document's own script on the failing trails,
-evaluates again, and writes the auditor report before and after. Nothing leaves 127.0.0.1:
+evaluates again, and writes the auditor report before and after; then narrows a trail and
+finds it through the EventBridge path (``demo/detect.py``). Nothing leaves 127.0.0.1:
 the endpoint is forced for every client and the credentials are fake.
 """
 
@@ -30,6 +31,7 @@ from trailguard.aws.runtime import RuleError, run_rule
 from trailguard.aws.scan import Scanner, Target
 from trailguard.aws.session import session_from_credentials
 from trailguard.core.requirement import DEFAULT_RESOURCE_TYPES
+from trailguard.demo.detect import detection_step
 from trailguard.reporting.model import Report, scan_report
 from trailguard.reporting.render import render
 from trailguard.reporting.titles import DEMO_AFTER_TITLE, DEMO_BEFORE_TITLE
@@ -387,8 +389,9 @@ def run(out_dir: Path, out: TextIO) -> int:
             sandbox.say("Reports written:")
             for path in paths:
                 sandbox.say(f"  {path}")
+            detected = detection_step(sandbox, HOME)
     finally:
         _reset(server)
         server.stop()
         logging.disable(logging.NOTSET)
-    return 0
+    return 0 if detected else 1
