@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from trailguard.rules.logic import ACCOUNT_RULE, NOT_APPLICABLE, TRAIL_RULE, TRAIL_TYPE
 
+from .escape import one_line
 from .model import NOT_EVALUATED, Report, ReportEntry, report_order
 
 COMPLIANT = "COMPLIANT"
@@ -29,13 +30,13 @@ COVERAGE_HEADER = ("Region", "Covered", "Not covered", "No result")
 OTHERS_HEADER = ("Account", "Region", "Rule", "Resource", "Trail", "Verdict", "Annotation")
 EXAMPLE_HEADING = "Example event that would not be recorded"
 EVIDENCE_HEADING = "Event selectors (evidence)"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _WHITESPACE = re.compile(r"\s+")
 
 
 def plain(text: str) -> str:
-    """One line with no control characters (no terminal escape sequences)."""
-    return _WHITESPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
+    """One line: whitespace runs (newlines too) as one space, other control characters (a
+    terminal escape sequence) and lone surrogates shown as escapes (``\\x1b``)."""
+    return one_line(_WHITESPACE.sub(" ", text).strip())
 
 
 def sorted_entries(entries: Iterable[ReportEntry]) -> list[ReportEntry]:

@@ -1,0 +1,223 @@
+"""Hostile text in what trailguard prints: the escapes, JSON that any strict reader takes, and
+the CSV form, which reads back for any text but for its two documented changes (a ``'`` before
+a formula start, a lone surrogate as the visible text ``\\udXXX``).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import re
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from trailguard.reporting.escape import json_text, one_line, printable
+from trailguard.reporting.model import Report, ReportEntry
+from trailguard.reporting.render import parse_csv, parse_json, render
+
+# Characters that break things, drawn often; any other character (surrogates included) too.
+NASTY = ["\r", "\n", "\r\n", '"', ",", "'", "\x00", "\x1b", "\x9b", "\t", "\u2028",
+         "\u202e", "\ud800", "\udfff", "=", "+", "-", "@", "<script>", "\ufeff", "\U0001f600",
+         " "]  # fmt: skip
+CHARS = st.one_of(
+    st.sampled_from(NASTY),
+    st.characters(codec=None, exclude_categories=()),
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, categories=["Cs"]),
+)
+TEXT = st.lists(CHARS, max_size=8).map("".join)
+NON_EMPTY = st.lists(CHARS, min_size=1, max_size=8).map("".join)
+
+
+def written(text: str) -> str:
+    """What the CSV cell holds for ``text`` (the README's rule, written out independently):
+    lone surrogates as the six characters backslash-u-X-X-X-X, then a ``'`` before a cell
+    starting with = + - @ tab or carriage return."""
+    text = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def surrogates_visible(value: Any) -> Any:
+    """``value`` (JSON-shaped) with each string's lone surrogates as visible escapes."""
+    if isinstance(value, str):
+        return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", value)
+    if isinstance(value, dict):
+        return {surrogates_visible(k): surrogates_visible(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(surrogates_visible(v) for v in value)
+    return value
+
+
+@st.composite
+def entries(draw: st.DrawFn) -> ReportEntry:
+    optional = st.one_of(st.none(), NON_EMPTY)
+    return ReportEntry(
+        rule=draw(NON_EMPTY),
+        account_id=draw(NON_EMPTY),
+        region=draw(NON_EMPTY),
+        resource_type=draw(NON_EMPTY),
+        resource_id=draw(NON_EMPTY),
+        trail_arn=draw(optional),
+        compliance=draw(NON_EMPTY),
+        annotation=draw(TEXT),
+        causes=tuple(draw(st.lists(TEXT, max_size=3))),
+        example=draw(st.one_of(st.none(), st.dictionaries(TEXT, TEXT, max_size=3))),
+        selectors=draw(
+            st.one_of(st.none(), st.dictionaries(TEXT, st.lists(TEXT, max_size=2), max_size=2))
+        ),
+        fix=draw(optional),
+    )
+
+
+def strict_json(text: str) -> Any:
+    """``text`` parsed as a strict reader would: every string it holds is valid Unicode (it
+    encodes as UTF-8), and no raw control character stands in the text."""
+    assert not re.search(
+        "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\ud800-\udfff]", text
+    )
+    value = json.loads(text)
+    json.dumps(value, ensure_ascii=False).encode("utf-8")  # raises on a lone surrogate
+    return value
+
+
+# --- the escapes ---------------------------------------------------------------------------
+
+
+def test_one_line_and_printable() -> None:
+    text = "a\nb\r\x00\x1b[2J\x7f\x9b\u2028\u2029\u202e\u2066\u200f\u061c\ud800é\U0001f600"
+    escaped = (
+        "\\r\\x00\\x1b[2J\\x7f\\x9b\\u2028\\u2029\\u202e\\u2066\\u200f\\u061c\\ud800é\U0001f600"
+    )
+    assert one_line(text) == "a\\nb" + escaped
+    assert printable(text) == "a\nb" + escaped
+
+
+def test_json_text_is_json_dumps_for_ordinary_text() -> None:
+    value = {"a": ["é", "\U0001f600", "\x1b", 1, None, True], "b\n": {"c": 0.5}}
+    assert json_text(value) == json.dumps(value, indent=2)
+    assert json_text(value, ensure_ascii=False) == json.dumps(value, indent=2, ensure_ascii=False)
+    assert json_text(value, indent=None, compact=True) == json.dumps(value, separators=(",", ":"))
+
+
+def test_json_text_escapes_what_a_terminal_acts_on_and_lone_surrogates() -> None:
+    value = {"k\ud800": ["\x9b\u2028\u202e", "\ud83d\ude00", "\U0001f600"]}
+    for ascii_only in (True, False):
+        text = json_text(value, indent=None, ensure_ascii=ascii_only)
+        assert strict_json(text) == {
+            "k\\ud800": ["\x9b\u2028\u202e", "\\ud83d\\ude00", "\U0001f600"]
+        }
+    assert json_text(value, indent=None, ensure_ascii=False) == (
+        '{"k\\\\ud800": ["\\u009b\\u2028\\u202e", "\\\\ud83d\\\\ude00", "\U0001f600"]}'
+    )
+
+
+@given(st.recursive(TEXT, lambda inner: st.lists(inner) | st.dictionaries(TEXT, inner)))
+def test_json_text_is_strict_json_for_any_text(value: Any) -> None:
+    for ascii_only in (True, False):
+        assert strict_json(json_text(value, ensure_ascii=ascii_only)) == surrogates_visible(value)
+
+
+# --- CSV: reads back for any text, with its two documented changes ------------------------
+
+
+@given(st.lists(entries(), min_size=1, max_size=4))
+def test_csv_reads_back_any_text_with_the_documented_changes(items: list[ReportEntry]) -> None:
+    report = Report("t", "g", "s", tuple(items))
+    text = render(report, "csv")
+    expected = []
+    for entry in report.entries:
+
+        def cell(value: str | None) -> str | None:
+            return None if not value else written(value)
+
+        expected.append(
+            dataclasses.replace(
+                entry,
+                rule=written(entry.rule),
+                account_id=written(entry.account_id),
+                region=written(entry.region),
+                resource_type=written(entry.resource_type),
+                resource_id=written(entry.resource_id),
+                trail_arn=cell(entry.trail_arn),
+                compliance=written(entry.compliance),
+                annotation=cell(entry.annotation) or "",
+                causes=surrogates_visible(entry.causes),
+                example=surrogates_visible(entry.example),
+                selectors=surrogates_visible(entry.selectors),
+                fix=cell(entry.fix),
+            )
+        )
+    rows = parse_csv(text)
+    assert rows == expected
+    # And any CSV reader sees the same cells, one row per entry: every cell is quoted.
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(records) == len(items) + 1
+    quoted = ['"' + '","'.join(c.replace('"', '""') for c in row) + '"\n' for row in records]
+    assert "".join(quoted) == text
+
+
+def test_csv_neutralises_formulas_the_owasp_way() -> None:
+    base = ReportEntry("r", "1", "us-east-1", "AWS::CloudTrail::Trail", "t", None, "X", "")
+    cells = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "'=kept", "a=b"]
+    report = Report(
+        "t",
+        "g",
+        "s",
+        tuple(
+            dataclasses.replace(base, resource_id=f"t{i}", annotation=c)
+            for i, c in enumerate(cells)
+        ),
+    )
+    annotations = [row.annotation for row in parse_csv(render(report, "csv"))]
+    assert annotations == [
+        "'=HYPERLINK(\"http://x\")", "'+1", "'-2+3", "'@SUM(A1)", "'\tx", "'\rx", "'=kept", "a=b",
+    ]  # fmt: skip
+
+
+def test_csv_bare_carriage_return_stays_in_its_cell() -> None:
+    entry = ReportEntry("r", "1", "us-east-1", "T", "a\rb", "x\r", "X", "c\r\nd\x00")
+    text = render(Report("t", "g", "s", (entry,)), "csv")
+    assert text.endswith('"a\rb","x\r","X","c\r\nd\x00","[]","","",""\n')
+    assert parse_csv(text) == [entry]
+
+
+# --- the other formats: nothing raw from the input -----------------------------------------
+
+HOSTILE = ReportEntry(
+    rule="cloudtrail-sns-data-events-enabled",
+    account_id="111122223333\x1b[2J",
+    region="us-east-1\n## forged heading",
+    resource_type="AWS::CloudTrail::Trail",
+    resource_id="t<script>alert(1)</script>\u202e",
+    trail_arn="arn:aws:cloudtrail:us-east-1:111122223333:trail/t\ud800",
+    compliance="NON_COMPLIANT",
+    annotation="=1+1 \x9b\u2028",
+    causes=("<SCRIPT src=x>\r",),
+    example={"eventName": "Publish\x00"},
+    selectors={"AdvancedEventSelectors": [{"Name": "\ud800<script>"}]},
+    fix="aws cloudtrail put-event-selectors \x1b]0;title\x07\n--trail-name t",
+)
+RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\ud800-\udfff]")
+
+
+def test_no_format_writes_raw_control_characters_or_markup() -> None:
+    report = Report("t\x1b", "g", "s\r", (HOSTILE,))
+    for fmt in ("text", "md", "html", "json"):
+        text = render(report, fmt)
+        assert not RAW.search(text), (fmt, RAW.search(text))
+        text.encode("utf-8")
+    assert "<script" not in render(report, "html").lower()
+    assert "\n## forged" not in render(report, "md")
+    assert parse_json(render(report, "json")) == dataclasses.replace(
+        report,
+        entries=(
+            dataclasses.replace(
+                HOSTILE,
+                trail_arn="arn:aws:cloudtrail:us-east-1:111122223333:trail/t\\ud800",
+                selectors={"AdvancedEventSelectors": [{"Name": "\\ud800<script>"}]},
+            ),
+        ),
+    )
