@@ -9,9 +9,9 @@ import csv
 import dataclasses
 import io
 import json
-import re
 from typing import Any
 
+from hostile_text import NASTY, RAW, csv_expected, strict_json, surrogates_visible
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,10 +19,6 @@ from trailguard.reporting.escape import json_text, one_line, printable
 from trailguard.reporting.model import Report, ReportEntry
 from trailguard.reporting.render import parse_csv, parse_json, render
 
-# Characters that break things, drawn often; any other character (surrogates included) too.
-NASTY = ["\r", "\n", "\r\n", '"', ",", "'", "\x00", "\x1b", "\x9b", "\t", "\u2028",
-         "\u202e", "\ud800", "\udfff", "=", "+", "-", "@", "<script>", "\ufeff", "\U0001f600",
-         " "]  # fmt: skip
 CHARS = st.one_of(
     st.sampled_from(NASTY),
     st.characters(codec=None, exclude_categories=()),
@@ -30,25 +26,6 @@ CHARS = st.one_of(
 )
 TEXT = st.lists(CHARS, max_size=8).map("".join)
 NON_EMPTY = st.lists(CHARS, min_size=1, max_size=8).map("".join)
-
-
-def written(text: str) -> str:
-    """What the CSV cell holds for ``text`` (the README's rule, written out independently):
-    lone surrogates as the six characters backslash-u-X-X-X-X, then a ``'`` before a cell
-    starting with = + - @ tab or carriage return."""
-    text = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def surrogates_visible(value: Any) -> Any:
-    """``value`` (JSON-shaped) with each string's lone surrogates as visible escapes."""
-    if isinstance(value, str):
-        return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", value)
-    if isinstance(value, dict):
-        return {surrogates_visible(k): surrogates_visible(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(surrogates_visible(v) for v in value)
-    return value
 
 
 @st.composite
@@ -70,17 +47,6 @@ def entries(draw: st.DrawFn) -> ReportEntry:
         ),
         fix=draw(optional),
     )
-
-
-def strict_json(text: str) -> Any:
-    """``text`` parsed as a strict reader would: every string it holds is valid Unicode (it
-    encodes as UTF-8), and no raw control character stands in the text."""
-    assert not re.search(
-        "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\ud800-\udfff]", text
-    )
-    value = json.loads(text)
-    json.dumps(value, ensure_ascii=False).encode("utf-8")  # raises on a lone surrogate
-    return value
 
 
 # --- the escapes ---------------------------------------------------------------------------
@@ -127,29 +93,7 @@ def test_json_text_is_strict_json_for_any_text(value: Any) -> None:
 def test_csv_reads_back_any_text_with_the_documented_changes(items: list[ReportEntry]) -> None:
     report = Report("t", "g", "s", tuple(items))
     text = render(report, "csv")
-    expected = []
-    for entry in report.entries:
-
-        def cell(value: str | None) -> str | None:
-            return None if not value else written(value)
-
-        expected.append(
-            dataclasses.replace(
-                entry,
-                rule=written(entry.rule),
-                account_id=written(entry.account_id),
-                region=written(entry.region),
-                resource_type=written(entry.resource_type),
-                resource_id=written(entry.resource_id),
-                trail_arn=cell(entry.trail_arn),
-                compliance=written(entry.compliance),
-                annotation=cell(entry.annotation) or "",
-                causes=surrogates_visible(entry.causes),
-                example=surrogates_visible(entry.example),
-                selectors=surrogates_visible(entry.selectors),
-                fix=cell(entry.fix),
-            )
-        )
+    expected = [csv_expected(entry) for entry in report.entries]
     rows = parse_csv(text)
     assert rows == expected
     # And any CSV reader sees the same cells, one row per entry: every cell is quoted.
@@ -200,7 +144,17 @@ HOSTILE = ReportEntry(
     selectors={"AdvancedEventSelectors": [{"Name": "\ud800<script>"}]},
     fix="aws cloudtrail put-event-selectors \x1b]0;title\x07\n--trail-name t",
 )
-RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\ud800-\udfff]")
+
+
+def test_summary_names_an_odd_compliance_value_escaped() -> None:
+    # Found by the report fuzzer: the text table's summary line counts every compliance value
+    # seen (AWS Config may hold others) and printed it raw.
+    odd = dataclasses.replace(HOSTILE, compliance="INSUFFICIENT\x1b[2J\ud800")
+    last = render(Report("t", "g", "s", (odd,)), "text").splitlines()[-1]
+    assert last == (
+        "1 account, 1 region, 1 trail: 0 COMPLIANT, 0 NON_COMPLIANT, 0 NOT_APPLICABLE, "
+        "1 INSUFFICIENT\\x1b[2J\\ud800"
+    )
 
 
 def test_no_format_writes_raw_control_characters_or_markup() -> None:
