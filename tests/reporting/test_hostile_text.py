@@ -124,7 +124,7 @@ def test_csv_neutralises_formulas_the_owasp_way() -> None:
 def test_csv_bare_carriage_return_stays_in_its_cell() -> None:
     entry = ReportEntry("r", "1", "us-east-1", "T", "a\rb", "x\r", "X", "c\r\nd\x00")
     text = render(Report("t", "g", "s", (entry,)), "csv")
-    assert text.endswith('"a\rb","x\r","X","c\r\nd\x00","[]","","",""\n')
+    assert text.endswith('"a\rb","x\r","X","","c\r\nd\x00","[]","","","",""\n')
     assert parse_csv(text) == [entry]
 
 
