@@ -44,6 +44,8 @@ from trailguard.artifacts.pack import lambda_parameter, pack_template
 from trailguard.artifacts.yamlout import to_yaml
 from trailguard.rules.registry import logical_id, rule_ids
 
+from .checkov import annotate
+
 PACK_NAME = "trailguard-sns-data-events"
 RUNTIME = "python3.11"
 # The role names (parameters with these defaults): one role of each per account.
@@ -217,7 +219,7 @@ def _template(description: str, parameters: dict[str, Any], resources: dict[str,
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": description,
         "Parameters": parameters,
-        "Resources": resources,
+        "Resources": annotate(resources),
         "Outputs": outputs,
     }
 
