@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from trailguard.artifacts.bundle import flatten
+from trailguard.artifacts.checkov import SKIPS
 from trailguard.artifacts.detection import INLINE_LIMIT, detect_code
 from trailguard.aws.detect import EVENT_PATTERN
 from trailguard.rules.registry import rule_ids
@@ -48,6 +49,11 @@ def test_regional_templates_hold_the_rule_the_function_and_its_permission(relati
     assert _detection(template["Resources"]) == {
         "DetectFunction": {
             "Type": "AWS::Lambda::Function",
+            "Metadata": {  # the reasons every function carries (test_checkov_notes.py)
+                "checkov": {
+                    "skip": [{"id": c, "comment": w} for c, w in SKIPS["AWS::Lambda::Function"]]
+                }
+            },
             "Properties": {
                 "FunctionName": "trailguard-detect",
                 "Description": "Starts an evaluation of the trailguard Config rules when a "
