@@ -9,8 +9,9 @@ effort, in the region of the call); for each one this function calls
 ``StartConfigRulesEvaluation`` for the pack's rules of its account and region.
 
 Standard library and boto3 only, and self-contained: ``trailguard build`` writes this module
-into the deployment templates as the function's inline code (CloudFormation ``ZipFile``, at
-most 4,096 characters), docstrings and annotations stripped. The pack's rule ids come from
+into the deployment templates as the function's inline code (CloudFormation ``ZipFile``,
+kept within the 4,096 characters CloudFormation once allowed), docstrings and annotations
+stripped. The pack's rule ids come from
 the environment (``TRAILGUARD_RULE_IDS``, written by the build from the rule registry).
 
 Limits (Config API reference, StartConfigRulesEvaluation): at most 25 rules a request, and
