@@ -9,6 +9,8 @@ reference says, every answer validated against botocore's model of the output (a
 - ``DescribeAggregateComplianceByConfigRules`` and
   ``GetAggregateComplianceDetailsByConfigRule`` (``report --aggregator``).
 
+Organization conformance packs, which moto only stores, are :mod:`aws_orgpack_model` (h).
+
 Calls moto implements (``DescribeConfigRules``, ``GetResourceConfigHistory``, ``PutEvaluations``
 in test mode, aggregators) are left to moto. Also here: the helpers every behaviour answers
 with (:func:`answer`, :func:`refuse`).
@@ -84,6 +86,11 @@ class ConfigModel:
         default_factory=dict
     )
     _counter: itertools.count[int] = field(default_factory=itertools.count)
+    # (h) organization conformance packs (aws_orgpack_model.OrgPackModel), with its switches
+    org_packs: Any = field(default_factory=lambda: _org_pack_model())
+
+    def __post_init__(self) -> None:
+        self.org_packs.world = self.world
 
     def result_token(self, rule: str, account: str, region: str) -> str:
         """A result token as Config passes one to a rule's Lambda, for that rule."""
@@ -92,6 +99,11 @@ class ConfigModel:
         return token
 
     def before(self, model: Any, account: str, region: str, params: dict[str, Any]) -> Any:
+        from aws_orgpack_model import CALLS  # it imports answer() from here
+
+        if model.name in CALLS:
+            self.org_packs.world = self.world
+            return self.org_packs.before(model, account, region, params)
         handler = {
             "PutEvaluations": self.put_evaluations,
             "GetComplianceDetailsByConfigRule": self.compliance_details,
@@ -263,3 +275,9 @@ class ConfigModel:
         ]
         operation = "GetAggregateComplianceDetailsByConfigRule"
         return answer(model, _page(operation, results, params, "AggregateEvaluationResults"))
+
+
+def _org_pack_model() -> Any:
+    from aws_orgpack_model import OrgPackModel  # it imports answer() from here
+
+    return OrgPackModel()

@@ -59,3 +59,17 @@ TRUSTED = (
     "config-multiaccountsetup.amazonaws.com",
     "config.amazonaws.com",
 )
+
+
+def ready_org(regions: list[str], members: int = 3) -> Any:
+    """Inside ``mock_aws``: an organization (moto_org.MotoOrg) with what deploy needs: the
+    artifact buckets, Config recording in every account and region, trusted access."""
+    from moto_org import build_org
+
+    make_buckets(regions)
+    record_config(regions)
+    org = build_org(members)
+    trust_services()
+    for member in org.members:
+        record_config(regions, org.session(member))
+    return org

@@ -145,16 +145,11 @@ class OrganizationPackSteps(DeployBase):
             for d in page["OrganizationConformancePackDetailedStatuses"]
         ]
         failures = [
-            (
-                d["AccountId"],
-                region,
-                " ".join(
-                    x for x in (d["Status"] + ":", d.get("ErrorCode"), d.get("ErrorMessage")) if x
-                ),
-            )
+            (d["AccountId"], region, ": ".join(
+                x for x in (d["Status"], d.get("ErrorCode"), d.get("ErrorMessage")) if x))
             for d in details
             if d["Status"].endswith("_FAILED")
-        ]
+        ]  # fmt: skip
         if status.endswith("_FAILED") and not failures:
             failures = [("-", region, status)]
         self.notify(
