@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from deploy_support import build_once, make_buckets, record_config, trust_services
+from deploy_support import build_once, make_buckets, record_config
 from moto import mock_aws
 
 from trailguard.aws.deploy import Deployer, DeployOptions

@@ -132,6 +132,7 @@ def test_rules_from_an_organization_pack_in_each_region(
     assert aws_behaviours.refused == []
 
 
+@pytest.mark.slow
 def test_the_management_account_gets_its_own_pack_where_the_organization_pack_misses_it(
     org: MotoOrg, aws_behaviours: AwsBehaviours
 ) -> None:
@@ -195,6 +196,7 @@ def test_each_account_where_the_pack_failed_is_named_with_configs_reason(
     ]
 
 
+@pytest.mark.slow
 def test_without_the_invoke_permissions_every_member_pack_fails(
     org: MotoOrg, aws_behaviours: AwsBehaviours, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -214,6 +216,7 @@ def test_without_the_invoke_permissions_every_member_pack_fails(
     )
 
 
+@pytest.mark.slow
 def test_a_large_template_goes_through_s3_and_a_change_in_progress_is_waited_out(
     org: MotoOrg, aws_behaviours: AwsBehaviours, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -252,8 +255,8 @@ def test_the_pack_calls_match_the_config_api_model() -> None:
     }
     when = datetime(2026, 1, 1, tzinfo=UTC)
     names = {"OrganizationConformancePackNames": [PACK]}
-    stubber.add_response("put_organization_conformance_pack",
-                         {"OrganizationConformancePackArn": "arn:aws:config:x"}, request)  # fmt: skip
+    arn = {"OrganizationConformancePackArn": "arn:aws:config:x"}
+    stubber.add_response("put_organization_conformance_pack", arn, request)
     for status in ("CREATE_IN_PROGRESS", "CREATE_FAILED"):
         stubber.add_response(
             "describe_organization_conformance_pack_statuses",
