@@ -172,6 +172,7 @@ def test_a_bucket_in_another_region_is_named(aws: None, monkeypatch: pytest.Monk
     )
 
 
+@pytest.mark.slow
 def test_the_checks_are_reads_and_come_first(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """With everything in place, the first calls are the checks, none of them a write."""
     ready_org([HOME, OTHER])
