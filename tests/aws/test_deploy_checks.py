@@ -234,3 +234,10 @@ def test_an_account_id_that_is_not_one_is_refused(monkeypatch: pytest.MonkeyPatc
         "trailguard deploy: error: argument --exclude-account: '12345' is not an AWS account "
         "ID (12 digits) (see trailguard deploy --help)\n",
     )
+
+
+def test_the_cli_offers_the_modes_deploy_knows() -> None:
+    import trailguard.aws.deploy
+    import trailguard.cli.deploy
+
+    assert trailguard.cli.deploy.MODES == trailguard.aws.deploy.MODES
