@@ -186,4 +186,3 @@ class DeployBase(StackSetOperations):
                 raise
             return None
         return str(found[0]["StackStatus"]) if found else None
-
