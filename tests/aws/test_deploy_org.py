@@ -17,7 +17,7 @@ import boto3
 import pytest
 from aws_behaviours import AwsBehaviours
 from aws_model import FakeClock
-from deploy_support import build_once, make_buckets
+from deploy_support import build_once, make_buckets, record_config, trust_services
 from moto import mock_aws
 from moto_org import MotoOrg, build_org
 
@@ -49,7 +49,10 @@ def built_once(monkeypatch: pytest.MonkeyPatch) -> None:
 def org() -> Iterator[MotoOrg]:
     with mock_aws():
         make_buckets(REGIONS)
-        yield build_org()
+        record_config(REGIONS)
+        found = build_org()
+        trust_services()
+        yield found
 
 
 def deploy(org: MotoOrg, **options: Any) -> tuple[Deployer, list[str], FakeClock]:

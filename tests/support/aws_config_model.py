@@ -10,6 +10,8 @@ reference says, every answer validated against botocore's model of the output (a
   ``GetAggregateComplianceDetailsByConfigRule`` (``report --aggregator``);
 - ``StartConfigRulesEvaluation`` (the detection function), with its ``LimitExceededException``.
 
+Organization conformance packs, which moto only stores, are :mod:`aws_orgpack_model` (h).
+
 Calls moto implements (``DescribeConfigRules``, ``GetResourceConfigHistory``, ``PutEvaluations``
 in test mode, aggregators) are left to moto. Also here: the helpers every behaviour answers
 with (:func:`answer`, :func:`refuse`).
@@ -94,6 +96,11 @@ class ConfigModel:
     in_progress: set[tuple[str, str, str]] = field(default_factory=set)
     clock: Callable[[], float] | None = None
     _last_start: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (h) organization conformance packs (aws_orgpack_model.OrgPackModel), with its switches
+    org_packs: Any = field(default_factory=lambda: _org_pack_model())
+
+    def __post_init__(self) -> None:
+        self.org_packs.world = self.world
 
     def result_token(self, rule: str, account: str, region: str) -> str:
         """A result token as Config passes one to a rule's Lambda, for that rule."""
@@ -102,6 +109,11 @@ class ConfigModel:
         return token
 
     def before(self, model: Any, account: str, region: str, params: dict[str, Any]) -> Any:
+        from aws_orgpack_model import CALLS  # it imports answer() from here
+
+        if model.name in CALLS:
+            self.org_packs.world = self.world
+            return self.org_packs.before(model, account, region, params)
         handler = {
             "PutEvaluations": self.put_evaluations,
             "GetComplianceDetailsByConfigRule": self.compliance_details,
@@ -312,3 +324,9 @@ class ConfigModel:
     def finish_evaluations(self, account: str, region: str) -> None:
         """The evaluations started in ``account`` and ``region`` end (Config ran the rules)."""
         self.in_progress = {p for p in self.in_progress if p[:2] != (account, region)}
+
+
+def _org_pack_model() -> Any:
+    from aws_orgpack_model import OrgPackModel  # it imports answer() from here
+
+    return OrgPackModel()

@@ -354,20 +354,34 @@ def org_member_template() -> dict[str, Any]:
     pack["DependsOn"] = ["RemediationDocument"]
     values = pack["Properties"]["ConformancePackInputParameters"]
     values.append({"ParameterName": "ExecutionRoleName", "ParameterValue": _ref("RuleRoleName")})
-    return _template(
+    # deploy --mode organization-pack: the rules come from an organization conformance pack,
+    # so this stack puts only the SSM document (see artifacts/pack.py for why no remediation)
+    pack["Condition"] = "AccountPack"
+    template = _template(
         "trailguard in every account of an organization, in each region (service-managed "
         "StackSet; a stack in the management account): the SSM document and the account's "
         "conformance pack, whose rules use the central Lambdas of the region through the role "
-        "of org-member-global.yaml, and the detection of trail changes (EventBridge rule and "
-        "function).",
+        "of org-member-global.yaml (no pack here when an organization pack has the rules), "
+        "and the detection of trail changes (EventBridge rule and function).",
         {
             **_central_account(),
             **_role_names("RuleRoleName", "RemediationRoleName", "DetectFunctionRoleName"),
             **_pack_settings(),
+            "AccountConformancePack": {
+                "Type": "String",
+                "Default": "true",
+                "AllowedValues": ["false", "true"],
+                "Description": "false: no conformance pack here (an organization conformance "
+                "pack deploys the rules); the SSM document is still put.",
+            },
         },
         {"RemediationDocument": _ssm_document(), "ConformancePack": pack, **detect_resources()},
-        {"ConformancePackName": {"Value": PACK_NAME}},
+        {"ConformancePackName": {"Value": PACK_NAME, "Condition": "AccountPack"}},
     )
+    template["Conditions"] = {
+        "AccountPack": {"Fn::Equals": [_ref("AccountConformancePack"), "true"]}
+    }
+    return template
 
 
 def _comment(text: str) -> str:
