@@ -234,3 +234,17 @@ def detect_role(role_name: Any) -> dict[str, Any]:
             ],
         },
     }
+
+
+# Why the central Lambdas get one invoke permission per account (written into org-admin.yaml).
+INVOKE_PERMISSION_NOTE = (
+    "AWS Config invokes a rule's Lambda as the service principal config.amazonaws.com, on\n"
+    "behalf of the account whose rule it is. The narrowest permission Lambda can express for\n"
+    "a service principal names that account (SourceAccount; Lambda AddPermission). There is no\n"
+    "organization-wide form for it: PrincipalOrgID (aws:PrincipalOrgID) holds only for\n"
+    "principals that belong to an organization, which a service principal does not, so it\n"
+    "would refuse AWS Config; and AddPermission cannot state aws:SourceOrgID. So this stack\n"
+    "allows this account's Config, and `trailguard deploy --org` adds one permission per\n"
+    "account of the organization (statement trailguard-config-<account>); run it again when\n"
+    "accounts join."
+)

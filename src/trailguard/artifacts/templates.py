@@ -21,10 +21,9 @@ its fixed name (a parameter), never create one.
 - ``deploy/org-member.yaml``: every account, each region: the SSM document and the account's
   conformance pack, whose rules use the central Lambdas of the same region.
 
-Why a StackSet of per-account conformance packs rather than one organization conformance
-pack: the remediation's AutomationAssumeRole must be a literal role ARN in the pack, and the
-role lives in each account, so each account's pack must name its own role. A StackSet renders
-that ARN per account (``Fn::Sub``) and reaches new accounts through auto-deployment.
+Per-account packs (the default) can remediate: each renders its own account's role ARN
+(``Fn::Sub``); an organization pack cannot (see ``artifacts/pack.py``), so with it the member
+stack puts only the SSM document and the detection.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from typing import Any
 from trailguard.artifacts.detection import detect_resources
 from trailguard.artifacts.iam import (
     FUNCTION_PREFIX,
+    INVOKE_PERMISSION_NOTE,
     detect_role,
     function_role,
     remediation_role,
@@ -59,17 +59,6 @@ ROLE_NAMES = {
     "RemediationRoleName": ("TrailGuardRemediationRole", "the role SSM Automation assumes"),
     "DetectFunctionRoleName": ("TrailGuardDetectFunctionRole", "the detection function's role"),
 }
-INVOKE_PERMISSION_NOTE = (
-    "AWS Config invokes a rule's Lambda as the service principal config.amazonaws.com, on\n"
-    "behalf of the account whose rule it is. The narrowest permission Lambda can express for\n"
-    "a service principal names that account (SourceAccount; Lambda AddPermission). There is no\n"
-    "organization-wide form for it: PrincipalOrgID (aws:PrincipalOrgID) holds only for\n"
-    "principals that belong to an organization, which a service principal does not, so it\n"
-    "would refuse AWS Config; and AddPermission cannot state aws:SourceOrgID. So this stack\n"
-    "allows this account's Config, and `trailguard deploy --org` adds one permission per\n"
-    "account of the organization (statement trailguard-config-<account>); run it again when\n"
-    "accounts join."
-)
 
 
 def _sub(text: str) -> dict[str, str]:
