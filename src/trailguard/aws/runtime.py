@@ -8,6 +8,14 @@ that no longer exist as NOT_APPLICABLE on periodic runs; puts evaluations in bat
 another account. Anything that could not be read is never reported COMPLIANT: what could be
 evaluated is put, then the invocation fails naming the trails and errors.
 
+Another account's organization trail (a member sees its management account's) is read where
+AWS lets it be read: a central function acting for a member reads it with its own credentials
+(those of the management account or a delegated administrator), never through the member's
+role, and the annotation says so; a function deployed in the member itself tries with the
+member's credentials (AWS does not document whether members may read it; field reports say
+they may not). Either way, an organization trail that could not be read makes the account
+rule NON_COMPLIANT with the reason, not a failed run (see the account rule).
+
 The event is read, and refused when malformed or when it names a role outside its account, by
 :mod:`trailguard.aws.config_event`, before anything is assumed, read or put. Best-effort steps
 (retiring the results of deleted trails) run after the put and never stop it.
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,6 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from trailguard.aws.config_event import (
     CHANGE,
+    FUNCTION_ARN,
     GONE_STATUSES,
     REGION,
     SCHEDULED,
@@ -83,10 +93,21 @@ def _evaluation(finding: Finding, when: datetime) -> dict[str, Any]:
 class RuleRun:
     """One invocation: gathers facts through ``session``, decides, puts (unless told not to)."""
 
-    def __init__(self, invocation: Invocation, session: Any, region: str) -> None:
+    def __init__(
+        self,
+        invocation: Invocation,
+        session: Any,
+        region: str,
+        central: tuple[str, SessionMaker] | None = None,
+    ) -> None:
+        """``central``: the function's own account, and how to make a session with its own
+        credentials, when it acts for another account (``session`` is then a role assumed
+        there); the session is made only if another account's organization trail is met."""
         self.inv = invocation
         self.session = session
         self.region = region
+        self.central = central
+        self._central_session: Any = None
         self.errors: list[str] = []
         self._clients: dict[str, Any] = {}
         self.when = invocation.notified or datetime.now(UTC)
@@ -259,7 +280,7 @@ class RuleRun:
     # --- scope "account-region": one evaluation per account and region --------------------
 
     def _account(self) -> list[tuple[Finding, datetime]]:
-        trails = [self.facts(t) for t in list_trails(self.cloudtrail())]
+        trails = [self._coverage_facts(t) for t in list_trails(self.cloudtrail())]
         try:
             finding = self.inv.rule.evaluate(
                 self.inv.account_id, self.region, trails, self.inv.params
@@ -268,6 +289,25 @@ class RuleRun:
             self.errors.append(str(exc))
             return []
         return [(finding, self.when)]
+
+    def _coverage_facts(self, trail: dict[str, Any]) -> TrailFacts:
+        """A trail listed here, read for coverage: another account's organization trail with
+        the central function's own credentials when there is a central function (the member's
+        role could not read it), else with this account's."""
+        listed = TrailFacts.from_description(trail)
+        if self.central is None or not listed.owned_elsewhere(self.inv.account_id):
+            return self.facts(trail)
+        account, make_session = self.central
+        home = listed.home_region or self.region
+        key = f"central/cloudtrail/{home}"
+        if key not in self._clients:
+            if self._central_session is None:
+                self._central_session = make_session()
+            self._clients[key] = self._central_session.client(
+                "cloudtrail", region_name=home, config=RETRY_CONFIG
+            )
+        facts = read_trail_facts(self._clients[key], trail)
+        return replace(facts, read_by=f"the central function in account {account}")
 
     # --- the invocation ---------------------------------------------------------------------
 
@@ -336,7 +376,12 @@ def run_rule(
     region = session.region_name
     if not isinstance(region, str) or not REGION.fullmatch(region):
         raise RuleError(f"no AWS region to run in (the session's is {region!r}): set AWS_REGION")
-    run = RuleRun(invocation, session, region)
+    function = FUNCTION_ARN.fullmatch(str(getattr(context, "invoked_function_arn", "") or ""))
+    central = None
+    if function is not None and function.group(2) != invocation.account_id:
+        # acting for another account through its role: its own credentials when needed
+        central = (function.group(2), make_session)
+    run = RuleRun(invocation, session, region, central)
     evaluations = [_evaluation(finding, when) for finding, when in run.findings()]
     if put and evaluations:
         run.put(evaluations)
