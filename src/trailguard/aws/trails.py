@@ -66,20 +66,28 @@ def read_trail_facts(
 def read_tags(
     client: CloudTrailClient, arns: list[str]
 ) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """The tags of trails ``arns`` (of one account and home region), by ARN, in calls of at
-    most :data:`TAGS_BATCH`; and, by ARN, why a trail's tags could not be read."""
+    """The tags of trails ``arns`` (of the client's account and home region), by ARN, in calls
+    of at most :data:`TAGS_BATCH`; and, by ARN, why a trail's tags could not be read.
+
+    Trails of different accounts never share a call: AWS refuses a member's ListTags on its
+    organization trail (field reports), and one refused ARN fails the whole call, which would
+    leave the account's own trails unread too."""
     found: dict[str, dict[str, str]] = {}
     failed: dict[str, str] = {}
-    for start in range(0, len(arns), TAGS_BATCH):
-        chunk = arns[start : start + TAGS_BATCH]
-        try:
-            response = client.list_tags(ResourceIdList=chunk)
-        except (ClientError, BotoCoreError) as exc:
-            failed.update(dict.fromkeys(chunk, f"ListTags failed: {error_text(exc)}"))
-            continue
-        for item in response.get("ResourceTagList", []):
-            found[item["ResourceId"]] = {
-                t["Key"]: t.get("Value", "") for t in item.get("TagsList", [])
-            }
+    by_account: dict[str, list[str]] = {}
+    for arn in arns:
+        by_account.setdefault(arn.split(":")[4] if arn.count(":") >= 5 else "", []).append(arn)
+    for same in by_account.values():
+        for start in range(0, len(same), TAGS_BATCH):
+            chunk = same[start : start + TAGS_BATCH]
+            try:
+                response = client.list_tags(ResourceIdList=chunk)
+            except (ClientError, BotoCoreError) as exc:
+                failed.update(dict.fromkeys(chunk, f"ListTags failed: {error_text(exc)}"))
+                continue
+            for item in response.get("ResourceTagList", []):
+                found[item["ResourceId"]] = {
+                    t["Key"]: t.get("Value", "") for t in item.get("TagsList", [])
+                }
     # A trail ListTags answered without is untagged.
     return {arn: found.get(arn, {}) for arn in arns if arn not in failed}, failed
