@@ -3,10 +3,13 @@
 Starts a moto server on 127.0.0.1 (a free port), builds an organization in it (three
 accounts, three regions, an organization trail, multi- and single-region trails, basic
 selectors, narrowed SNS selectors, a stopped trail, an exempted one and a compliant one),
-runs the Config rules as AWS Config invokes them (a change notification per trail, then
-a scheduled run), scans, runs the remediation document's own script on the failing trails,
-evaluates again, and writes the auditor report before and after. Nothing leaves 127.0.0.1:
-the endpoint is forced for every client and the credentials are fake.
+runs the Config rules as AWS Config invokes them when deployed org-wide (the management
+account's central functions, acting in members through their role; a change notification per
+trail, then a scheduled run: the organization trail is judged once, in the management
+account, and the members' coverage uses that function's own reading of it), scans, runs the
+remediation document's own script on the failing trails, evaluates again, and writes the
+auditor report before and after. Nothing leaves 127.0.0.1: the endpoint is forced for every
+client and the credentials are fake.
 """
 
 from __future__ import annotations
@@ -147,7 +150,35 @@ class Sandbox:
         creds = self.credentials.get(key)
         if creds is None:
             return boto3.Session(region_name=region)
-        return session_from_credentials(boto3.Session, creds, region)
+        return session_from_credentials(self._member_session, creds, region)
+
+    def _member_session(self, **kwargs: Any) -> Any:
+        """A member account's session (``kwargs`` as boto3.Session takes them). AWS lists the
+        management account's organization trails to every member account (CloudTrail user
+        guide, "Creating a trail for an organization"); moto lists them to their own account
+        only, so the sandbox adds them to a member's DescribeTrails (shadow trails included,
+        the default)."""
+        session = boto3.Session(**kwargs)
+
+        def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            context["demo_shadow_trails"] = params.get("includeShadowTrails", True)
+
+        def add(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            if not context.get("demo_shadow_trails") or "trailList" not in parsed:
+                return
+            owner = self.sessions["management"].client(
+                "cloudtrail", region_name=context["client_region"]
+            )
+            listed = {t["TrailARN"] for t in parsed["trailList"]}
+            parsed["trailList"] += [
+                t
+                for t in owner.describe_trails(includeShadowTrails=True)["trailList"]
+                if t.get("IsOrganizationTrail") and t["TrailARN"] not in listed
+            ]
+
+        session.events.register("before-parameter-build.cloudtrail.DescribeTrails", remember)
+        session.events.register("after-call.cloudtrail.DescribeTrails", add)
+        return session
 
     def _create(self, trail: DemoTrail) -> None:
         account = self.account_ids[trail.account]
@@ -173,26 +204,36 @@ class Sandbox:
     # --- AWS Config, as it invokes the rules ------------------------------------------------
 
     def _event(self, key: str, invoking: dict[str, Any], rule_id: str) -> dict[str, Any]:
+        # Deployed org-wide: the central functions of the management account act in a member
+        # through its role (rule parameter ExecutionRoleName, as the member stacks pass it).
+        member = key != "management"
         return {
             "invokingEvent": json.dumps(invoking),
-            "ruleParameters": "{}",
+            "ruleParameters": json.dumps({"ExecutionRoleName": ROLE} if member else {}),
             "resultToken": "TESTMODE",
             "accountId": self.account_ids[key],
             "configRuleName": rule_id,
         }
 
-    def _maker(self, key: str, region: str) -> Callable[..., Any]:
-        def make_session(**kwargs: Any) -> Any:
-            return self._session(key, kwargs.get("region_name", region))
+    def _central(self, region: str) -> tuple[Any, Callable[..., Any]]:
+        """The central rule function of ``region`` in the management account: its Lambda
+        context, and how it makes sessions (its own credentials, or a member role's)."""
+        arn = f"arn:aws:lambda:{region}:{self.account_ids['management']}:function:trailguard"
+        context = types.SimpleNamespace(invoked_function_arn=arn)
 
-        return make_session
+        def make_session(**kwargs: Any) -> Any:
+            if "aws_access_key_id" in kwargs:  # a role assumed in a member account
+                return self._member_session(**kwargs)
+            return boto3.Session(region_name=kwargs.get("region_name", region))
+
+        return context, make_session
 
     def run_rules(self) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
         for key in self.sessions:
             for region in REGIONS:
-                maker = self._maker(key, region)
-                cloudtrail = maker().client("cloudtrail", region_name=region)
+                central = self._central(region)
+                cloudtrail = self._session(key, region).client("cloudtrail", region_name=region)
                 for trail in cloudtrail.describe_trails(includeShadowTrails=False)["trailList"]:
                     tags = cloudtrail.list_tags(ResourceIdList=[trail["TrailARN"]])
                     tag_list = tags["ResourceTagList"][0].get("TagsList", [])
@@ -215,21 +256,21 @@ class Sandbox:
                     invoking = {"messageType": "ConfigurationItemChangeNotification",
                                 "configurationItem": item}  # fmt: skip
                     for per_trail in rules_for("trail"):
-                        results += self._invoke(key, per_trail.id, invoking, maker)
+                        results += self._invoke(key, per_trail.id, invoking, central)
                 scheduled = {
                     "messageType": "ScheduledNotification",
                     "notificationCreationTime": CAPTURE_TIME,
                     "awsAccountId": self.account_ids[key],
                 }
                 for each in rules():
-                    results += self._invoke(key, each.id, scheduled, maker)
+                    results += self._invoke(key, each.id, scheduled, central)
         return results
 
     def _invoke(self, key: str, rule_id: str, invoking: dict[str, Any],
-                maker: Callable[..., Any]) -> list[dict[str, Any]]:  # fmt: skip
+                central: tuple[Any, Callable[..., Any]]) -> list[dict[str, Any]]:  # fmt: skip
         event = self._event(key, invoking, rule_id)
         try:
-            evaluations, errors = run_rule(rule_id, event, None, maker, put=True)
+            evaluations, errors = run_rule(rule_id, event, *central, put=True)
         except RuleError as exc:
             self.say(f"  rule error: {exc}")
             return []
@@ -372,11 +413,7 @@ def run(out_dir: Path, out: TextIO) -> int:
                 for entry in left:
                     sandbox.say(f"  {entry.account_id} {entry.region} {entry.resource_id}: "
                                 f"{entry.fix or entry.annotation}")  # fmt: skip
-                sandbox.say(
-                    "  (Remediation changes selectors, never starts a stopped trail. The sandbox "
-                    "shows an organization trail only to its own account; in AWS it also covers "
-                    "the member accounts' regions.)\n"
-                )
+                sandbox.say("  (Remediation changes selectors, never starts a stopped trail.)\n")
             out_dir.mkdir(parents=True, exist_ok=True)
             paths = []
             for name, report in (("before", before), ("after", after)):
