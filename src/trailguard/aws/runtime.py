@@ -8,13 +8,10 @@ that no longer exist as NOT_APPLICABLE on periodic runs; puts evaluations in bat
 another account. Anything that could not be read is never reported COMPLIANT: what could be
 evaluated is put, then the invocation fails naming the trails and errors.
 
-Another account's organization trail (a member sees its management account's) is read where
-AWS lets it be read: a central function acting for a member reads it with its own credentials
-(those of the management account or a delegated administrator), never through the member's
-role, and the annotation says so; a function deployed in the member itself tries with the
-member's credentials (AWS does not document whether members may read it; field reports say
-they may not). Either way, an organization trail that could not be read makes the account
-rule NON_COMPLIANT with the reason, not a failed run (see the account rule).
+Another account's organization trail is read by a central function with its own credentials
+(:class:`~trailguard.aws.trails.CentralReader`), never through the member's role; a function
+deployed in the member tries with the member's (whether AWS allows it is not documented). One
+that could not be read makes the account rule NON_COMPLIANT saying why, never a failed run.
 
 The event is read, and refused when malformed or when it names a role outside its account, by
 :mod:`trailguard.aws.config_event`, before anything is assumed, read or put. Best-effort steps
@@ -31,7 +28,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -55,7 +51,7 @@ from trailguard.aws.session import (
     error_text,
     session_for,
 )
-from trailguard.aws.trails import list_trails, read_tags, read_trail_facts
+from trailguard.aws.trails import CentralReader, list_trails, read_tags, read_trail_facts
 from trailguard.rules.facts import NOT_APPLICABLE, Finding, NotEvaluated, TrailFacts
 from trailguard.rules.registry import Scope
 
@@ -94,20 +90,14 @@ class RuleRun:
     """One invocation: gathers facts through ``session``, decides, puts (unless told not to)."""
 
     def __init__(
-        self,
-        invocation: Invocation,
-        session: Any,
-        region: str,
-        central: tuple[str, SessionMaker] | None = None,
+        self, invocation: Invocation, session: Any, region: str, central: CentralReader | None
     ) -> None:
-        """``central``: the function's own account, and how to make a session with its own
-        credentials, when it acts for another account (``session`` is then a role assumed
-        there); the session is made only if another account's organization trail is met."""
+        """``central``: when the function acts for another account (``session`` is a role
+        assumed there), what reads organization trails with the function's own credentials."""
         self.inv = invocation
         self.session = session
         self.region = region
         self.central = central
-        self._central_session: Any = None
         self.errors: list[str] = []
         self._clients: dict[str, Any] = {}
         self.when = invocation.notified or datetime.now(UTC)
@@ -291,23 +281,11 @@ class RuleRun:
         return [(finding, self.when)]
 
     def _coverage_facts(self, trail: dict[str, Any]) -> TrailFacts:
-        """A trail listed here, read for coverage: another account's organization trail with
-        the central function's own credentials when there is a central function (the member's
-        role could not read it), else with this account's."""
-        listed = TrailFacts.from_description(trail)
-        if self.central is None or not listed.owned_elsewhere(self.inv.account_id):
-            return self.facts(trail)
-        account, make_session = self.central
-        home = listed.home_region or self.region
-        key = f"central/cloudtrail/{home}"
-        if key not in self._clients:
-            if self._central_session is None:
-                self._central_session = make_session()
-            self._clients[key] = self._central_session.client(
-                "cloudtrail", region_name=home, config=RETRY_CONFIG
-            )
-        facts = read_trail_facts(self._clients[key], trail)
-        return replace(facts, read_by=f"the central function in account {account}")
+        """A trail listed here, read for coverage: another account's organization trail by the
+        central function when there is one (the member's role could not read it)."""
+        if self.central and TrailFacts.from_description(trail).owned_elsewhere(self.inv.account_id):
+            return self.central.read(trail, self.region)
+        return self.facts(trail)
 
     # --- the invocation ---------------------------------------------------------------------
 
@@ -379,8 +357,7 @@ def run_rule(
     function = FUNCTION_ARN.fullmatch(str(getattr(context, "invoked_function_arn", "") or ""))
     central = None
     if function is not None and function.group(2) != invocation.account_id:
-        # acting for another account through its role: its own credentials when needed
-        central = (function.group(2), make_session)
+        central = CentralReader(function.group(2), make_session)  # acting through a role there
     run = RuleRun(invocation, session, region, central)
     evaluations = [_evaluation(finding, when) for finding, when in run.findings()]
     if put and evaluations:

@@ -11,11 +11,13 @@ stays exempted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from trailguard.aws.session import error_text
+from trailguard.aws.session import RETRY_CONFIG, error_text
 from trailguard.rules.facts import TrailFacts
 
 if TYPE_CHECKING:
@@ -61,6 +63,30 @@ def read_trail_facts(
         error="; ".join(errors) or None,
         tags_error=tags_error,
     )
+
+
+@dataclass
+class CentralReader:
+    """Reads other accounts' organization trails for a central rule function, with its own
+    credentials (``make_session()``: those of the management account or a CloudTrail delegated
+    administrator), never through a member's role: AWS refuses a member's reads of them (field
+    reports). The session is made at the first read; the facts say who read them."""
+
+    account_id: str
+    make_session: Callable[[], Any]
+    _clients: dict[str, Any] = field(default_factory=dict)
+    _session: Any = None
+
+    def read(self, trail: dict[str, Any], region: str) -> TrailFacts:
+        home = str(trail.get("HomeRegion") or region)
+        if home not in self._clients:
+            if self._session is None:
+                self._session = self.make_session()
+            self._clients[home] = self._session.client(
+                "cloudtrail", region_name=home, config=RETRY_CONFIG
+            )
+        facts = read_trail_facts(self._clients[home], trail)
+        return replace(facts, read_by=f"the central function in account {self.account_id}")
 
 
 def read_tags(

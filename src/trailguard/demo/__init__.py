@@ -33,6 +33,7 @@ from trailguard.aws.runtime import RuleError, run_rule
 from trailguard.aws.scan import Scanner, Target
 from trailguard.aws.session import session_from_credentials
 from trailguard.core.requirement import DEFAULT_RESOURCE_TYPES
+from trailguard.demo.organization import central_function, members_see_organization_trails
 from trailguard.reporting.model import Report, scan_report
 from trailguard.reporting.render import render
 from trailguard.reporting.titles import DEMO_AFTER_TITLE, DEMO_BEFORE_TITLE
@@ -153,32 +154,7 @@ class Sandbox:
         return session_from_credentials(self._member_session, creds, region)
 
     def _member_session(self, **kwargs: Any) -> Any:
-        """A member account's session (``kwargs`` as boto3.Session takes them). AWS lists the
-        management account's organization trails to every member account (CloudTrail user
-        guide, "Creating a trail for an organization"); moto lists them to their own account
-        only, so the sandbox adds them to a member's DescribeTrails (shadow trails included,
-        the default)."""
-        session = boto3.Session(**kwargs)
-
-        def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-            context["demo_shadow_trails"] = params.get("includeShadowTrails", True)
-
-        def add(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-            if not context.get("demo_shadow_trails") or "trailList" not in parsed:
-                return
-            owner = self.sessions["management"].client(
-                "cloudtrail", region_name=context["client_region"]
-            )
-            listed = {t["TrailARN"] for t in parsed["trailList"]}
-            parsed["trailList"] += [
-                t
-                for t in owner.describe_trails(includeShadowTrails=True)["trailList"]
-                if t.get("IsOrganizationTrail") and t["TrailARN"] not in listed
-            ]
-
-        session.events.register("before-parameter-build.cloudtrail.DescribeTrails", remember)
-        session.events.register("after-call.cloudtrail.DescribeTrails", add)
-        return session
+        return members_see_organization_trails(boto3.Session(**kwargs), self.sessions["management"])
 
     def _create(self, trail: DemoTrail) -> None:
         account = self.account_ids[trail.account]
@@ -216,17 +192,7 @@ class Sandbox:
         }
 
     def _central(self, region: str) -> tuple[Any, Callable[..., Any]]:
-        """The central rule function of ``region`` in the management account: its Lambda
-        context, and how it makes sessions (its own credentials, or a member role's)."""
-        arn = f"arn:aws:lambda:{region}:{self.account_ids['management']}:function:trailguard"
-        context = types.SimpleNamespace(invoked_function_arn=arn)
-
-        def make_session(**kwargs: Any) -> Any:
-            if "aws_access_key_id" in kwargs:  # a role assumed in a member account
-                return self._member_session(**kwargs)
-            return boto3.Session(region_name=kwargs.get("region_name", region))
-
-        return context, make_session
+        return central_function(self.account_ids["management"], region, self._member_session)
 
     def run_rules(self) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
