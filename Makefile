@@ -9,7 +9,7 @@ DEMO_STAMP := $(VENV)/.installed-demo
 PYTEST := $(BIN)/python -m pytest
 LINTED := src tests benchmarks rules
 
-.PHONY: install demo examples test fast lint fmt typecheck unit snapshots build bench clean
+.PHONY: install demo examples test fast lint fmt typecheck unit snapshots build bench clean checkov
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,22 @@ unit: $(STAMP)
 	$(PYTEST) -q
 
 # CI: everything, with the full Hypothesis example counts.
-test: lint typecheck unit
+test: lint typecheck checkov unit
+
+# checkov on every generated template; each accepted finding carries its reason inline
+# (src/trailguard/artifacts/checkov.py). checkov pins its own boto3, older than the one the
+# project is tested with, so it lives in a venv of its own. --skip-download: no network.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+$(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --framework cloudformation --quiet \
+	  --compact --skip-download -d deploy -f conformance-pack.yaml \
+	  -f remediation/remediation-role.yaml
 
 # The inner loop: no slow tests, a few examples per property (tests/conftest.py).
 fast: lint
@@ -74,4 +89,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cfnlint.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(CHECKOV_VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -220,11 +220,15 @@ def test_account_deploy_makes_the_roles_once_and_the_rest_in_each_region(
                           "eu-west-1": ["trailguard"]}  # fmt: skip
         roles = boto3.client("iam").list_roles()["Roles"]
         assert sorted(r["RoleName"] for r in roles if r["RoleName"].startswith("TrailGuard")) == [
+            "TrailGuardDetectFunctionRole",
             "TrailGuardRemediationRole",
             "TrailGuardRuleFunctionRole",
         ]
         for region in ("us-east-1", "eu-west-1"):
             lambda_ = boto3.client("lambda", region_name=region)
+            # each region detects its own trail changes (EventBridge rules are regional)
+            rules = boto3.client("events", region_name=region).list_rules()["Rules"]
+            assert [r["Name"] for r in rules] == ["trailguard-trail-changes"]
             policy = json.loads(
                 lambda_.get_policy(FunctionName=f"trailguard-{ENABLED[11:]}")["Policy"]
             )

@@ -655,8 +655,9 @@ def test_cli_report_pack_not_deployed_is_not_a_pass(stubbed: dict[str, Stubber])
                 ],
             }  # fmt: skip
         elif fmt == "csv":
-            assert lines[1:] == [
-                f"*,{ACCOUNT},{REGION},{ACCOUNT_TYPE},{ACCOUNT},,NOT_EVALUATED,,{NO_PACK},[],,,,"
+            assert lines[1:] == [  # every cell quoted
+                f'"*","{ACCOUNT}","{REGION}","{ACCOUNT_TYPE}","{ACCOUNT}","","NOT_EVALUATED","",'
+                f'"{NO_PACK}","[]","","","",""'
             ]
         else:
             assert (

@@ -453,8 +453,8 @@ def test_org_without_active_accounts(org: Org, monkeypatch: pytest.MonkeyPatch) 
     for fmt, opening in [
         ("table", [NOTHING, f"- {why}", ""]),
         ("md", ["## Not evaluated (1)", "", f"**{NOTHING}**", "", f"- {why}", "", "## Summary"]),
-        ("csv", [",".join(FIELDS),
-                 f"*,*,*,{ACCOUNT_TYPE},*,,NOT_EVALUATED,,{why},[],,,,"]),
+        ("csv", [",".join(f'"{f}"' for f in FIELDS),  # every cell quoted
+                 f'"*","*","*","{ACCOUNT_TYPE}","*","","NOT_EVALUATED","","{why}","[]","","","",""']),
     ]:  # fmt: skip
         run = scan(*ORG_ARGS, "--output", fmt)
         assert run.code == 1

@@ -3,15 +3,21 @@
 At least 10,000 generated inputs (``TRAILGUARD_FUZZ_INPUTS`` to change), from a seeded
 ``random.Random`` so that a failure reproduces: random JSON of arbitrary shape, mutated valid
 ``get-event-selectors`` responses, wrong types, huge and odd strings (lone surrogates, control
-characters, NUL, newlines, right-to-left marks), and bytes that are not UTF-8. Each is fed on
-standard input to :func:`trailguard.cli.main` in-process with ``--output text`` and
-``--output json`` (sometimes with ``--accept-exclusions``, ``--resource-types`` or
-``--partition`` too), with streams that behave like Python's on a UTF-8 terminal: standard
-output refuses what UTF-8 cannot encode (a lone surrogate), standard error escapes it.
+characters, NUL, newlines, right-to-left marks), and bytes that are not UTF-8; and hostile
+input that must be refused: over the size bound, duplicate keys, ``NaN``/``Infinity``, a list
+replaced by a value of another type, other AWS CLI outputs (``describe-trails``, ``get-trail``,
+``list-trails``, bare selector lists). Each is fed on standard input to
+:func:`trailguard.cli.main` in-process with ``--output text`` and ``--output json`` (sometimes
+with ``--accept-exclusions``, ``--resource-types`` or ``--partition`` too), with streams that
+behave like Python's on a UTF-8 terminal: standard output refuses what UTF-8 cannot encode (a
+lone surrogate; the fuzzer records it as a problem), standard error escapes it.
 
-Checked for every input: no exception escapes ``main``; the exit code is 0, 1 or 2; exit 2
-writes exactly one line on standard error and nothing on standard output; exit 0 and 1 write the
-verdict (JSON output parses, and says the same compliance as the exit code).
+Checked for every input: no exception escapes ``main`` and no "Traceback" is written; the exit
+code is 0, 1 or 2, and 2 for every input of a kind that must be refused; exit 2 writes exactly
+one line on standard error and nothing on standard output; exit 0 and 1 write the verdict (JSON
+output parses, holds only valid Unicode, and says the same compliance as the exit code);
+nothing written holds a raw control character (but newlines), bidirectional control or line
+separator.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import io
 import json
 import os
 import random
+import re
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -28,6 +35,7 @@ from typing import Any
 import pytest
 
 from trailguard.cli import main
+from trailguard.cli.inputs import MAX_INPUT_BYTES
 
 INPUTS = int(os.environ.get("TRAILGUARD_FUZZ_INPUTS", "10000"))
 SEED = int(os.environ.get("TRAILGUARD_FUZZ_SEED", "20240901"))
@@ -242,6 +250,110 @@ def _bad_bytes(rng: random.Random) -> bytes:
     return valid.replace(b"Data", b"D\x00ta")
 
 
+CONTROL_STRINGS = ("\x1b[2J", "\n", "\r", "\x00", "\x7f", "\x9b", "\u2028", "\u202e", "\u2066",
+                   "x\ntrailguard: error: forged", "\ud800")  # fmt: skip
+# Kinds of input that must be refused (exit 2, one line).
+REFUSED_KINDS = frozenset(
+    ("too-large", "duplicate-key", "constant", "wrong-type-list", "other-output")
+)
+_TRAIL = {"Name": "main", "TrailARN": TRAIL, "HomeRegion": "us-east-1"}
+OTHER_OUTPUTS: tuple[Any, ...] = (
+    {},
+    {"trailList": [_TRAIL]},
+    {"trailList": []},
+    {"Trail": _TRAIL},
+    {"Trails": [{"TrailARN": TRAIL, "Name": "main", "HomeRegion": "us-east-1"}]},
+    {"IsLogging": True, "LatestDeliveryTime": "2024-01-01"},
+    {"trailARN": TRAIL, "advancedEventSelectors": []},
+    {"ResponseMetadata": {"HTTPStatusCode": 200}},
+)
+
+
+def _encode(rng: random.Random, value: Any, mode: str, done: list[bool]) -> str:
+    """JSON text of ``value`` with, in some objects, a key written twice (``duplicate``) or,
+    for some scalars, NaN or Infinity instead (``constant``)."""
+    if isinstance(value, dict):
+        items = [f"{json.dumps(k)}: {_encode(rng, v, mode, done)}" for k, v in value.items()]
+        if mode == "duplicate" and value and rng.random() < 0.3:
+            key = rng.choice(list(value))
+            items.insert(
+                rng.randrange(len(items) + 1), f"{json.dumps(key)}: {json.dumps(value[key])}"
+            )
+            done.append(True)
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_encode(rng, v, mode, done) for v in value) + "]"
+    if mode == "constant" and rng.random() < 0.2:
+        done.append(True)
+        return rng.choice(("NaN", "Infinity", "-Infinity"))
+    return json.dumps(value)
+
+
+def _strict_violation(rng: random.Random, mode: str) -> bytes:
+    response = _valid_response(rng)
+    done: list[bool] = []
+    text = _encode(rng, response, mode, done)
+    if not done:  # make sure there is one
+        extra = '"TrailARN": "x"' if mode == "duplicate" else '"Extra": [NaN]'
+        text = "{" + extra + ", " + text[1:]
+    return text.encode()
+
+
+def _wrong_type_list(rng: random.Random) -> bytes:
+    """A valid response with one of its lists replaced by a value of another type."""
+    response = _valid_response(rng)
+    lists = [(c, k) for c in _containers(response, []) if isinstance(c, dict)
+             for k, v in c.items() if isinstance(v, list)]  # fmt: skip
+    container, key = rng.choice(lists)
+    container[key] = rng.choice(("", 0, {}, None, False, True, "x", 1.5, {"a": []}))
+    return _dumps(rng, response)
+
+
+def _control_strings(rng: random.Random) -> bytes:
+    """Control characters where the output repeats input: ARN, names, fields, values, keys."""
+    response = _valid_response(rng)
+
+    def odd() -> str:
+        return (
+            rng.choice(("", "arn:aws:", "a")) + rng.choice(CONTROL_STRINGS) + rng.choice(("", "z"))
+        )
+
+    response["TrailARN"] = odd() if rng.random() < 0.5 else TRAIL
+    for container in _containers(response, []):
+        if isinstance(container, dict) and rng.random() < 0.5:
+            if "Field" in container and rng.random() < 0.5:
+                container["Field"] = odd()
+            elif "FieldSelectors" in container:
+                container["Name"] = odd()
+            ops = [k for k in container if k in OPERATORS]
+            if ops:
+                container[rng.choice(ops)] = [odd()]
+        if isinstance(container, dict) and rng.random() < 0.1:
+            container[odd()] = [odd()]
+    return _dumps(rng, response)
+
+
+def _huge(rng: random.Random, refused: bool) -> bytes:
+    """Over the size bound (refused), or just under it (read and judged)."""
+    if refused:
+        filler = rng.choice((b" ", b"x", b"\\ud800"))
+        body = json.dumps(_valid_response(rng)).encode()
+        return body[:-1] + b', "Pad": "' + filler * (MAX_INPUT_BYTES // len(filler)) + b'"}'
+    response = _valid_response(rng)
+    if rng.random() < 0.5:
+        text = json.dumps(response).encode()
+        return text + b" " * (MAX_INPUT_BYTES - len(text))
+    names = [f"arn:aws:sns:us-east-1:111122223333:t{i}" for i in range(80_000)]
+    response["AdvancedEventSelectors"] = [
+        {"FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": [TOPIC]},
+            {"Field": "resources.ARN", "NotEquals": names},
+        ]}
+    ]  # fmt: skip
+    return json.dumps(response).encode()
+
+
 @dataclass
 class Input:
     kind: str
@@ -301,10 +413,23 @@ def generate(rng: random.Random, n: int) -> list[Input]:
                     elif key in OPERATORS:
                         container[key] = [_odd_string(rng)]
             data = _dumps(rng, response)
-        elif roll < 0.95:
+        elif roll < 0.9:
             kind, data = "bad-bytes", _bad_bytes(rng)
+        elif roll < 0.92:
+            kind, data = "duplicate-key", _strict_violation(rng, "duplicate")
+        elif roll < 0.94:
+            kind, data = "constant", _strict_violation(rng, "constant")
+        elif roll < 0.96:
+            kind, data = "wrong-type-list", _wrong_type_list(rng)
+        elif roll < 0.97:
+            kind, data = "other-output", _dumps(rng, rng.choice(OTHER_OUTPUTS))
+        elif roll < 0.99:
+            kind, data = "control-strings", _control_strings(rng)
         else:
             kind, data = "valid", _dumps(rng, _valid_response(rng))
+        if i % 1000 == 999:  # a few of the largest inputs: over the bound, or just under it
+            kind = "too-large" if i % 2000 == 999 else "large"
+            data = _huge(rng, kind == "too-large")
         output = "json" if i % 2 else "text"
         out.append(Input(kind, data, ["check", "-", "--output", output, *_extra_args(rng)]))
     return out
@@ -318,24 +443,44 @@ class Outcome:
     error: str | None  # the traceback, when an exception escaped
 
 
-def _terminal(errors: str) -> io.TextIOWrapper:
+class Terminal(io.TextIOWrapper):
     """A stream that encodes like Python's standard streams on a UTF-8 terminal: ``strict``
-    for standard output, ``backslashreplace`` for standard error."""
-    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors=errors, newline="")
+    for standard output, ``backslashreplace`` for standard error. It records a text it could
+    not encode (trailguard then writes an escaped copy; the fuzzer reports the leak)."""
+
+    def __init__(self, errors: str) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8", errors=errors, newline="")
+        self.refused: list[str] = []
+
+    def write(self, text: str) -> int:
+        try:
+            return super().write(text)
+        except UnicodeEncodeError as exc:
+            self.refused.append(repr(text[max(exc.start - 20, 0) : exc.end + 20]))
+            raise
 
 
 def run_one(item: Input) -> Outcome:
     stdin = io.TextIOWrapper(io.BytesIO(item.data), encoding="utf-8")
-    stdout, stderr = _terminal("strict"), _terminal("backslashreplace")
+    stdout, stderr = Terminal("strict"), Terminal("backslashreplace")
     try:
         code = main(item.argv, stdin=stdin, stdout=stdout, stderr=stderr)
         stdout.flush()
         stderr.flush()
     except BaseException:
         return Outcome(None, "", "", traceback.format_exc())
-    raw_out = stdout.buffer.getvalue()  # type: ignore[attr-defined]
-    raw_err = stderr.buffer.getvalue()  # type: ignore[attr-defined]
+    if stdout.refused:
+        return Outcome(code, "", "", f"UnicodeEncodeError on standard output: {stdout.refused}")
+    raw_out = stdout.buffer.getvalue()
+    raw_err = stderr.buffer.getvalue()
     return Outcome(code, raw_out.decode("utf-8"), raw_err.decode("utf-8"), None)
+
+
+# What no output may hold raw: control characters (a newline is the only one written),
+# bidirectional controls, line separators, lone surrogates.
+RAW = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def problems_of(item: Input, outcome: Outcome) -> list[str]:
@@ -344,6 +489,15 @@ def problems_of(item: Input, outcome: Outcome) -> list[str]:
     problems: list[str] = []
     if outcome.code not in (0, 1, 2):
         problems.append(f"exit code {outcome.code}")
+    if item.kind in REFUSED_KINDS and outcome.code != 2:
+        problems.append(f"a {item.kind} input was not refused (exit {outcome.code})")
+    if "Traceback" in outcome.err:
+        problems.append("a traceback on standard error")
+    for name, text in (("stdout", outcome.out), ("stderr", outcome.err)):
+        raw = RAW.search(text)
+        if raw:
+            around = text[max(raw.start() - 40, 0) : raw.end() + 20]
+            problems.append(f"raw {raw.group()!r} on {name}: {around!r}")
     if outcome.code == 2:
         if outcome.err.count("\n") != 1 or not outcome.err.endswith("\n"):
             problems.append(f"exit 2 with stderr not one line: {outcome.err[:300]!r}")
@@ -357,6 +511,11 @@ def problems_of(item: Input, outcome: Outcome) -> list[str]:
                 payload = json.loads(outcome.out)
             except ValueError:
                 problems.append("JSON output does not parse")
+                return problems
+            try:  # a strict reader: every string valid Unicode
+                json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError as exc:
+                problems.append(f"JSON output holds a lone surrogate: {exc}")
             else:
                 expected = "COMPLIANT" if outcome.code == 0 else "NON_COMPLIANT"
                 if payload.get("compliance") != expected:
@@ -426,8 +585,12 @@ def test_lone_surrogate_in_text_output_is_escaped_visibly() -> None:
     outcome = _run(json.dumps(document).encode(), "--output", "text")
     assert outcome.code == 1, outcome
     assert "trail/\\ud800" in outcome.out and "'sns \\udfff'" in outcome.out, outcome.out
+    # JSON holds the same visible escape (the text backslash-u-d-8-0-0): a strict reader
+    # refuses a lone surrogate escape, and what it decoded could not be written as UTF-8.
     as_json = _run(json.dumps(document).encode(), "--output", "json")
-    assert json.loads(as_json.out)["trailARN"] == document["TrailARN"]
+    assert as_json.out.isascii() and "\\ud800" not in as_json.out.replace("\\\\", "")
+    visible = document["TrailARN"].replace("\ud800", "\\ud800")
+    assert json.loads(as_json.out)["trailARN"] == visible
 
 
 def test_error_naming_a_value_with_newlines_stays_one_line() -> None:
@@ -466,3 +629,11 @@ def test_problems_of_reports_what_it_checks() -> None:
     assert problems_of(item, Outcome(1, "not json", "", None))
     assert problems_of(item, Outcome(0, '{"compliance": "NON_COMPLIANT"}', "", None))
     assert problems_of(item, Outcome(2, "", "one line\n", None)) == []
+    assert problems_of(item, Outcome(2, "", "Traceback (most recent call last):\n", None))
+    assert problems_of(item, Outcome(2, "", "one \x1b[2J line\n", None))
+    assert problems_of(item, Outcome(2, "", "one \u202e line\n", None))
+    text = Input("self-test", b"{}", ["check", "-", "--output", "text"])
+    assert problems_of(text, Outcome(0, "COMPLIANT  x\ry\n", "", None))
+    assert problems_of(text, Outcome(0, "COMPLIANT  x\\ry\n", "", None)) == []
+    assert problems_of(item, Outcome(0, '{"compliance": "COMPLIANT", "x": "\\ud800"}', "", None))
+    assert problems_of(Input("duplicate-key", b"{}", ["check"]), Outcome(0, "ok\n", "", None))

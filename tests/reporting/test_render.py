@@ -197,6 +197,11 @@ def check_html(text: str) -> BalancedChecker:
     return checker
 
 
+def quoted(*cells: str) -> str:
+    """A CSV line: every cell quoted, quotes doubled."""
+    return ",".join('"' + cell.replace('"', '""') + '"' for cell in cells)
+
+
 def test_json_round_trip() -> None:
     assert parse_json(render(REPORT, "json")) == REPORT
 
@@ -205,10 +210,12 @@ def test_csv_round_trip() -> None:
     text = render(REPORT, "csv")
     assert parse_csv(text) == list(REPORT.entries)
     header, first, _, publish = text.splitlines()[:4]
-    assert header == ",".join(FIELDS)
+    assert header == quoted(*FIELDS)
     # What has no result comes first.
     # (no rule, so no severity and no risk)
-    assert first == f"*,{C},*,AWS::::Account,{C},,NOT_EVALUATED,,{DENIED},[],,,,"
+    assert first == quoted(
+        "*", C, "*", "AWS::::Account", C, "", "NOT_EVALUATED", "", DENIED, "[]", "", "", "", ""
+    )
     # Lists and dicts are compact JSON; None is an empty cell.
     assert '[""PublishBatch on AWS::SNS::Topic: selector' in publish
     assert '{""eventCategory"":""Data"",""resources.type""' in publish
@@ -411,8 +418,9 @@ def test_csv_rows_of_a_partial_report() -> None:
         ("md", ["# empty", "", "Generated 2024-05-01T12:00:00Z from nothing.", "",
                 "## Not evaluated (1)", "", f"**{NOTHING_LINE}**", "",
                 f"- {NOTHING_EVALUATED}", "", "## Summary"]),
-        ("csv", [",".join(FIELDS),
-                 f"*,*,*,AWS::::Account,*,,NOT_EVALUATED,,{NOTHING_EVALUATED},[],,,,"]),
+        ("csv", [quoted(*FIELDS),
+                 quoted("*", "*", "*", "AWS::::Account", "*", "", "NOT_EVALUATED", "",
+                        NOTHING_EVALUATED, "[]", "", "", "", "")]),
     ],
 )  # fmt: skip
 def test_nothing_evaluated_opening_lines(fmt: str, opening: list[str]) -> None:

@@ -216,3 +216,58 @@ def rule_role(role_name: Any, central_role_arn: Any) -> dict[str, Any]:
             ],
         },
     }
+
+
+DETECT_FUNCTION = FUNCTION_PREFIX + "detect"
+
+
+def detect_role(role_name: Any) -> dict[str, Any]:
+    """The detection function's execution role (every region): list the Config rules, start
+    an evaluation of this account's rules, write its own logs; nothing else.
+
+    Config's rule ARNs name the rule's ID (``config-rule/config-rule-<random>``, assigned when
+    the pack creates it), not its name (AWS Config developer guide, "Supported resource-level
+    permissions for AWS Config rules API actions"), so no template can name the pack's rules:
+    StartConfigRulesEvaluation is held to this account's rules. DescribeConfigRules is listed
+    with no names, and that guide does not say which ARN a call naming no rule is authorized
+    against, so it is granted on "*" (it reads rule definitions only)."""
+    log_group = (
+        "arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws/lambda/" + DETECT_FUNCTION
+    )
+    statements = [
+        _statement(
+            "Logs",
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            [_sub(log_group), _sub(log_group + ":*")],
+        ),
+        _statement("FindPackRules", ["config:DescribeConfigRules"], "*"),
+        _statement(
+            "StartEvaluations",
+            ["config:StartConfigRulesEvaluation"],
+            _sub("arn:${AWS::Partition}:config:*:${AWS::AccountId}:config-rule/*"),
+        ),
+    ]
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "RoleName": role_name,
+            "Description": "Execution role of the trailguard detection function (every "
+            "region): starts an evaluation of the pack's Config rules when a trail changes.",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+            "Policies": [
+                {
+                    "PolicyName": "TrailGuardDetect",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                }
+            ],
+        },
+    }

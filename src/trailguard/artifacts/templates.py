@@ -31,9 +31,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from trailguard.artifacts.detection import detect_resources
 from trailguard.artifacts.iam import (
     FUNCTION_PREFIX,
     REMEDIATION_ROLE_NOTE,
+    detect_role,
     function_role,
     remediation_role,
     role_arn,
@@ -42,6 +44,8 @@ from trailguard.artifacts.iam import (
 from trailguard.artifacts.pack import lambda_parameter, pack_template
 from trailguard.artifacts.yamlout import to_yaml
 from trailguard.rules.registry import logical_id, rule_ids
+
+from .checkov import annotate
 
 PACK_NAME = "trailguard-sns-data-events"
 RUNTIME = "python3.11"
@@ -54,6 +58,7 @@ ROLE_NAMES = {
     ),
     "RuleRoleName": ("TrailGuardConfigRuleRole", "the role the central rule Lambdas assume"),
     "RemediationRoleName": ("TrailGuardRemediationRole", "the role SSM Automation assumes"),
+    "DetectFunctionRoleName": ("TrailGuardDetectFunctionRole", "the detection function's role"),
 }
 INVOKE_PERMISSION_NOTE = (
     "AWS Config invokes a rule's Lambda as the service principal config.amazonaws.com, on\n"
@@ -215,7 +220,7 @@ def _template(description: str, parameters: dict[str, Any], resources: dict[str,
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": description,
         "Parameters": parameters,
-        "Resources": resources,
+        "Resources": annotate(resources),
         "Outputs": outputs,
     }
 
@@ -238,12 +243,14 @@ def remediation_role_template() -> dict[str, Any]:
 
 def account_global_template() -> dict[str, Any]:
     return _template(
-        "trailguard for one account, once (in one region): the rule Lambdas' execution role and "
-        "the remediation role, which account.yaml names in every region.",
-        _role_names("RuleFunctionRoleName", "RemediationRoleName"),
+        "trailguard for one account, once (in one region): the rule Lambdas' execution role, "
+        "the remediation role and the detection function's role, which account.yaml names in "
+        "every region.",
+        _role_names("RuleFunctionRoleName", "RemediationRoleName", "DetectFunctionRoleName"),
         {
             "RuleFunctionRole": function_role(_ref("RuleFunctionRoleName"), None),
             "RemediationRole": remediation_role(_ref("RemediationRoleName")),
+            "DetectFunctionRole": detect_role(_ref("DetectFunctionRoleName")),
         },
         {
             "RuleFunctionRoleArn": _role_output("RuleFunctionRole", "The rule Lambdas' role."),
@@ -260,6 +267,7 @@ def account_template() -> dict[str, Any]:
     resources = {
         **_functions(role_arn("RuleFunctionRoleName")),
         "RemediationDocument": _ssm_document(),
+        **detect_resources(),
     }
     lambda_arns = {r: {"Fn::GetAtt": [f"{logical_id(r)}Function", "Arn"]} for r in rule_ids()}
     pack = _conformance_pack(_remediation_role_arn(), lambda_arns)
@@ -267,10 +275,11 @@ def account_template() -> dict[str, Any]:
     resources["ConformancePack"] = pack
     return _template(
         "trailguard for one account, in each region: the Config rule Lambdas (run as the role of "
-        "account-global.yaml), the SSM document and the conformance pack.",
+        "account-global.yaml), the SSM document, the conformance pack, and the detection of "
+        "trail changes (EventBridge rule and function).",
         {
             **_code_parameters(),
-            **_role_names("RuleFunctionRoleName", "RemediationRoleName"),
+            **_role_names("RuleFunctionRoleName", "RemediationRoleName", "DetectFunctionRoleName"),
             **_pack_settings(),
         },
         resources,
@@ -319,14 +328,17 @@ def org_member_global_template() -> dict[str, Any]:
     return _template(
         "trailguard in every account of an organization, once (service-managed StackSet in one "
         "region; a stack in the management account): the role the central rule Lambdas assume, "
-        "trusted by their execution role alone, and the remediation role.",
+        "trusted by their execution role alone, the remediation role and the detection "
+        "function's role.",
         {
             **_central_account(),
             **_role_names("CentralRuleFunctionRoleName", "RuleRoleName", "RemediationRoleName"),
+            **_role_names("DetectFunctionRoleName"),
         },
         {
             "RuleRole": rule_role(_ref("RuleRoleName"), central),
             "RemediationRole": remediation_role(_ref("RemediationRoleName")),
+            "DetectFunctionRole": detect_role(_ref("DetectFunctionRoleName")),
         },
         {"RemediationRoleArn": _role_output("RemediationRole", "SSM Automation's role.")},
     )
@@ -348,13 +360,14 @@ def org_member_template() -> dict[str, Any]:
         "trailguard in every account of an organization, in each region (service-managed "
         "StackSet; a stack in the management account): the SSM document and the account's "
         "conformance pack, whose rules use the central Lambdas of the region through the role "
-        "of org-member-global.yaml.",
+        "of org-member-global.yaml, and the detection of trail changes (EventBridge rule and "
+        "function).",
         {
             **_central_account(),
-            **_role_names("RuleRoleName", "RemediationRoleName"),
+            **_role_names("RuleRoleName", "RemediationRoleName", "DetectFunctionRoleName"),
             **_pack_settings(),
         },
-        {"RemediationDocument": _ssm_document(), "ConformancePack": pack},
+        {"RemediationDocument": _ssm_document(), "ConformancePack": pack, **detect_resources()},
         {"ConformancePackName": {"Value": PACK_NAME}},
     )
 

@@ -19,12 +19,12 @@ from .common import (
     UsageError,
     add_output_option,
     add_requirement_options,
+    emit,
     exit_codes,
     is_pipe,
     load_selectors,
     one_line,
     option_warnings,
-    printable,
     requirement_from_args,
     warn,
 )
@@ -83,6 +83,5 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             code = max(code, EXIT_NON_COMPLIANT)
     warn(None, option_warnings(args), args.stderr)
     if results:
-        text = formats.render("check", results, args.output)
-        stdout.write(printable(text) if args.output == "text" else text)
+        emit(stdout, formats.render("check", results, args.output), args.stderr)
     return code

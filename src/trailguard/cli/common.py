@@ -4,9 +4,9 @@ requirement options and writing a report."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import re
 import stat
 import sys
 from collections.abc import Callable, Mapping
@@ -23,8 +23,18 @@ from trailguard.core import (
 )
 from trailguard.core.exclusions import parse_exclusions
 from trailguard.reporting import formats
+from trailguard.reporting.escape import one_line as one_line
+from trailguard.reporting.escape import printable as printable
 from trailguard.reporting.formats import Subject
 
+from .inputs import (
+    MAX_INPUT_BYTES,
+    StrictJSONError,
+    check_size,
+    loads,
+    not_selectors,
+    read_bounded,
+)
 from .suggest import option_type_warnings, partition_warning
 
 EXIT_OK = 0
@@ -48,28 +58,6 @@ class Refused(Exception):
 
 class Failed(Exception):
     """An AWS call or a verification failed; one line, exit 4."""
-
-
-# Characters a terminal would act on or cannot print, and lone surrogates (a JSON "\ud800"
-# escape decodes to one; UTF-8 output refuses it): written out as escapes instead.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_UNPRINTABLE_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    return match.group().encode("unicode_escape").decode("ascii")
-
-
-def one_line(text: str) -> str:
-    """``text`` as one printable line: newlines, other control characters and lone surrogates
-    from the input are shown as escapes (``\n``, ``\x1b``, ``\ud800``)."""
-    return _UNPRINTABLE.sub(_escape, text)
-
-
-def printable(text: str) -> str:
-    """Multi-line ``text`` that prints on any UTF-8 terminal: as :func:`one_line`, newlines
-    kept."""
-    return _UNPRINTABLE_BUT_NEWLINE.sub(_escape, text)
 
 
 def comma_list(text: str) -> list[str]:
@@ -216,23 +204,32 @@ def is_pipe(source: str, stdin: TextIO) -> bool:
 
 
 def read_json(source: str, stdin: TextIO) -> object:
-    """The JSON document in file ``source`` (``-`` for standard input)."""
+    """The JSON document in file ``source`` (``-`` for standard input), read strictly (see
+    :mod:`.inputs`): at most MAX_INPUT_BYTES, no duplicate key, no NaN or Infinity."""
     name = source_name(source)
     try:
         if source == "-":
             # Decode the bytes ourselves: the text layer of stdin would let bad bytes through.
             buffer = getattr(stdin, "buffer", None)
-            data = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
+            if buffer is not None:
+                data = read_bounded(buffer)
+            else:
+                data = stdin.read(MAX_INPUT_BYTES + 1).encode("utf-8", "surrogatepass")
+                check_size(len(data))
         else:
             with open(source, "rb") as handle:
-                data = handle.read()
+                data = read_bounded(handle)
         text = data.decode("utf-8-sig")  # a byte-order mark, as some editors write, is fine
     except OSError as exc:
         raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise UsageError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except ValueError as exc:  # too large
+        raise UsageError(f"{name}: {exc}") from exc
     try:
-        return json.loads(text)
+        return loads(text)
+    except StrictJSONError as exc:
+        raise UsageError(f"{name}: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"{name}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
@@ -249,8 +246,12 @@ def load_selectors(source: str, stdin: TextIO) -> tuple[SelectorConfig, list[str
     """
     from .suggest import input_type_warnings
 
+    raw = read_json(source, stdin)
+    wrong = not_selectors(raw)
+    if wrong is not None:
+        raise UsageError(f"{source_name(source)}: {wrong}")
     try:
-        config = parse_response(read_json(source, stdin), profile="read")
+        config = parse_response(raw, profile="read")
         warnings = [str(problem) for problem in check_valid(config, profile="read")]
     except SelectorError as exc:
         raise UsageError(f"{source_name(source)}: {exc}") from exc
@@ -276,7 +277,9 @@ def exclusions_from_arg(text: str | None) -> tuple[AdvancedSelector, ...]:
         raw = read_json(text[1:], sys.stdin)
     else:
         try:
-            raw = json.loads(text)
+            raw = loads(text)
+        except StrictJSONError as exc:
+            raise OptionError(f"--accept-exclusions: {exc}") from exc
         except (ValueError, RecursionError) as exc:  # ValueError: also an integer too long
             raise OptionError(f"--accept-exclusions: invalid JSON: {exc}") from exc
     try:
@@ -321,17 +324,38 @@ def progress_bar(stream: TextIO) -> Callable[[str, int, int], None] | None:
     return show
 
 
+def emit(stdout: TextIO, text: str, stderr: TextIO) -> None:
+    """Write a command's result, so that writing it can never change the exit code (which
+    says the verdict): a character the output's encoding cannot hold (a terminal that is not
+    UTF-8) is written as an escape; an output that is gone (a pipe whose reader left, a full
+    disk) gets one line on ``stderr``."""
+    try:
+        try:
+            stdout.write(text)  # a TextIOWrapper encodes all of it before writing any
+        except UnicodeEncodeError:
+            stdout.write(text.encode("ascii", "backslashreplace").decode("ascii"))
+        stdout.flush()
+    except OSError as exc:
+        stderr.write(f"trailguard: error: cannot write the output: {exc.strerror or exc}\n")
+        # What is still buffered goes nowhere, instead of failing again at exit.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+
+
 def write_report(report: Any, args: argparse.Namespace, stdout: TextIO) -> None:
+    """The report in ``--output`` format, to ``--out`` or standard output. CSV keeps control
+    characters as data; on a terminal they are shown as escapes, as in every other format."""
     text = formats.render("report", report, args.output)
     if args.out:
         try:
-            with open(args.out, "w", encoding="utf-8") as handle:
+            with open(args.out, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
         except OSError as exc:
-            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from exc
-        stdout.write(f"report written to {args.out}\n")
+            raise UsageError(f"cannot write {one_line(args.out)}: {exc.strerror or exc}") from exc
+        emit(stdout, f"report written to {one_line(args.out)}\n", args.stderr)
     else:
-        stdout.write(text if text.endswith("\n") else text + "\n")
+        text = printable(text) if stdout.isatty() else text
+        emit(stdout, text if text.endswith("\n") else text + "\n", args.stderr)
 
 
 def add_report_options(parser: argparse.ArgumentParser) -> None:

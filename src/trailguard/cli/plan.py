@@ -19,6 +19,7 @@ from .common import (
     add_fill_exclusions,
     add_output_option,
     add_requirement_options,
+    emit,
     exit_codes,
     load_selectors,
     option_warnings,
@@ -65,5 +66,5 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     except PlanRefused as exc:
         raise Refused(str(exc)) from exc
     result = PlanResult(proposal.changed, proposal.selectors)
-    stdout.write(formats.render("plan", result, args.output))
+    emit(stdout, formats.render("plan", result, args.output), args.stderr)
     return EXIT_OK

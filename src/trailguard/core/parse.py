@@ -8,6 +8,10 @@ because a misspelt operator would otherwise silently change what the selector me
 field selector is an operator trailguard does not know: its values must still be a non-empty
 list of strings, and it is kept in ``FieldSelector.unknown``, which makes the condition
 never hold (it can only narrow its selector) and lets the validator warn about it.
+
+A list that is absent is empty; ``null`` or any other type where a list is expected is an
+error, never an empty list (a deselecting operator read as absent would widen what is logged).
+``Name`` and ``TrailARN`` may be ``null``: they only label.
 """
 
 from __future__ import annotations
@@ -84,7 +88,7 @@ def _field_selector(raw: object, index: int, name: str | None, i: int, read: boo
         field = raw.get("Field")
         values: dict[str, tuple[str, ...]] = {}
         for key, items in raw.items():
-            if key == "Field" or items is None:
+            if key == "Field":
                 continue
             if type(items) is not list or not items or not _all_strings(items):
                 break
@@ -114,10 +118,9 @@ def parse_field_selector(raw: object, path: str, read: bool = False) -> FieldSel
         raise SelectorError(path, "'Field' is required and must be a string")
     values: dict[str, tuple[str, ...]] = {}
     for key in (*OPERATORS, *(k for k in obj if k not in _FIELD_KEY_SET)):
-        raw_values = obj.get(key)
-        if raw_values is None:
+        if key not in obj:
             continue
-        items = _strings(raw_values, f"{path} ({field}).{key}")
+        items = _strings(obj[key], f"{path} ({field}).{key}")
         if not items:
             raise SelectorError(f"{path} ({field}).{key}", "operator has no values")
         values[key] = items
@@ -164,6 +167,8 @@ def _basic(raw: object, index: int) -> BasicSelector:
     path = f"EventSelectors[{index}]"
     obj = _expect_object(raw, path, _BASIC_KEYS)
     rw = obj.get("ReadWriteType", "All")
+    if type(rw) is not str:
+        raise SelectorError(f"{path}.ReadWriteType", f"expected a string, got {type_name(rw)}")
     if rw not in _READ_WRITE_TYPES:
         raise SelectorError(
             f"{path}.ReadWriteType", f"{rw!r} is not one of {', '.join(_READ_WRITE_TYPES)}"
@@ -174,15 +179,15 @@ def _basic(raw: object, index: int) -> BasicSelector:
             f"{path}.IncludeManagementEvents", f"expected a boolean, got {type_name(include)}"
         )
     resources: list[DataResource] = []
-    for i, item in enumerate(_expect_list(obj.get("DataResources") or [], f"{path}.DataResources")):
+    for i, item in enumerate(_expect_list(obj.get("DataResources", []), f"{path}.DataResources")):
         rpath = f"{path}.DataResources[{i}]"
         res = _expect_object(item, rpath, _RESOURCE_KEYS)
         rtype = res.get("Type")
         if not isinstance(rtype, str):
             raise SelectorError(f"{rpath}.Type", "'Type' is required and must be a string")
-        resources.append(DataResource(rtype, _strings(res.get("Values") or [], f"{rpath}.Values")))
+        resources.append(DataResource(rtype, _strings(res.get("Values", []), f"{rpath}.Values")))
     excluded = _strings(
-        obj.get("ExcludeManagementEventSources") or [], f"{path}.ExcludeManagementEventSources"
+        obj.get("ExcludeManagementEventSources", []), f"{path}.ExcludeManagementEventSources"
     )
     return BasicSelector(cast(ReadWriteType, rw), include, tuple(resources), excluded)
 
@@ -202,10 +207,9 @@ def parse_response(response: object, *, profile: Profile = "write") -> SelectorC
     trail_arn = response.get("TrailARN")
     if trail_arn is not None and not isinstance(trail_arn, str):
         raise SelectorError("TrailARN", f"expected a string, got {type_name(trail_arn)}")
-    raw_basic = response.get("EventSelectors")
-    raw_advanced = response.get("AdvancedEventSelectors")
-    basic_items = [] if raw_basic is None else _expect_list(raw_basic, "EventSelectors")
-    adv_items = [] if raw_advanced is None else _expect_list(raw_advanced, "AdvancedEventSelectors")
+    # An absent list is empty; null or another type is an error, never an empty list.
+    basic_items = _expect_list(response.get("EventSelectors", []), "EventSelectors")
+    adv_items = _expect_list(response.get("AdvancedEventSelectors", []), "AdvancedEventSelectors")
     if basic_items and adv_items:
         raise SelectorError(
             "",

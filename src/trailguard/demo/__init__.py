@@ -8,8 +8,9 @@ account's central functions, acting in members through their role; a change noti
 trail, then a scheduled run: the organization trail is judged once, in the management
 account, and the members' coverage uses that function's own reading of it), scans, runs the
 remediation document's own script on the failing trails, evaluates again, and writes the
-auditor report before and after. Nothing leaves 127.0.0.1: the endpoint is forced for every
-client and the credentials are fake.
+auditor report before and after; then narrows a trail and finds it through the EventBridge
+path (``demo/detect.py``). Nothing leaves 127.0.0.1: the endpoint is forced for every client
+and the credentials are fake.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from trailguard.aws.runtime import RuleError, run_rule
 from trailguard.aws.scan import Scanner, Target
 from trailguard.aws.session import session_from_credentials
 from trailguard.core.requirement import DEFAULT_RESOURCE_TYPES
+from trailguard.demo.detect import detection_step
 from trailguard.demo.organization import central_function, members_see_organization_trails
 from trailguard.reporting.model import Report, scan_report
 from trailguard.reporting.render import render
@@ -390,8 +392,9 @@ def run(out_dir: Path, out: TextIO) -> int:
             sandbox.say("Reports written:")
             for path in paths:
                 sandbox.say(f"  {path}")
+            detected = detection_step(sandbox, HOME)
     finally:
         _reset(server)
         server.stop()
         logging.disable(logging.NOTSET)
-    return 0
+    return 0 if detected else 1

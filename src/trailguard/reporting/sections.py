@@ -16,6 +16,7 @@ from trailguard.rules.facts import NOT_APPLICABLE
 from trailguard.rules.registry import rules as registered_rules
 from trailguard.rules.registry import rules_for
 
+from .escape import one_line
 from .model import NOT_EVALUATED, TRAIL_TYPE, Report, ReportEntry, report_order, scope_of
 
 COMPLIANT = "COMPLIANT"
@@ -31,13 +32,13 @@ COVERAGE_HEADER = ("Region", "Covered", "Not covered", "No result")
 OTHERS_HEADER = ("Account", "Region", "Rule", "Resource", "Trail", "Verdict", "Annotation")
 EXAMPLE_HEADING = "Example event that would not be recorded"
 EVIDENCE_HEADING = "Event selectors (evidence)"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _WHITESPACE = re.compile(r"\s+")
 
 
 def plain(text: str) -> str:
-    """One line with no control characters (no terminal escape sequences)."""
-    return _WHITESPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
+    """One line: whitespace runs (newlines too) as one space, other control characters (a
+    terminal escape sequence) and lone surrogates shown as escapes (``\\x1b``)."""
+    return one_line(_WHITESPACE.sub(" ", text).strip())
 
 
 def sorted_entries(entries: Iterable[ReportEntry]) -> list[ReportEntry]:

@@ -1,13 +1,15 @@
 """``html``: the auditor's report as one self-contained HTML5 file (inline style, no scripts,
-no external references), laid out from the sections of :mod:`..sections`."""
+no external references), laid out from the sections of :mod:`..sections`. Text from the
+findings is HTML-escaped, with control characters, bidirectional controls and lone surrogates
+shown as escapes (:mod:`..escape`)."""
 
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterable
 from typing import Any
 
+from ..escape import json_text, printable
 from ..model import Report, ReportEntry
 from ..sections import (
     ALL_EVALUATED,
@@ -26,7 +28,7 @@ from . import Format
 
 
 def _pretty_json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    return json_text(value, ensure_ascii=False)
 
 
 _CSS = """
@@ -64,7 +66,7 @@ _VERDICT_CLASS = {NON_COMPLIANT: "non-compliant", COMPLIANT: "compliant"}
 
 
 def _h(text: str) -> str:
-    return html.escape(text, quote=True)
+    return html.escape(printable(text), quote=True)
 
 
 def _verdict(compliance: str) -> str:

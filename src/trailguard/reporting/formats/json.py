@@ -1,4 +1,8 @@
-"""``json``: the machine form of every command; a report parses back (:func:`parse_json`)."""
+"""``json``: the machine form of every command; a report parses back (:func:`parse_json`).
+
+Written with :func:`..escape.json_text`: valid JSON for any strict reader, nothing a terminal
+acts on, and a lone surrogate from the input as the visible text ``\\udXXX``.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,14 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from ..escape import json_text
 from ..model import Report, ReportEntry
 from ..results import CheckResult, PlanResult, RemediationView
 from . import Format
 
 
 def render_report(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json_text(report.to_dict(), ensure_ascii=False) + "\n"
 
 
 def parse_json(text: str) -> Report:
@@ -36,7 +41,7 @@ def parse_json(text: str) -> Report:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, indent=2) + "\n"
+    return json_text(value) + "\n"
 
 
 def render_check(results: Sequence[CheckResult]) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
+from ..escape import json_text, printable
 from ..model import Report, ReportEntry
 from ..sections import (
     ALL_EVALUATED,
@@ -28,7 +28,7 @@ _MD_LEADING = re.compile(r"^(\d{1,9}(?=[.)])|(?=[-+=]))")
 
 
 def _pretty_json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    return json_text(value, ensure_ascii=False)
 
 
 def _md(text: str) -> str:
@@ -90,7 +90,7 @@ def _md_entry(entry: ReportEntry) -> list[str]:
         lines += [f"**{EVIDENCE_HEADING}**", ""]
         lines += [*_md_code(_pretty_json(entry.selectors), "json"), ""]
     if entry.fix:
-        lines += ["**Fix**", "", *_md_code(entry.fix), ""]
+        lines += ["**Fix**", "", *_md_code(printable(entry.fix)), ""]
     return lines
 
 

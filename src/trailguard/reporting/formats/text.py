@@ -6,7 +6,6 @@ lines per input, stating each cause once; a remediation is what changed, before 
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Sequence
 
@@ -14,6 +13,7 @@ from trailguard.core.record import RECORD_FIELDS, UNDOCUMENTED
 from trailguard.core.verdict import Gap
 
 from ..contradictions import contradictions
+from ..escape import json_text, one_line
 from ..model import Report
 from ..results import CheckResult, RemediationView
 from ..sections import plain, sections, short_rule, summary_line
@@ -84,7 +84,7 @@ def render_table(report: Report) -> str:
         lines.append(line((*("-" * w for w in widths), "-" * len("ANNOTATION"))))
         lines.extend(line(r) for r in rows)
         lines.append("")
-    lines.append(summary_line(report))
+    lines.append(one_line(summary_line(report)))  # it names any compliance value seen
     return "\n".join(lines) + "\n"
 
 
@@ -95,7 +95,7 @@ def _format_example(gap: Gap) -> str:
     example = gap.example
     shown = [f"{key}={example[key]}" for key in _EXAMPLE_KEYS if key in example]
     lacking = dict.fromkeys(("userIdentity.arn", *gap.missing_fields))
-    return " ".join(shown + [f"(no {key})" for key in lacking if key not in example])
+    return one_line(" ".join(shown + [f"(no {key})" for key in lacking if key not in example]))
 
 
 def _cause(cause: str, never: dict[str, str]) -> str:
@@ -111,19 +111,20 @@ def _cause(cause: str, never: dict[str, str]) -> str:
 def _fix(result: CheckResult) -> str:
     if result.piped:
         return "  fix: pipe the same input to trailguard plan   (prints the selectors to put)"
-    return f"  fix: trailguard plan {result.source}   (prints the selectors to put)"
+    return f"  fix: trailguard plan {one_line(result.source)}   (prints the selectors to put)"
 
 
 def render_verdict(result: CheckResult) -> str:
     """One input's verdict: the compliant annotation, or each gap's cause stated once (gaps
-    with one cause are one item) with an example event, then the fix."""
+    with one cause are one item) with an example event, then the fix. What came from the
+    input (ARNs, names, values) is escaped, so that each line stays one line."""
     verdict = result.verdict
     lines = [
-        f"{verdict.compliance}  {result.config.trail_arn or result.source}  "
+        f"{verdict.compliance}  {one_line(result.config.trail_arn or result.source)}  "
         f"({verdict.selector_kind} selectors)"
     ]
     if not verdict.gaps:
-        lines.append(f"  {verdict.annotation}")
+        lines.append(f"  {one_line(verdict.annotation)}")
     never = contradictions(result.config.advanced)
     groups: dict[tuple[str, str, str], list[Gap]] = {}
     for gap in verdict.gaps:
@@ -131,8 +132,8 @@ def render_verdict(result: CheckResult) -> str:
         groups.setdefault(key, []).append(gap)
     notes: dict[str, str] = {}
     for (resource_type, cause, certainty), gaps in groups.items():
-        names = " and ".join(gap.event_name for gap in gaps)
-        lines.append(f"  - {names} on {resource_type} [{certainty}]: {cause}")
+        names = one_line(" and ".join(gap.event_name for gap in gaps))
+        lines.append(f"  - {names} on {one_line(resource_type)} [{certainty}]: {one_line(cause)}")
         shown = "not shown to be logged" if certainty == UNDOCUMENTED else "not logged"
         lines.append(f"    {shown}, e.g. {_format_example(gaps[0])}")
         for gap in gaps:
@@ -141,7 +142,7 @@ def render_verdict(result: CheckResult) -> str:
                 notes.setdefault(
                     name, known.note if known else f"no record is known to have {name}"
                 )
-    lines += [f"  about {name}: {note}." for name, note in notes.items()]
+    lines += [f"  about {one_line(name)}: {one_line(note)}." for name, note in notes.items()]
     if any(gap.certainty == UNDOCUMENTED for gap in verdict.gaps):
         lines.append(_UNDOCUMENTED_NOTE)
     if verdict.gaps:
@@ -153,7 +154,7 @@ def render_check(results: Sequence[CheckResult]) -> str:
     """Every input's verdict; with more than one input, each under ``== NAME``."""
     if len(results) == 1:
         return render_verdict(results[0])
-    return "".join(f"== {r.name}\n{render_verdict(r)}" for r in results)
+    return "".join(f"== {one_line(r.name)}\n{render_verdict(r)}" for r in results)
 
 
 # --- remediation -----------------------------------------------------------------------------
@@ -168,18 +169,18 @@ def render_remediation(result: RemediationView) -> str:
 
     lines = [
         f"{result.outcome} (changed={flag(result.changed)} verified={flag(result.verified)} "
-        f"restored={flag(result.restored)}): {result.reason}",
-        f"  trail: {result.trail.arn} (home region {result.trail.home_region})",
+        f"restored={flag(result.restored)}): {one_line(result.reason)}",
+        f"  trail: {one_line(result.trail.arn)} (home region {one_line(result.trail.home_region)})",
     ]
     for item in result.gained if result.outcome in ("planned", "updated") else []:
-        names = ", ".join(item["eventNames"])
-        lines.append(f"  gains: {names} on {item['resourceType']}")
+        names = one_line(", ".join(item["eventNames"]))
+        lines.append(f"  gains: {names} on {one_line(item['resourceType'])}")
     if result.after:
         lines.append("  before:")
-        lines += ["    " + line for line in json.dumps(result.before, indent=2).splitlines()]
+        lines += ["    " + line for line in json_text(result.before).splitlines()]
         lines.append("  put:" if result.changed else "  to put:")
         after = {"AdvancedEventSelectors": result.after}
-        lines += ["    " + line for line in json.dumps(after, indent=2).splitlines()]
+        lines += ["    " + line for line in json_text(after).splitlines()]
     return "\n".join(lines) + "\n"
 
 
