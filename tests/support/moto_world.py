@@ -92,6 +92,16 @@ class MotoWorld:
             return dict(backend.get_trail_status(arn).description())
         return {"ResourceTagList": backend.list_tags(names)}
 
+    def put_selectors_as_owner(self, arn: str, params: dict[str, Any]) -> dict[str, Any]:
+        """PutEventSelectors on the trail ``arn`` as its owner puts them (wire form)."""
+        owner, region = arn.split(":")[4], arn.split(":")[3]
+        found, basic, advanced = cloudtrail_backends[owner][region].put_event_selectors(
+            trail_name=arn,
+            event_selectors=params.get("EventSelectors"),
+            advanced_event_selectors=params.get("AdvancedEventSelectors"),
+        )
+        return {"TrailARN": found, "EventSelectors": basic, "AdvancedEventSelectors": advanced}
+
     def trail_arn(self, account: str, region: str, name: str) -> str | None:
         if name.startswith("arn:"):
             return name

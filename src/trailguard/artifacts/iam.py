@@ -27,8 +27,34 @@ def _statement(sid: str, actions: list[str], resource: Any) -> dict[str, Any]:
     return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource}
 
 
+# Why the remediation role holds more than the three CloudTrail actions (a comment in every
+# template that creates it, and README: Remediation with SSM Automation).
+REMEDIATION_ROLE_NOTE = (
+    "The remediation role may also change an organization trail, from the management account\n"
+    "or a CloudTrail delegated administrator. Such a trail's ARN names the management\n"
+    "account, so the CloudTrail actions name trails of any account (trails have no resource\n"
+    "policy: another account's trail is reachable only as an organization trail, by those\n"
+    "two). CloudTrail checks permissions in other services when an organization trail\n"
+    "changes (PutEventSelectors error InsufficientDependencyServiceAccessPermissionException;\n"
+    'CloudTrail user guide, "Prepare for creating a trail for your organization", minimum\n'
+    "permissions). The read-only ones of that list are granted, never the ones that enable\n"
+    "trusted access or create roles: organizations:DescribeOrganization,\n"
+    "organizations:ListAccounts, organizations:ListAWSServiceAccessForOrganization, and\n"
+    "iam:GetRole on service-linked roles (where the roles that page names live). Which of\n"
+    "them an update checks is not documented. Elsewhere they reveal little: outside the\n"
+    "management account and delegated administrators, Organizations answers only\n"
+    "DescribeOrganization (the organization's id and management account)."
+)
+ORGANIZATION_TRAIL_READS = [
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
+    "organizations:ListAWSServiceAccessForOrganization",
+]
+
+
 def remediation_role(role_name: Any) -> dict[str, Any]:
-    """The role SSM Automation assumes: find the trail, read and put its selectors."""
+    """The role SSM Automation assumes: find the trail, read and put its selectors (an
+    organization trail's too, see :data:`REMEDIATION_ROLE_NOTE`)."""
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
@@ -58,8 +84,19 @@ def remediation_role(role_name: Any) -> dict[str, Any]:
                             _statement(
                                 "ReadAndPutSelectors",
                                 ["cloudtrail:GetEventSelectors", "cloudtrail:PutEventSelectors"],
+                                _sub("arn:${AWS::Partition}:cloudtrail:*:*:trail/*"),
+                            ),
+                            _statement(
+                                "OrganizationTrailChecksOrganizations",
+                                ORGANIZATION_TRAIL_READS,
+                                "*",
+                            ),
+                            _statement(
+                                "OrganizationTrailChecksServiceLinkedRoles",
+                                ["iam:GetRole"],
                                 _sub(
-                                    "arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*"
+                                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"
+                                    "aws-service-role/*"
                                 ),
                             ),
                         ],

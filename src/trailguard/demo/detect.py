@@ -215,7 +215,7 @@ def detection_step(sandbox: Sandbox, region: str) -> bool:
         rule_id = pack_rule_id(name, rule_ids())
         if rule_id is None:
             continue
-        verdicts += sandbox._invoke(key, rule_id, scheduled, sandbox._maker(key, region))
+        verdicts += sandbox._invoke(key, rule_id, scheduled, sandbox._central(region))
     verdict = next((e for e in verdicts if e["ComplianceResourceId"] == TRAIL), None)
     for e in verdicts:
         say(f"     {e['rule']:<44} {e['ComplianceResourceId'][:18]:<18} "
