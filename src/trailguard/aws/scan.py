@@ -4,55 +4,55 @@ Per account and region, one ``DescribeTrails`` (shadow trails included) lists wh
 there; each distinct trail is then read once, in its home region, through the account that
 owns it when that account is scanned (``GetEventSelectors`` and ``GetTrailStatus``); the
 verdicts come from the same functions the Config rules call. Calls run in a bounded thread
-pool, each account-region held under CloudTrail's per-region rate limits by a client-side
-limiter, with botocore's adaptive retries behind it. Whatever was asked for and has no
+pool, each account-region held to CloudTrail's documented quota (or ``tps``) by an adaptive
+limiter (:mod:`trailguard.aws.limiter`) that slows down on throttling and retries throttled
+calls itself; botocore's standard retries handle the rest. Whatever was asked for and has no
 result (an account that cannot be entered, a region whose trails cannot be listed, a trail
 that cannot be read, no account or region at all) is a NOT_EVALUATED entry saying why, never
 skipped silently. Every rule of the registry is evaluated, by its scope: per trail, or per
 account and region.
+
+Memory: the report needs every finding with its trail's selectors, so those are kept, compact:
+a listing keeps only the ARNs it saw (one description per distinct trail, dropped once the
+trail is read), equal selectors are held once, and jobs are handed to the pool a few at a
+time rather than all at once.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import sys
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import botocore.config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from trailguard.aws.session import RETRY_CONFIG, assume_role_session, error_text
+from trailguard.aws.limiter import DOCUMENTED_TPS, MAX_ATTEMPTS, Limiter
+from trailguard.aws.session import assume_role_session, error_text
 from trailguard.aws.trails import TAGS_BATCH, read_tags, read_trail_facts
 from trailguard.reporting.model import ANY, ReportEntry, not_evaluated_entry
 from trailguard.rules.facts import Finding, NotEvaluated, TrailFacts
 from trailguard.rules.parameters import RuleParameters
 from trailguard.rules.registry import Rule, Scope, rules
 
-# The one retry configuration, with a connection pool for the scan's threads.
-CLIENT_CONFIG = RETRY_CONFIG.merge(botocore.config.Config(max_pool_connections=20))
-DEFAULT_TPS = 8.0  # per account-region; CloudTrail allows 10 a second for Describe/Get calls
+# Botocore's standard retry mode, not the adaptive mode of RETRY_CONFIG: the scanner's own
+# limiter paces every attempt and retries throttled ones (see trailguard.aws.limiter), and
+# adaptive mode would add a second rate limiter and its backoff. A connection pool for the
+# scan's threads.
+CLIENT_CONFIG = botocore.config.Config(
+    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}, max_pool_connections=20
+)
+DEFAULT_TPS = DOCUMENTED_TPS  # per account-region, for the Describe/Get/List calls scan makes
 Progress = Callable[[str, int, int], None]
-
-
-class RateLimiter:
-    """At most ``rate`` calls a second, spread evenly (thread-safe)."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            time.sleep(start - now)
+Job = Callable[[], None]
+T = TypeVar("T")
+Listed = dict[tuple[str, str], tuple[str, ...]]  # (account, region) -> the trail ARNs listed
 
 
 @dataclass(slots=True)
@@ -84,17 +84,20 @@ class Scanner:
         progress: Progress | None = None,
         no_accounts: str = "no account to scan",
     ) -> None:
-        """``no_accounts``: why there is no target, said when ``targets`` is empty."""
+        """``tps``: the quota of the Describe/Get/List calls, per account-region (the
+        limiter never exceeds it). ``no_accounts``: why there is no target, said when
+        ``targets`` is empty."""
         self.targets = targets
         self.no_accounts = no_accounts
         self.regions = regions
         self.params = params
         self.max_workers = max_workers
         self.tps = tps
+        self.limiter = Limiter(tps)
         self.progress = progress
         self.result = ScanResult(regions=list(regions), accounts=[t.account_id for t in targets])
         self._clients: dict[tuple[str, str], Any] = {}
-        self._limiters: dict[tuple[str, str], RateLimiter] = {}
+        self._selectors: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def client(self, target: Target, region: str) -> Any:
@@ -105,11 +108,10 @@ class Scanner:
                 client = target.session.client(
                     "cloudtrail", region_name=region, config=CLIENT_CONFIG
                 )
-                limiter = self._limiters.setdefault(key, RateLimiter(self.tps))
+                self.limiter.attach(client, target.account_id, region)
                 counter = self.result.calls
 
                 def before_call(model: Any, **_: Any) -> None:
-                    limiter.wait()
                     with self._lock:
                         counter[model.name] += 1
 
@@ -117,16 +119,30 @@ class Scanner:
                 self._clients[key] = client
             return self._clients[key]
 
-    def _run(self, phase: str, jobs: list[Callable[[], None]]) -> None:
+    def _run(self, phase: str, jobs: Iterable[Job], total: int) -> None:
+        """Run ``total`` jobs in the pool, handing it a few at a time (so that the jobs and
+        their futures never all exist at once)."""
         done = 0
         if self.progress:
-            self.progress(phase, 0, len(jobs))
-        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
-            for future in [pool.submit(job) for job in jobs]:
+            self.progress(phase, 0, total)
+
+        def settle(futures: Iterable[Future[None]]) -> None:
+            nonlocal done
+            for future in futures:
                 future.result()
                 done += 1
                 if self.progress:
-                    self.progress(phase, done, len(jobs))
+                    self.progress(phase, done, total)
+
+        window = 4 * self.max_workers
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            pending: set[Future[None]] = set()
+            for job in jobs:
+                if len(pending) >= window:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    settle(finished)
+                pending.add(pool.submit(job))
+            settle(wait(pending).done)
 
     def _missing(
         self,
@@ -144,6 +160,15 @@ class Scanner:
         with self._lock:
             self.result.not_evaluated.append(entry)
 
+    def _shared(self, selectors: dict[str, Any] | None) -> dict[str, Any] | None:
+        """``selectors``, or an equal dict already held (one copy of each distinct answer;
+        nothing mutates them)."""
+        if selectors is None:
+            return None
+        key = json.dumps(selectors, default=str)
+        with self._lock:
+            return self._selectors.setdefault(key, selectors)
+
     def scan(self) -> ScanResult:
         reachable = [t for t in self.targets if t.session is not None]
         if not self.targets:
@@ -153,31 +178,45 @@ class Scanner:
         for target in self.targets:
             if target.session is None:
                 self._missing(target.error or "not entered", account=target.account_id)
-        listed: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        listed: Listed = {}
+        # Each distinct trail's description, from the first listing (in account, region
+        # order) that holds it: the same choice whatever order the listings finish in.
+        first: dict[str, tuple[tuple[str, str], dict[str, Any]]] = {}
 
-        def lister(target: Target, region: str) -> Callable[[], None]:
+        def lister(target: Target, region: str) -> Job:
             def job() -> None:
+                where = (target.account_id, region)
                 try:
                     response = self.client(target, region).describe_trails(includeShadowTrails=True)
-                    listed[(target.account_id, region)] = list(response.get("trailList", []))
                 except (ClientError, BotoCoreError) as exc:
                     self._missing(
                         f"DescribeTrails failed: {error_text(exc)}",
                         account=target.account_id,
                         region=region,
                     )
+                    return
+                # One string per ARN, however many listings hold it.
+                arns = [sys.intern(t["TrailARN"]) for t in response.get("trailList", [])]
+                with self._lock:
+                    for arn, trail in zip(arns, response.get("trailList", []), strict=True):
+                        if arn not in first or where < first[arn][0]:
+                            first[arn] = (where, trail)
+                    listed[where] = tuple(arns)
 
             return job
 
-        self._run("listing trails", [lister(t, r) for t in reachable for r in self.regions])
+        self._run(
+            "listing trails",
+            (lister(t, r) for t in reachable for r in self.regions),
+            len(reachable) * len(self.regions),
+        )
         by_account = {t.account_id: t for t in reachable}
+        # Each trail is read by the account that owns it when that one is scanned, else by
+        # the account of its first listing.
         readers: dict[str, tuple[Target, dict[str, Any]]] = {}
-        for (account, _region), trails in sorted(listed.items()):
-            for trail in trails:
-                arn = trail["TrailARN"]
-                owner = by_account.get(arn.split(":")[4])
-                if arn not in readers or (owner is not None and readers[arn][0] is not owner):
-                    readers[arn] = (owner or by_account[account], trail)
+        for arn, ((account, _region), trail) in sorted(first.items()):
+            readers[arn] = (by_account.get(arn.split(":")[4]) or by_account[account], trail)
+        first.clear()
 
         # Tags only when a tag exemption is set: one ListTags per 20 trails (its limit) of the
         # same account and home region. Then each trail is read on its own (two calls).
@@ -185,11 +224,11 @@ class Scanner:
         tag_errors: dict[str, str] = {}
         if self.params.exemption_tag_key:
             groups: dict[tuple[str, str], list[tuple[Target, str]]] = {}
-            for arn, (target, trail) in sorted(readers.items()):
+            for arn, (target, trail) in readers.items():
                 key = (target.account_id, trail["HomeRegion"])
                 groups.setdefault(key, []).append((target, arn))
 
-            def tagger(region: str, chunk: list[tuple[Target, str]]) -> Callable[[], None]:
+            def tagger(region: str, chunk: list[tuple[Target, str]]) -> Job:
                 def job() -> None:
                     client = self.client(chunk[0][0], region)
                     found, failed = read_tags(client, [arn for _, arn in chunk])
@@ -199,31 +238,36 @@ class Scanner:
 
                 return job
 
-            self._run(
-                "reading tags",
-                [
-                    tagger(region, members[i : i + TAGS_BATCH])
-                    for (_, region), members in sorted(groups.items())
-                    for i in range(0, len(members), TAGS_BATCH)
-                ],
-            )
+            chunks = [
+                (region, members[i : i + TAGS_BATCH])
+                for (_, region), members in sorted(groups.items())
+                for i in range(0, len(members), TAGS_BATCH)
+            ]
+            self._run("reading tags", (tagger(*chunk) for chunk in chunks), len(chunks))
 
-        def reader(arn: str, target: Target, trail: dict[str, Any]) -> Callable[[], None]:
+        def reader(arn: str) -> Job:
             def job() -> None:
+                with self._lock:  # the description and tags are not needed after
+                    target, trail = readers.pop(arn)
+                    trail_tags, tags_error = tags.pop(arn, None), tag_errors.pop(arn, None)
                 client = self.client(target, trail["HomeRegion"])
-                self.result.facts[arn] = read_trail_facts(
-                    client, trail, tags.get(arn), tag_errors.get(arn)
-                )
+                facts = read_trail_facts(client, trail, trail_tags, tags_error)
+                facts = dataclasses.replace(facts, selectors=self._shared(facts.selectors))
+                with self._lock:
+                    self.result.facts[arn] = facts
 
             return job
 
         # Interleave account-regions so that the workers spread over many rate limiters
         # instead of queueing behind one.
-        queues: dict[tuple[str, str], list[Callable[[], None]]] = {}
-        for arn, (target, trail) in sorted(readers.items()):
-            key = (target.account_id, trail["HomeRegion"])
-            queues.setdefault(key, []).append(reader(arn, target, trail))
-        self._run("reading trails", list(_round_robin(list(queues.values()))))
+        queues: dict[tuple[str, str], list[str]] = {}
+        for arn, (target, trail) in readers.items():
+            queues.setdefault((target.account_id, trail["HomeRegion"]), []).append(arn)
+        self._run(
+            "reading trails",
+            (reader(arn) for arn in _round_robin(list(queues.values()))),
+            len(readers),
+        )
         for found in rules():
             evaluate = self.BY_SCOPE.get(found.scope)
             if evaluate is None:
@@ -235,7 +279,7 @@ class Scanner:
     def _per_trail(
         self,
         found: Rule,
-        listed: dict[tuple[str, str], list[dict[str, Any]]],
+        listed: Listed,
         by_account: dict[str, Target],
     ) -> None:
         """Each trail read, once, in its home region by the account that owns it."""
@@ -261,13 +305,13 @@ class Scanner:
     def _per_account_region(
         self,
         found: Rule,
-        listed: dict[tuple[str, str], list[dict[str, Any]]],
+        listed: Listed,
         by_account: dict[str, Target],
     ) -> None:
         """Each account and region whose trails were listed, from the trails seen there."""
         facts = self.result.facts
-        for (account, region), trails in sorted(listed.items()):
-            seen = [facts[t["TrailARN"]] for t in trails if t["TrailARN"] in facts]
+        for (account, region), arns in sorted(listed.items()):
+            seen = [facts[arn] for arn in arns if arn in facts]
             try:
                 self.result.findings.append(found.evaluate(account, region, seen, self.params))
             except NotEvaluated as exc:
@@ -280,7 +324,7 @@ class Scanner:
     }
 
 
-def _round_robin(queues: list[list[Callable[[], None]]]) -> Iterable[Callable[[], None]]:
+def _round_robin(queues: list[list[T]]) -> Iterator[T]:
     for i in range(max((len(q) for q in queues), default=0)):
         for queue in queues:
             if i < len(queue):

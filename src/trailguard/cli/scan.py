@@ -105,6 +105,8 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         no_accounts=no_accounts,
     )
     result = scanner.scan()
+    if throttled := scanner.limiter.summary():
+        notify(throttled)
     report = scan_report(
         result.findings,
         result.facts,
