@@ -8,6 +8,7 @@ clock that only moves when the limiter "sleeps".
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import random
@@ -23,6 +24,7 @@ from botocore.exceptions import ClientError
 from throttling import THROTTLED_BODY, FakeClock, Throttler, throttled_response
 
 import trailguard.aws.limiter
+import trailguard.cli.scan
 from trailguard.aws.clients import watch
 from trailguard.aws.limiter import (
     DECREASE,
@@ -36,6 +38,7 @@ from trailguard.aws.limiter import (
     quota_group,
 )
 from trailguard.aws.scan import CLIENT_CONFIG
+from trailguard.cli import main
 
 ACCOUNT, OTHER_ACCOUNT = "111122223333", "444455556666"
 
@@ -390,3 +393,34 @@ def test_the_throttler_double_answers_a_seeded_share() -> None:
         assert throttler.throttled == {"GetTrailStatus": sum(runs[-1])}
     assert runs[0] == runs[1]
     assert 80 <= sum(runs[0]) <= 120
+
+
+# --- trailguard scan --tps ------------------------------------------------------------------
+
+
+def run_scan(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["scan", *args], stdin=io.StringIO(""), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "nan", "inf", "ten", "", "1000.5"])
+def test_tps_must_be_a_positive_number(value: str) -> None:
+    code, out, err = run_scan("--tps", value)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"trailguard scan: error: argument --tps: expected a number of calls a second greater "
+        f"than 0 and at most 1000, got {value!r} (see trailguard scan --help)\n"
+    )
+
+
+def test_tps_in_help_with_the_documented_default() -> None:
+    code, out, err = run_scan("--help")
+    assert (code, err) == (0, "")
+    flat = " ".join(out.split())
+    assert (
+        "--tps N CloudTrail calls a second per account and region, never exceeded (default 10, "
+        "CloudTrail's quota for its Describe/Get/List calls); the scan slows down below it "
+        "while CloudTrail throttles"
+    ) in flat
+    assert trailguard.cli.scan.DOCUMENTED_TPS == DOCUMENTED_TPS  # one fact, spelled twice

@@ -48,7 +48,7 @@ from selector_data import (
     TRAIL_TYPE,
     stopped_annotation,
 )
-from throttling import Throttler
+from throttling import FakeClock, Throttler
 
 import trailguard.aws.clients
 import trailguard.aws.limiter
@@ -713,6 +713,29 @@ def test_throttled_scan_gives_the_whole_result(
     assert {(a, r) for a, r, _ in run.scanner.limiter.throttles} <= {
         (a, r) for a in org.accounts for r in REGIONS
     }
+
+
+def test_tps_spaces_every_cloudtrail_call(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--tps 2.5 in one account-region: every CloudTrail call 0.4 s after the one before (on a
+    fake clock), whatever phase it belongs to."""
+    clock = FakeClock()
+    monkeypatch.setattr(
+        trailguard.aws.limiter,
+        "time",
+        SimpleNamespace(monotonic=clock.monotonic, sleep=clock.sleep),
+    )
+    creds = org.credentials[SOLO]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds["SecretAccessKey"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", creds["SessionToken"])
+    run = scan("--regions", REGIONS[0], "--tps", "2.5", "--output", "json", tps=None)
+    assert run.code == 0
+    assert run.scanner is not None and run.scanner.limiter.read_tps == 2.5
+    calls = run.scanner.result.calls
+    assert calls == Counter(
+        {"DescribeTrails": 1, "ListTags": 1, "GetEventSelectors": 1, "GetTrailStatus": 1}
+    )
+    assert clock.sleeps == pytest.approx([0.4, 0.4, 0.4])
 
 
 def test_default_tps_is_the_documented_quota(org: Org, org_scan: Run) -> None:
