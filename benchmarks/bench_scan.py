@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import resource
+import socket
 import subprocess
 import sys
 import time
@@ -314,6 +315,17 @@ def memory() -> None:
     )
 
 
+def usable(port: int) -> int:
+    """``port``, when it can be bound on 127.0.0.1 (moto's server would wait forever for a port
+    it cannot bind); else one line and exit."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise SystemExit(f"bench_scan: port {port} cannot be used: {exc.strerror}") from exc
+    return port
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="the moto server's port (0: any)")
@@ -325,7 +337,7 @@ def main() -> None:
     from moto.server import ThreadedMotoServer
 
     logging.disable(logging.CRITICAL)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=usable(args.port), verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
