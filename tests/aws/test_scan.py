@@ -18,7 +18,7 @@ import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -744,6 +744,35 @@ def test_default_tps_is_the_documented_quota(org: Org, org_scan: Run) -> None:
 
 
 # --- progress ----------------------------------------------------------------------
+
+
+def test_jobs_are_handed_to_the_pool_a_few_at_a_time() -> None:
+    """The scan never holds every job (and its future) at once: at most 4 per worker in the
+    pool, and one more taken from the generator waiting for room; and every one runs."""
+    workers, total = 2, 200
+    lock = threading.Lock()
+    taken, finished, ahead = 0, 0, []
+
+    def job() -> None:
+        nonlocal finished
+        with lock:
+            ahead.append(taken - finished)
+            finished += 1
+
+    def jobs() -> Iterator[Callable[[], None]]:
+        nonlocal taken
+        for _ in range(total):
+            with lock:
+                taken += 1
+            yield job
+
+    seen: list[tuple[str, int, int]] = []
+    scanner = Scanner([], [], rule_parameters(), max_workers=workers)
+    scanner.progress = lambda phase, done, of: seen.append((phase, done, of))
+    scanner._run("phase", jobs(), total)
+    assert (taken, finished) == (total, total)
+    assert max(ahead) <= 4 * workers + 1
+    assert seen == [("phase", done, total) for done in range(total + 1)]
 
 
 def test_progress_callback_counts_up_to_the_total(org: Org) -> None:
