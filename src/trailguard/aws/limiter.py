@@ -7,14 +7,14 @@ https://docs.aws.amazon.com/awscloudtrail/latest/userguide/WhatIsCloudTrail-Limi
 https://docs.aws.amazon.com/general/latest/gr/ct.html): "Get, describe, and list APIs" 10
 transactions per second, ``LookupEvents`` 2, ``ListInsightsMetricData`` 1, "all other APIs" 1;
 none adjustable; per account and region. Whether the 10 a second of the Get/Describe/List
-APIs is one budget they share or one each is not documented. Chosen: one shared budget per
-account and region (:func:`quota_group`), which stays within the quota under either reading;
-under the per-API reading it leaves rate unused, which ``scan --tps`` can claim (throttling
-feedback corrects a wrong claim).
+APIs (or the 1 of "all other APIs") is one budget they share or one each is not documented.
+Chosen: one shared budget per account and region (:func:`quota_group`), which stays within the
+quota under either reading; under the per-API reading it leaves rate unused, which ``scan
+--tps`` can claim (throttling feedback corrects a wrong claim).
 
 :class:`AdaptiveRate` is one budget, pure (the caller passes the time). It spaces requests
 ``1/rate`` apart (no burst: a quota of 10 a second is never 11 in any second) and changes the
-rate multiplicatively on feedback: ``× DECREASE`` for each throttled response, ``× increase``
+rate multiplicatively on feedback: ``× DECREASE`` for each throttled response, ``× INCREASE``
 for each other one, never above the quota nor below ``quota × FLOOR``. The two factors set
 the share of throttled responses at which the rate holds still (``SETTLE``): below it (a
 throttle now and then, e.g. another caller's burst) the rate stays near the quota, since
