@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -49,11 +48,13 @@ from selector_data import (
     TRAIL_TYPE,
     stopped_annotation,
 )
+from throttling import FakeClock, Throttler
 
 import trailguard.aws.clients
+import trailguard.aws.limiter
 import trailguard.aws.scan
 from trailguard.aws.runtime import run_rule
-from trailguard.aws.scan import RateLimiter, Scanner, Target
+from trailguard.aws.scan import Scanner, Target
 from trailguard.cli import _progress_bar, main
 from trailguard.reporting.model import FIELDS, ReportEntry
 from trailguard.reporting.render import parse_csv, parse_json
@@ -71,6 +72,8 @@ class RecordingScanner(Scanner):
 
     instances: ClassVar[list[RecordingScanner]] = []
     tps_override: float | None = None
+    # Throttles a share of the CloudTrail attempts when set (after the limiter's own hook).
+    throttler: Throttler | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if RecordingScanner.tps_override is not None:
@@ -94,6 +97,8 @@ class RecordingScanner(Scanner):
                         self.log.append((account, region, model.name, name))
 
                 client.meta.events.register("before-parameter-build.cloudtrail.*", record)
+                if RecordingScanner.throttler is not None:
+                    RecordingScanner.throttler.attach(client)
         return client
 
 
@@ -665,88 +670,97 @@ def test_management_account_alone_without_org(org: Org) -> None:
     assert run.code == 1
 
 
-# --- rate limiter, progress ----------------------------------------------------------------------
+# --- throttling and the rate limit ---------------------------------------------------------------
 
 
-class FakeClock:
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr(trailguard.aws.scan, "time", SimpleNamespace(
-        monotonic=fake.monotonic, sleep=fake.sleep))  # fmt: skip
-    return fake
-
-
-@pytest.mark.parametrize("rate", [1.0, 4.0, 10.0])
-def test_rate_limiter_spaces_calls_one_over_rate_apart(clock: FakeClock, rate: float) -> None:
-    limiter = RateLimiter(rate)
-    times = []
-    for _ in range(6):
-        limiter.wait()
-        times.append(clock.now)
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert times[0] == 1000.0  # the first call does not wait
-    assert gaps == pytest.approx([1 / rate] * 5)
-    assert clock.sleeps == pytest.approx([1 / rate] * 5)
+def test_throttled_scan_gives_the_whole_result(
+    org: Org, org_scan: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20% of CloudTrail attempts throttled (seeded): the same report, entry for entry, as the
+    unthrottled scan; each throttled attempt retried once more, no call given up."""
+    throttler = Throttler(0.2, seed=11)
+    monkeypatch.setattr(RecordingScanner, "throttler", throttler)
+    run = scan(*ORG_ARGS, "--output", "json")
+    refused = sum(throttler.throttled.values())
+    where = {(a, r) for a, r, _ in run.scanner.limiter.throttles} if run.scanner else set()
+    # No line per throttled call: one at the end.
+    assert (run.code, run.stderr) == (
+        1,
+        f"trailguard: CloudTrail throttled {refused} call attempt(s) in {len(where)} "
+        "account-region(s); the scan slowed down and retried them\n",
+    )
+    assert parse_json(run.stdout).entries == parse_json(org_scan.stdout).entries
+    assert parse_json(run.stdout).not_evaluated() == ()
+    assert run.scanner is not None and org_scan.scanner is not None
+    calls = run.scanner.result.calls
+    assert calls == org_scan.scanner.result.calls  # a call counts once, however many attempts
+    assert sum(throttler.throttled.values()) >= 0.15 * sum(throttler.attempts.values())
+    assert throttler.attempts == calls + throttler.throttled
+    # The limiter saw every throttle, each in the account-region of its call.
+    assert sum(run.scanner.limiter.throttles.values()) == sum(throttler.throttled.values())
+    assert {(a, r) for a, r, _ in run.scanner.limiter.throttles} <= {
+        (a, r) for a in org.accounts for r in REGIONS
+    }
 
 
-def test_rate_limiter_does_not_wait_when_calls_are_slow_enough(clock: FakeClock) -> None:
-    limiter = RateLimiter(2.0)
-    limiter.wait()
-    clock.now += 0.7  # more than 1/2 s later
-    limiter.wait()
-    clock.now += 0.1  # too soon: waits the rest of 0.5 s
-    limiter.wait()
-    assert clock.sleeps == pytest.approx([0.4])
+def test_tps_spaces_every_cloudtrail_call(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--tps 2.5 in one account-region: every CloudTrail call 0.4 s after the one before (on a
+    fake clock), whatever phase it belongs to."""
+    clock = FakeClock()
+    monkeypatch.setattr(
+        trailguard.aws.limiter,
+        "time",
+        SimpleNamespace(monotonic=clock.monotonic, sleep=clock.sleep),
+    )
+    creds = org.credentials[SOLO]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds["SecretAccessKey"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", creds["SessionToken"])
+    run = scan("--regions", REGIONS[0], "--tps", "2.5", "--output", "json", tps=None)
+    assert run.code == 0
+    assert run.scanner is not None and run.scanner.limiter.read_tps == 2.5
+    calls = run.scanner.result.calls
+    assert calls == Counter(
+        {"DescribeTrails": 1, "ListTags": 1, "GetEventSelectors": 1, "GetTrailStatus": 1}
+    )
+    assert clock.sleeps == pytest.approx([0.4, 0.4, 0.4])
 
 
-def test_rate_limiter_zero_rate_never_waits(clock: FakeClock) -> None:
-    limiter = RateLimiter(0)
-    for _ in range(5):
-        limiter.wait()
-    assert clock.sleeps == []
+def test_default_tps_is_the_documented_quota(org: Org, org_scan: Run) -> None:
+    assert org_scan.scanner is not None
+    assert org_scan.scanner.limiter.read_tps == trailguard.aws.limiter.DOCUMENTED_TPS == 10.0
 
 
-def test_rate_limiter_across_threads_real_clock() -> None:
-    """8 threads, 16 calls at 100 a second take at least 0.15 s in all.
+# --- progress ----------------------------------------------------------------------
 
-    Measured from before the threads start to after they end, so that a thread descheduled
-    between a wait and its clock reading (on a loaded machine) cannot make the test fail:
-    slowness only lengthens the span; only a limiter that lets calls through early shortens it.
-    """
-    import time
 
-    limiter = RateLimiter(100.0)
-    calls: list[int] = []
+def test_jobs_are_handed_to_the_pool_a_few_at_a_time() -> None:
+    """The scan never holds every job (and its future) at once: at most 4 per worker in the
+    pool, and one more taken from the generator waiting for room; and every one runs."""
+    workers, total = 2, 200
     lock = threading.Lock()
+    taken, finished, ahead = 0, 0, []
 
-    def work() -> None:
-        for _ in range(2):
-            limiter.wait()
+    def job() -> None:
+        nonlocal finished
+        with lock:
+            ahead.append(taken - finished)
+            finished += 1
+
+    def jobs() -> Iterator[Callable[[], None]]:
+        nonlocal taken
+        for _ in range(total):
             with lock:
-                calls.append(1)
+                taken += 1
+            yield job
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    begin = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - begin
-    assert len(calls) == 16
-    assert elapsed >= 0.15 - 0.001
+    seen: list[tuple[str, int, int]] = []
+    scanner = Scanner([], [], rule_parameters(), max_workers=workers)
+    scanner.progress = lambda phase, done, of: seen.append((phase, done, of))
+    scanner._run("phase", jobs(), total)
+    assert (taken, finished) == (total, total)
+    assert max(ahead) <= 4 * workers + 1
+    assert seen == [("phase", done, total) for done in range(total + 1)]
 
 
 def test_progress_callback_counts_up_to_the_total(org: Org) -> None:

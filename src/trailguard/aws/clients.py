@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import boto3
 import botocore.exceptions
 
+from trailguard.aws.limiter import PACED
 from trailguard.aws.session import CALLED, RETRY_CONFIG, error_text
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ class RetryNotes:
         **_: Any,
     ) -> None:
         if not isinstance(request_dict, dict) or operation is None:
+            return
+        if request_dict["context"].get(PACED):  # the scanner's limiter paces it: no news
             return
         if caught_exception is not None:
             cause = type(caught_exception).__name__

@@ -10,62 +10,56 @@ else by the caller, and that one reading serves every member's coverage: a membe
 it through its own role. Tags are read only for trails judged per trail (their owner is
 scanned), by that owner, so another account's trail never shares a ``ListTags`` call with the
 member's own (one refused call would leave them all unread). Calls run in a bounded thread
-pool, each account-region held under CloudTrail's per-region rate limits by a client-side
-limiter, with botocore's adaptive retries behind it. Whatever was asked for and has no
+pool, each account-region held to CloudTrail's documented quota (or ``tps``) by an adaptive
+limiter (:mod:`trailguard.aws.limiter`) that slows down on throttling and retries throttled
+calls itself; botocore's standard retries handle the rest. Whatever was asked for and has no
 result (an account that cannot be entered, a region whose trails cannot be listed, a trail
 that cannot be read, no account or region at all) is a NOT_EVALUATED entry saying why, never
 skipped silently. Every rule of the registry is evaluated, by its scope: per trail, or per
 account and region.
+
+Memory: the report needs every finding with its trail's selectors, so those are kept, compact:
+a listing keeps only the ARNs it saw (one description per distinct trail, dropped once the
+trail is read), equal selectors are held once, and jobs are handed to the pool a few at a
+time rather than all at once.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import sys
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
 
 import botocore.config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from trailguard.aws.session import RETRY_CONFIG, assume_role_session, error_text
+from trailguard.aws.limiter import DOCUMENTED_TPS, MAX_ATTEMPTS, Limiter
+from trailguard.aws.scan_targets import Target as Target  # re-exported: scans are built with it
+from trailguard.aws.session import error_text
 from trailguard.aws.trails import TAGS_BATCH, read_tags, read_trail_facts
 from trailguard.reporting.model import ANY, ReportEntry, not_evaluated_entry
 from trailguard.rules.facts import Finding, NotEvaluated, TrailFacts
 from trailguard.rules.parameters import RuleParameters
 from trailguard.rules.registry import Rule, Scope, rules
 
-# The one retry configuration, with a connection pool for the scan's threads.
-CLIENT_CONFIG = RETRY_CONFIG.merge(botocore.config.Config(max_pool_connections=20))
-DEFAULT_TPS = 8.0  # per account-region; CloudTrail allows 10 a second for Describe/Get calls
+# Botocore's standard retry mode, not the adaptive mode of RETRY_CONFIG: the scanner's own
+# limiter paces every attempt and retries throttled ones (see trailguard.aws.limiter), and
+# adaptive mode would add a second rate limiter and its backoff. A connection pool for the
+# scan's threads.
+CLIENT_CONFIG = botocore.config.Config(
+    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}, max_pool_connections=20
+)
+DEFAULT_TPS = DOCUMENTED_TPS  # per account-region, for the Describe/Get/List calls scan makes
 Progress = Callable[[str, int, int], None]
-
-
-class RateLimiter:
-    """At most ``rate`` calls a second, spread evenly (thread-safe)."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            time.sleep(start - now)
-
-
-@dataclass(slots=True)
-class Target:
-    account_id: str
-    session: Any | None
-    error: str | None = None
+Job = Callable[[], None]
+T = TypeVar("T")
+Listed = dict[tuple[str, str], tuple[str, ...]]  # (account, region) -> the trail ARNs listed
 
 
 @dataclass(slots=True)
@@ -91,9 +85,11 @@ class Scanner:
         no_accounts: str = "no account to scan",
         caller: Target | None = None,
     ) -> None:
-        """``no_accounts``: why there is no target, said when ``targets`` is empty. ``caller``:
-        the account and session the scan runs with, which reads an organization trail whose
-        owner is not scanned (it is the owner, or maybe a CloudTrail delegated administrator)."""
+        """``tps``: the quota of the Describe/Get/List calls, per account-region (the
+        limiter never exceeds it). ``no_accounts``: why there is no target, said when
+        ``targets`` is empty. ``caller``: the account and session the scan runs with, which
+        reads an organization trail whose owner is not scanned (it is the owner, or maybe a
+        CloudTrail delegated administrator)."""
         self.targets = targets
         self.caller = caller
         self.no_accounts = no_accounts
@@ -101,12 +97,13 @@ class Scanner:
         self.params = params
         self.max_workers = max_workers
         self.tps = tps
+        self.limiter = Limiter(tps)
         self.progress = progress
         self.result = ScanResult(regions=list(regions), accounts=[t.account_id for t in targets])
         self._clients: dict[tuple[str, str], Any] = {}
+        self._selectors: dict[str, dict[str, Any]] = {}
         # Organization trails: ARN -> the account that read them (their owner, or the caller).
         self._read_by: dict[str, str] = {}
-        self._limiters: dict[tuple[str, str], RateLimiter] = {}
         self._lock = threading.Lock()
 
     def client(self, target: Target, region: str) -> Any:
@@ -117,11 +114,10 @@ class Scanner:
                 client = target.session.client(
                     "cloudtrail", region_name=region, config=CLIENT_CONFIG
                 )
-                limiter = self._limiters.setdefault(key, RateLimiter(self.tps))
+                self.limiter.attach(client, target.account_id, region)
                 counter = self.result.calls
 
                 def before_call(model: Any, **_: Any) -> None:
-                    limiter.wait()
                     with self._lock:
                         counter[model.name] += 1
 
@@ -129,16 +125,30 @@ class Scanner:
                 self._clients[key] = client
             return self._clients[key]
 
-    def _run(self, phase: str, jobs: list[Callable[[], None]]) -> None:
+    def _run(self, phase: str, jobs: Iterable[Job], total: int) -> None:
+        """Run ``total`` jobs in the pool, handing it a few at a time (so that the jobs and
+        their futures never all exist at once)."""
         done = 0
         if self.progress:
-            self.progress(phase, 0, len(jobs))
-        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
-            for future in [pool.submit(job) for job in jobs]:
+            self.progress(phase, 0, total)
+
+        def settle(futures: Iterable[Future[None]]) -> None:
+            nonlocal done
+            for future in futures:
                 future.result()
                 done += 1
                 if self.progress:
-                    self.progress(phase, done, len(jobs))
+                    self.progress(phase, done, total)
+
+        window = 4 * self.max_workers
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            pending: set[Future[None]] = set()
+            for job in jobs:
+                if len(pending) >= window:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    settle(finished)
+                pending.add(pool.submit(job))
+            settle(wait(pending).done)
 
     def _missing(
         self,
@@ -156,6 +166,15 @@ class Scanner:
         with self._lock:
             self.result.not_evaluated.append(entry)
 
+    def _shared(self, selectors: dict[str, Any] | None) -> dict[str, Any] | None:
+        """``selectors``, or an equal dict already held (one copy of each distinct answer;
+        nothing mutates them)."""
+        if selectors is None:
+            return None
+        key = json.dumps(selectors, default=str)
+        with self._lock:
+            return self._selectors.setdefault(key, selectors)
+
     def scan(self) -> ScanResult:
         reachable = [t for t in self.targets if t.session is not None]
         if not self.targets:
@@ -165,25 +184,41 @@ class Scanner:
         for target in self.targets:
             if target.session is None:
                 self._missing(target.error or "not entered", account=target.account_id)
-        listed: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        listed: Listed = {}
+        # Each distinct trail's description, from the first listing (in account, region
+        # order) that holds it: the same choice whatever order the listings finish in.
+        first: dict[str, tuple[tuple[str, str], dict[str, Any]]] = {}
 
-        def lister(target: Target, region: str) -> Callable[[], None]:
+        def lister(target: Target, region: str) -> Job:
             def job() -> None:
+                where = (target.account_id, region)
                 try:
                     response = self.client(target, region).describe_trails(includeShadowTrails=True)
-                    listed[(target.account_id, region)] = list(response.get("trailList", []))
                 except (ClientError, BotoCoreError) as exc:
                     self._missing(
                         f"DescribeTrails failed: {error_text(exc)}",
                         account=target.account_id,
                         region=region,
                     )
+                    return
+                # One string per ARN, however many listings hold it.
+                arns = [sys.intern(t["TrailARN"]) for t in response.get("trailList", [])]
+                with self._lock:
+                    for arn, trail in zip(arns, response.get("trailList", []), strict=True):
+                        if arn not in first or where < first[arn][0]:
+                            first[arn] = (where, trail)
+                    listed[where] = tuple(arns)
 
             return job
 
-        self._run("listing trails", [lister(t, r) for t in reachable for r in self.regions])
+        self._run(
+            "listing trails",
+            (lister(t, r) for t in reachable for r in self.regions),
+            len(reachable) * len(self.regions),
+        )
         by_account = {t.account_id: t for t in reachable}
-        readers = self._readers(listed, by_account)
+        readers = self._readers(first, by_account)
+        first.clear()
 
         # Tags only when a tag exemption is set, and only of the trails judged per trail (their
         # owner is scanned and reads them): one ListTags per 20 trails (its limit) of the same
@@ -197,7 +232,7 @@ class Scanner:
                     key = (target.account_id, trail["HomeRegion"])
                     groups.setdefault(key, []).append((target, arn))
 
-            def tagger(region: str, chunk: list[tuple[Target, str]]) -> Callable[[], None]:
+            def tagger(region: str, chunk: list[tuple[Target, str]]) -> Job:
                 def job() -> None:
                     client = self.client(chunk[0][0], region)
                     found, failed = read_tags(client, [arn for _, arn in chunk])
@@ -207,33 +242,40 @@ class Scanner:
 
                 return job
 
-            self._run(
-                "reading tags",
-                [
-                    tagger(region, members[i : i + TAGS_BATCH])
-                    for (_, region), members in sorted(groups.items())
-                    for i in range(0, len(members), TAGS_BATCH)
-                ],
-            )
+            chunks = [
+                (region, members[i : i + TAGS_BATCH])
+                for (_, region), members in sorted(groups.items())
+                for i in range(0, len(members), TAGS_BATCH)
+            ]
+            self._run("reading tags", (tagger(*chunk) for chunk in chunks), len(chunks))
 
-        def reader(arn: str, target: Target, trail: dict[str, Any]) -> Callable[[], None]:
+        def reader(arn: str) -> Job:
             def job() -> None:
+                with self._lock:  # the description and tags are not needed after
+                    target, trail = readers.pop(arn)
+                    trail_tags, tags_error = tags.pop(arn, None), tag_errors.pop(arn, None)
                 client = self.client(target, trail["HomeRegion"])
-                facts = read_trail_facts(client, trail, tags.get(arn), tag_errors.get(arn))
+                facts = read_trail_facts(client, trail, trail_tags, tags_error)
+                facts = dataclasses.replace(facts, selectors=self._shared(facts.selectors))
                 if facts.is_organization:  # its reading serves every member's coverage
-                    facts = replace(facts, read_by=f"account {target.account_id}")
-                    self._read_by[arn] = target.account_id
-                self.result.facts[arn] = facts
+                    facts = dataclasses.replace(facts, read_by=f"account {target.account_id}")
+                with self._lock:
+                    if facts.is_organization:
+                        self._read_by[arn] = target.account_id
+                    self.result.facts[arn] = facts
 
             return job
 
         # Interleave account-regions so that the workers spread over many rate limiters
         # instead of queueing behind one.
-        queues: dict[tuple[str, str], list[Callable[[], None]]] = {}
-        for arn, (target, trail) in sorted(readers.items()):
-            key = (target.account_id, trail["HomeRegion"])
-            queues.setdefault(key, []).append(reader(arn, target, trail))
-        self._run("reading trails", list(_round_robin(list(queues.values()))))
+        queues: dict[tuple[str, str], list[str]] = {}
+        for arn, (target, trail) in readers.items():
+            queues.setdefault((target.account_id, trail["HomeRegion"]), []).append(arn)
+        self._run(
+            "reading trails",
+            (reader(arn) for arn in _round_robin(list(queues.values()))),
+            len(readers),
+        )
         for found in rules():
             evaluate = self.BY_SCOPE.get(found.scope)
             if evaluate is None:
@@ -244,32 +286,25 @@ class Scanner:
 
     def _readers(
         self,
-        listed: dict[tuple[str, str], list[dict[str, Any]]],
+        first: dict[str, tuple[tuple[str, str], dict[str, Any]]],
         by_account: dict[str, Target],
     ) -> dict[str, tuple[Target, dict[str, Any]]]:
-        """Who reads each trail listed: its owner when scanned; another account's organization
-        trail whose owner is not scanned, the caller (never a member's role: AWS refuses a
-        member's reads, by field reports); anything else, an account that lists it. An
-        organization trail nobody can read gets facts saying why (no selectors)."""
+        """Who reads each trail listed (``first``: its first listing, account and region, and
+        its description): its owner when scanned; another account's organization trail whose
+        owner is not scanned, the caller (never a member's role: AWS refuses a member's reads,
+        by field reports); anything else, the account that first listed it. An organization
+        trail nobody can read gets facts saying why (no selectors)."""
         readers: dict[str, tuple[Target, dict[str, Any]]] = {}
-        unread: dict[str, dict[str, Any]] = {}
-        for (account, _region), trails in sorted(listed.items()):
-            for trail in trails:
-                arn = trail["TrailARN"]
-                owner_id = arn.split(":")[4]
-                owner = by_account.get(owner_id)
-                if owner is not None:
-                    readers[arn] = (owner, trail)
-                elif arn in readers or arn in unread:
-                    continue
-                elif not trail.get("IsOrganizationTrail") or owner_id == account:
-                    readers[arn] = (by_account[account], trail)
-                elif self.caller is not None and self.caller.session is not None:
-                    readers[arn] = (self.caller, trail)
-                else:
-                    unread[arn] = trail
-        for arn, trail in unread.items():
-            if arn not in readers:
+        for arn, ((account, _region), trail) in sorted(first.items()):
+            owner_id = arn.split(":")[4]
+            owner = by_account.get(owner_id)
+            if owner is not None:
+                readers[arn] = (owner, trail)
+            elif not trail.get("IsOrganizationTrail") or owner_id == account:
+                readers[arn] = (by_account[account], trail)
+            elif self.caller is not None and self.caller.session is not None:
+                readers[arn] = (self.caller, trail)
+            else:
                 self.result.facts[arn] = TrailFacts.from_description(
                     trail,
                     error="the scan includes neither its owner nor the caller",
@@ -280,7 +315,7 @@ class Scanner:
     def _per_trail(
         self,
         found: Rule,
-        listed: dict[tuple[str, str], list[dict[str, Any]]],
+        listed: Listed,
         by_account: dict[str, Target],
     ) -> None:
         """Each trail read, once, in its home region by the account that owns it."""
@@ -306,16 +341,18 @@ class Scanner:
     def _per_account_region(
         self,
         found: Rule,
-        listed: dict[tuple[str, str], list[dict[str, Any]]],
+        listed: Listed,
         by_account: dict[str, Target],
     ) -> None:
         """Each account and region whose trails were listed, from the trails seen there."""
         facts = self.result.facts
-        for (account, region), trails in sorted(listed.items()):
+        for (account, region), arns in sorted(listed.items()):
             seen = [
                 # an organization trail in the account that read it: read "from this account"
-                replace(facts[arn], read_by="") if self._read_by.get(arn) == account else facts[arn]
-                for arn in (t["TrailARN"] for t in trails)
+                dataclasses.replace(facts[arn], read_by="")
+                if self._read_by.get(arn) == account
+                else facts[arn]
+                for arn in arns
                 if arn in facts
             ]
             try:
@@ -330,52 +367,11 @@ class Scanner:
     }
 
 
-def _round_robin(queues: list[list[Callable[[], None]]]) -> Iterable[Callable[[], None]]:
+def _round_robin(queues: list[list[T]]) -> Iterator[T]:
     for i in range(max((len(q) for q in queues), default=0)):
         for queue in queues:
             if i < len(queue):
                 yield queue[i]
-
-
-def enabled_regions(session: Any, region: str) -> list[str]:
-    """The regions enabled for the account, as EC2 reports them."""
-    ec2 = session.client("ec2", region_name=region)
-    regions = ec2.describe_regions(AllRegions=False)["Regions"]
-    return sorted(r["RegionName"] for r in regions)
-
-
-def organization_targets(
-    session: Any,
-    role_name: str,
-    only: Iterable[str] | None,
-    make_session: Callable[..., Any],
-) -> list[Target]:
-    """Every ACTIVE account of the organization (or ``only`` those), entered through
-    ``role_name`` (the caller's own account with the caller's credentials)."""
-    me = session.client("sts").get_caller_identity()
-    own, partition = me["Account"], me["Arn"].split(":")[1]
-    accounts: list[str] = []
-    paginator = session.client("organizations").get_paginator("list_accounts")
-    for page in paginator.paginate():
-        accounts += [a["Id"] for a in page["Accounts"] if a.get("Status") == "ACTIVE"]
-    wanted = set(only) if only else None
-    targets: list[Target] = []
-    for account in sorted(accounts):
-        if wanted is not None and account not in wanted:
-            continue
-        if account == own:
-            targets.append(Target(account, session))
-            continue
-        role = f"arn:{partition}:iam::{account}:role/{role_name}"
-        try:
-            entered = assume_role_session(session, make_session, role, "trailguard-scan")
-        except (ClientError, BotoCoreError) as exc:
-            targets.append(Target(account, None, f"cannot assume {role}: {error_text(exc)}"))
-            continue
-        targets.append(Target(account, entered))
-    for account in sorted((wanted or set()) - set(accounts)):
-        targets.append(Target(account, None, "not an active account of the organization"))
-    return targets
 
 
 # The scopes scan evaluates (the build refuses a rule of any other).

@@ -24,11 +24,13 @@ from .common import (
     warn,
     write_report,
 )
-from .guards import notifier, open_clients, positive_int, region_problems
+from .guards import notifier, open_clients, positive_float, positive_int, region_problems
 
 MAX_WORKERS = 64
 
 EXIT_CODES = REPORT_EXIT_CODES
+DOCUMENTED_TPS = 10  # trailguard.aws.limiter.DOCUMENTED_TPS (not imported: it loads botocore)
+MAX_TPS = 1000
 
 
 def register(commands: Commands) -> None:
@@ -54,6 +56,15 @@ def register(commands: Commands) -> None:
         default=8,
         help=f"concurrent calls, 1 to {MAX_WORKERS} (default 8)",
     )
+    scan.add_argument(
+        "--tps",
+        type=positive_float(MAX_TPS, "a number of calls a second"),
+        default=float(DOCUMENTED_TPS),
+        metavar="N",
+        help="CloudTrail calls a second per account and region, never exceeded (default "
+        f"{DOCUMENTED_TPS}, CloudTrail's quota for its Describe/Get/List calls); the scan slows "
+        "down below it while CloudTrail throttles",
+    )
     add_report_options(scan)
     scan.set_defaults(handler=run)
 
@@ -61,7 +72,8 @@ def register(commands: Commands) -> None:
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
     from trailguard.aws.clients import AwsSetupError, new_session
-    from trailguard.aws.scan import Scanner, Target, enabled_regions, organization_targets
+    from trailguard.aws.scan import Scanner
+    from trailguard.aws.scan_targets import Target, enabled_regions, organization_targets
     from trailguard.aws.session import AWS_ERRORS, error_text
     from trailguard.reporting.model import scan_report
 
@@ -101,11 +113,14 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         regions,
         params,
         max_workers=args.max_workers,
+        tps=args.tps,
         progress=progress_bar(args.stderr),
         no_accounts=no_accounts,
         caller=Target(account, session),
     )
     result = scanner.scan()
+    if throttled := scanner.limiter.summary():
+        notify(throttled)
     report = scan_report(
         result.findings,
         result.facts,
