@@ -1,7 +1,7 @@
 """Remediation under injected faults: the figures for issue 11.
 
 Runs ``trailguard.aws.remediate`` over N generated configurations (seeded) against moto with
-the fault double of ``tests/aws_model.py``: stale reads after every put, PutEventSelectors
+the fault double of ``tests/support/aws_model.py``: stale reads after every put, PutEventSelectors
 throttled at 1 call/s, ConflictException, unparsable read-backs, and another writer changing
 the trail at a random point of the run. Prints the fixes undone, other writers' selectors lost
 and outcomes reported untruthfully (goal 0 each), and the outcomes.
@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 for name, value in (
     ("AWS_ACCESS_KEY_ID", "testing"),
     ("AWS_SECRET_ACCESS_KEY", "testing"),
