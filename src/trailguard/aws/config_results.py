@@ -15,8 +15,10 @@ so.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from trailguard.reporting.finding import time_text
 from trailguard.reporting.model import Report, ReportEntry, fix_for, not_evaluated_entry
 from trailguard.reporting.titles import CONFIG_TITLE
 from trailguard.rules.facts import Finding
@@ -35,6 +37,16 @@ def rule_id_of(name: str) -> str | None:
     for rule_id in sorted(rule_ids(), key=len, reverse=True):
         if name == rule_id or name.startswith(rule_id + "-"):
             return rule_id
+    return None
+
+
+def evaluated_at(result: dict[str, Any]) -> str | None:
+    """When Config recorded the result (``ResultRecordedTime``), else when it invoked the rule
+    (``ConfigRuleInvokedTime``); None (the report's time is shown) when it gives neither."""
+    for key in ("ResultRecordedTime", "ConfigRuleInvokedTime"):
+        value = result.get(key)
+        if isinstance(value, datetime):
+            return time_text(value)
     return None
 
 
@@ -73,6 +85,7 @@ def _entry(
         fix=fix_for(finding, None),
         severity=found.metadata.severity,
         risk=found.metadata.risk,
+        evaluated_at=evaluated_at(result),
     )
 
 
