@@ -64,3 +64,61 @@ def assert_valid_findings(findings: Any) -> None:
     assert isinstance(findings, list) and findings
     for finding in findings:
         assert_valid_finding(finding)
+
+
+TRAIL_RULE = "cloudtrail-sns-data-events-enabled"
+TRAIL_TYPE = "AWS::CloudTrail::Trail"
+
+
+def _definition(rule: str) -> dict[str, Any]:
+    return dict(json.loads((DEFINITIONS / f"{rule}.json").read_text(encoding="utf-8")))
+
+
+def expected_verdict_finding(verdict: dict[str, Any], evaluated_at: str) -> dict[str, Any]:
+    """What ``check`` shows as the finding of a verdict object (its JSON without ``finding``):
+    the per-trail rule's, account and region from the trail ARN (null without one). The fix
+    is the rule's text, taken as shown: present exactly when NON_COMPLIANT."""
+    arn = verdict["trailARN"]
+    account = region = None
+    resource_id = verdict.get("source", "-")
+    if arn and arn.count(":") >= 5:
+        _, _, _, region, account, rest = arn.split(":", 5)
+        resource_id = rest.removeprefix("trail/") or resource_id
+    failing = verdict["compliance"] == "NON_COMPLIANT"
+    gaps = verdict["gaps"] if failing else []
+    definition = _definition(TRAIL_RULE)
+    return with_identity(
+        {
+            "rule": TRAIL_RULE,
+            "accountId": account or None,
+            "region": region or None,
+            "resourceType": TRAIL_TYPE,
+            "resourceId": resource_id,
+            "trailARN": arn,
+            "compliance": verdict["compliance"],
+            "severity": definition["severity"],
+            "annotation": verdict["annotation"],
+            "causes": [f"{g['eventName']} on {g['resourceType']}: {g['cause']}" for g in gaps],
+            "example": gaps[0]["example"] if gaps else None,
+            "selectors": None,
+            "risk": definition["risk"],
+            "fix": None,
+        },
+        evaluated_at,
+    )
+
+
+def without_finding(data: Any) -> Any:
+    """``check``'s JSON (one verdict object, or a list of them) with each ``finding`` taken
+    out after checking it: valid against the schema, and what the verdict says."""
+    import re
+
+    for verdict in data if isinstance(data, list) else [data]:
+        finding = verdict.pop("finding")
+        assert_valid_finding(finding)
+        assert re.fullmatch(TIME_PATTERN, finding["evaluatedAt"])
+        expected = expected_verdict_finding(verdict, finding["evaluatedAt"])
+        fix = finding["fix"]
+        assert (fix is not None) == (verdict["compliance"] == "NON_COMPLIANT")
+        assert finding == {**expected, "fix": fix}
+    return data
