@@ -883,3 +883,17 @@ def test_help_states_the_exit_codes(command: str) -> None:
         "anything is non-compliant or not evaluated (an account, region or rule with no result, "
         "or nothing evaluated at all"
     ) in text
+
+
+def test_the_evaluation_time_is_configs_own() -> None:
+    """ResultRecordedTime, else ConfigRuleInvokedTime (in UTC), else none: the report's time."""
+    from datetime import timedelta, timezone
+
+    from trailguard.aws.config_results import evaluated_at
+
+    later = datetime(2024, 5, 2, 5, 4, 5, tzinfo=timezone(timedelta(hours=2)))
+    assert evaluated_at({"ResultRecordedTime": later, "ConfigRuleInvokedTime": INVOKED}) == (
+        WHEN_TEXT
+    )
+    assert evaluated_at({"ConfigRuleInvokedTime": INVOKED}) == "2024-05-02T03:04:00Z"
+    assert evaluated_at({}) is None
