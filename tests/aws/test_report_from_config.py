@@ -897,3 +897,29 @@ def test_the_evaluation_time_is_configs_own() -> None:
     )
     assert evaluated_at({"ConfigRuleInvokedTime": INVOKED}) == "2024-05-02T03:04:00Z"
     assert evaluated_at({}) is None
+
+
+def test_cli_report_ocsf_and_asff_carry_configs_times_and_the_same_ids(
+    stubbed: dict[str, Stubber],
+) -> None:
+    from asff_shape import asff_problems
+    from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
+
+    shown = {}
+    for fmt in ("json", "ocsf", "asff"):
+        identity(stubbed["sts"])
+        stub_account(stubbed["config"])
+        code, out, err = report_cli("--output", fmt)
+        assert (code, err) == (1, ""), fmt
+        shown[fmt] = json.loads(out)
+    ids = [f["id"] for f in shown["json"]["findings"]]
+    assert [e["finding_info"]["uid"] for e in shown["ocsf"]] == ids
+    assert [f["Id"] for f in shown["asff"]] == ids
+    for item in shown["ocsf"]:
+        ComplianceFinding.model_validate(item)
+    assert {e["time"] for e in shown["ocsf"]} == {1714619045000}  # WHEN, Config's time
+    assert asff_problems(shown["asff"]) == []
+    assert {f["UpdatedAt"] for f in shown["asff"]} == {WHEN_TEXT}
+    assert [f["Compliance"]["Status"] for f in shown["asff"]] == [
+        "FAILED", "FAILED", "FAILED", "PASSED", "PASSED",
+    ]  # fmt: skip
