@@ -57,9 +57,7 @@ def _taxonomies() -> list[dict[str, Any]]:
     return [
         {
             "name": framework,
-            "taxa": [
-                {"id": c.control, "shortDescription": {"text": c.title}} for c in controls
-            ],
+            "taxa": [{"id": c.control, "shortDescription": {"text": c.title}} for c in controls],
         }
         for framework, controls in frameworks.items()
     ]

@@ -50,9 +50,7 @@ def render_check(results: Sequence[CheckResult]) -> str:
     findings share (``schema/finding.schema.json``)."""
     if len(results) == 1:
         return _dumps({**results[0].to_dict(), "finding": results[0].finding()})
-    return _dumps(
-        [{"source": r.source, **r.to_dict(), "finding": r.finding()} for r in results]
-    )
+    return _dumps([{"source": r.source, **r.to_dict(), "finding": r.finding()} for r in results])
 
 
 def render_plan(result: PlanResult) -> str:
