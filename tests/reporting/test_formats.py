@@ -42,7 +42,7 @@ def selectors(*extra: dict[str, object], type_: str = TOPIC) -> str:
 
 def test_registry_choices_per_subject() -> None:
     assert {s: formats.choices(s) for s in formats.SUBJECTS} == {
-        "report": ("text", "json", "csv", "html", "md", "table"),
+        "report": ("text", "json", "csv", "html", "md", "ocsf", "asff", "table"),
         "check": ("text", "json"),
         "plan": ("json",),
         "remediation": ("text", "json"),

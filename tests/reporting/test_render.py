@@ -526,6 +526,17 @@ def test_no_format_shows_a_summary_before_what_has_no_result(
         assert data["notEvaluated"] == list(report.statements())
         assert parse_json(text) == report
         return
+    if fmt in ("ocsf", "asff"):  # one item per finding, what has no result first
+        items = json.loads(text)
+        ids = [e.to_dict()["id"] for e in report.entries]
+        if fmt == "ocsf":
+            shown = [(i["finding_info"]["uid"], i["compliance"]["status"]) for i in items]
+        else:
+            shown = [(i["Id"], i["Compliance"]["Status"]) for i in items]
+        assert [i for i, _ in shown] == ids
+        unknown = "Unknown" if fmt == "ocsf" else "NOT_AVAILABLE"
+        assert [s for _, s in shown[: len(missing)]] == [unknown] * len(missing)
+        return
     if fmt == "html":
         check_html(text)
     first = text.index("NOT EVALUATED: ")

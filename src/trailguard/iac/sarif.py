@@ -3,7 +3,10 @@ scanning").
 
 One run, tool ``trailguard``, with a descriptor for every rule of the block (so ``ruleIndex`` is
 stable): id, name, short and full description, help (text and Markdown, with the fix), help URI,
-default level and tags. A result carries its level, its message (the core's cause and an example
+default level and tags; the rules whose findings mean the per-trail Config rule's
+NON_COMPLIANT (ETG1001, WTG1003) carry its control mappings as ``properties.controls`` and as
+``relationships`` to the run's ``taxonomies`` (one per framework, each control a taxon). A
+result carries its level, its message (the core's cause and an example
 event for a coverage gap), one location (the template property's line; for a plan, the
 resource's ``.tf`` line, else its address in the plan) with the resource address as a logical
 location, and ``partialFingerprints`` from the rule, the file, the resource and what the finding
