@@ -151,3 +151,14 @@ def test_the_asff_validator_finds_what_is_wrong() -> None:
         "batch 0.Findings[0].Compliance.RelatedRequirements: size 33 over 32",
         "batch 0.Findings[0].Extra: not a member of AwsSecurityFinding",
     ]
+
+
+def test_the_published_schema_names_every_field_of_a_finding() -> None:
+    from findings import SCHEMA_PATH
+
+    from trailguard.reporting.model import FIELDS
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    assert schema["required"] == list(FIELDS)
+    assert list(schema["properties"]) == list(FIELDS)
+    assert schema["additionalProperties"] is False
