@@ -83,6 +83,8 @@ def test_run_time_code_never_imports_artifacts(path: Path) -> None:
         "trailguard.aws.deploy"
     ):
         return
+    if name.startswith("trailguard.aws.deploy_"):  # deploy's parts build what they upload
+        return
     build_time = {
         m for m in _imports(path, top_level_only=False) if m.startswith("trailguard.artifacts")
     }

@@ -292,8 +292,26 @@ def test_remediation_role_is_least_privilege() -> None:
         "cloudtrail:DescribeTrails",
         "cloudtrail:GetEventSelectors",
         "cloudtrail:PutEventSelectors",
+        "iam:GetRole",
+        "organizations:DescribeOrganization",
+        "organizations:ListAWSServiceAccessForOrganization",
+        "organizations:ListAccounts",
     ]
     assert all("*" not in a for a in actions)
+    # Nothing beyond the trail's selectors is written; IAM reads only service-linked roles.
+    resources = {s["Sid"]: s["Resource"] for s in statements}
+    assert resources == {
+        "FindTrail": "*",
+        "ReadAndPutSelectors": {"Fn::Sub": "arn:${AWS::Partition}:cloudtrail:*:*:trail/*"},
+        "OrganizationTrailChecksOrganizations": "*",
+        "OrganizationTrailChecksServiceLinkedRoles": {
+            "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/*"
+        },
+    }
+    # The template says why, in a comment.
+    assert "# The remediation role may also change an organization trail" in path.read_text(
+        encoding="utf-8"
+    )
 
 
 class _CfnLoader(yaml.SafeLoader):

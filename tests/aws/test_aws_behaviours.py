@@ -119,10 +119,71 @@ def test_member_reads_of_the_organization_trail_answered_when_readable(
 def test_delegated_administrator_reads_the_organization_trail(org: MotoOrg) -> None:
     for behaviours in model(cloudtrail_delegated_admins={org.members[2]}):
         arn = org_trail(org, [MANAGEMENT])
+        org.session(org.management).client("cloudtrail").start_logging(Name=arn)
         admin = org.session(org.members[2]).client("cloudtrail")
-        # moto answers for the delegated administrator (it knows no such thing): not found
-        assert error_of(admin.get_event_selectors, TrailName=arn)[0] == "TrailNotFoundException"
-        assert behaviours.refused == []
+        # answered with the trail's own data (moto alone would look in the administrator's
+        # account and not find it)
+        read = admin.get_event_selectors(TrailName=arn)
+        assert (read["TrailARN"], read["AdvancedEventSelectors"]) == (arn, [MANAGEMENT])
+        assert admin.get_trail_status(Name=arn)["IsLogging"] is True
+        # another member is still refused
+        other = org.session(org.members[0]).client("cloudtrail")
+        assert error_of(other.get_event_selectors, TrailName=arn)[0] == (
+            "CloudTrailARNInvalidException"
+        )
+        assert behaviours.refused == [
+            (org.members[0], "GetEventSelectors", "CloudTrailARNInvalidException")
+        ]
+
+
+@pytest.mark.parametrize("readable", [False, True])
+def test_member_puts_on_the_organization_trail_are_refused(org: MotoOrg, readable: bool) -> None:
+    for behaviours in model(org_trail_readable=readable):
+        arn = org_trail(org, [MANAGEMENT])
+        member_id = org.members[0]
+        member = org.session(member_id).client("cloudtrail")
+        assert error_of(
+            member.put_event_selectors, TrailName=arn, AdvancedEventSelectors=[SNS_ADDED]
+        ) == (
+            "NotOrganizationMasterAccountException",
+            f"The request was made by account {member_id}, which is not the management "
+            "account of the organization.",
+        )
+        owner = org.session(org.management).client("cloudtrail")
+        assert owner.get_event_selectors(TrailName=arn)["AdvancedEventSelectors"] == [MANAGEMENT]
+        assert behaviours.refused == [
+            (member_id, "PutEventSelectors", "NotOrganizationMasterAccountException")
+        ]
+
+
+def test_delegated_administrator_puts_on_the_organization_trail(org: MotoOrg) -> None:
+    admin_id = org.members[1]
+    for behaviours in model(cloudtrail_delegated_admins={admin_id}):
+        arn = org_trail(org, [MANAGEMENT])
+        admin = org.session(admin_id).client("cloudtrail")
+        applied = admin.put_event_selectors(
+            TrailName=arn, AdvancedEventSelectors=[MANAGEMENT, SNS_ADDED]
+        )
+        assert (applied["TrailARN"], applied["AdvancedEventSelectors"]) == (
+            arn, [MANAGEMENT, SNS_ADDED],
+        )  # fmt: skip
+        owner = org.session(org.management).client("cloudtrail")
+        assert owner.get_event_selectors(TrailName=arn)["AdvancedEventSelectors"] == [
+            MANAGEMENT, SNS_ADDED,
+        ]  # fmt: skip
+        # without the permissions CloudTrail checks in other services: refused, nothing put
+        code = "InsufficientDependencyServiceAccessPermissionException"
+        behaviours.delegated_admin_put_refusal = code
+        assert (
+            error_of(admin.put_event_selectors, TrailName=arn, AdvancedEventSelectors=[MANAGEMENT])[
+                0
+            ]
+            == code
+        )
+        assert owner.get_event_selectors(TrailName=arn)["AdvancedEventSelectors"] == [
+            MANAGEMENT, SNS_ADDED,
+        ]  # fmt: skip
+        assert behaviours.refused == [(admin_id, "PutEventSelectors", code)]
 
 
 # --- (b) and (c) StackSets --------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from deploy_support import build_once, make_buckets
+from deploy_support import build_once, make_buckets, record_config
 from moto import mock_aws
 
 from trailguard.aws.deploy import Deployer, DeployOptions
@@ -25,12 +25,20 @@ COVERAGE = "cloudtrail-sns-data-events-account-coverage"
 
 def _dry_run(*argv: str) -> tuple[int, list[dict[str, Any]], str]:
     out, err = io.StringIO(), io.StringIO()
-    code = main(["deploy", "--dry-run", "--root", str(ROOT), *argv], stdout=out, stderr=err)
+    code = main(["deploy", "--dry-run", "--output", "json", "--root", str(ROOT), *argv],
+                stdout=out, stderr=err)  # fmt: skip
     return code, (json.loads(out.getvalue()) if out.getvalue() else []), err.getvalue()
 
 
 def _size(relative: str) -> str:
     return f"<{len((ROOT / relative).read_bytes())} bytes>"
+
+
+REGIONS = ("eu-west-1", "us-east-1")
+
+
+def _read(service: str, operation: str, region: str, **params: str) -> dict[str, Any]:
+    return {"service": service, "operation": operation, "region": region, "params": params}
 
 
 def _put(bucket: str, region: str, relative: str) -> dict[str, Any]:
@@ -86,8 +94,11 @@ def test_account_dry_run_lists_every_call() -> None:
             _put(bucket, region, "deploy/account.yaml"),
             _stack(region, "trailguard", "deploy/account.yaml", bucket, _code(bucket) + automatic),
         ]
-    # the roles once, in the first region; the rest in each region
+    # the prerequisites first (buckets, then Config recording); then the roles once, in the
+    # first region; the rest in each region
     assert calls == [
+        *[_read("s3", "HeadBucket", r, Bucket=f"artifacts-{r}") for r in REGIONS],
+        *[_read("config", "DescribeConfigurationRecorderStatus", r) for r in REGIONS],
         _put("artifacts-eu-west-1", "eu-west-1", "deploy/account-global.yaml"),
         _stack("eu-west-1", "trailguard-global", "deploy/account-global.yaml",
                "artifacts-eu-west-1", []),
@@ -111,8 +122,12 @@ def test_org_dry_run_lists_admin_stacks_then_the_stack_sets() -> None:
         if c["service"] != "s3"
     ]
     assert shown == [
+        ("us-east-1", "DescribeConfigurationRecorderStatus", None),
+        ("eu-west-1", "DescribeConfigurationRecorderStatus", None),
         ("us-east-1", "DescribeOrganization", None),
         ("us-east-1", "GetCallerIdentity", None),
+        ("us-east-1", "ListDelegatedAdministrators", None),
+        ("us-east-1", "ListAWSServiceAccessForOrganization", None),
         ("us-east-1", "CreateOrUpdateStack", "trailguard-org-admin-global"),
         ("us-east-1", "CreateOrUpdateStack", "trailguard-org-admin"),
         ("eu-west-1", "CreateOrUpdateStack", "trailguard-org-admin"),
@@ -130,7 +145,7 @@ def test_org_dry_run_lists_admin_stacks_then_the_stack_sets() -> None:
         ("us-east-1", "CreateOrUpdateStack", "trailguard-member"),
         ("eu-west-1", "CreateOrUpdateStack", "trailguard-member"),
     ]
-    admin_global = calls[3]["params"]
+    admin_global = next(c for c in calls if c["operation"] == "CreateOrUpdateStack")["params"]
     assert admin_global["Parameters"] == [
         {"ParameterKey": "OrganizationId", "ParameterValue": "o-abcdefghij"}
     ]
@@ -152,6 +167,7 @@ def test_org_dry_run_lists_admin_stacks_then_the_stack_sets() -> None:
         "Parameters": [
             {"ParameterKey": "CentralAccountId", "ParameterValue": "<GetCallerIdentity: Account>"},
             {"ParameterKey": "AutomaticRemediation", "ParameterValue": "true"},
+            {"ParameterKey": "AccountConformancePack", "ParameterValue": "true"},
         ],
         "PermissionModel": "SERVICE_MANAGED",
         "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": False},
@@ -203,6 +219,7 @@ def test_account_deploy_makes_the_roles_once_and_the_rest_in_each_region(
     build_once(monkeypatch)
     with mock_aws():
         make_buckets(["us-east-1", "eu-west-1"])
+        record_config(["us-east-1", "eu-west-1"])
         options = DeployOptions(bucket="art-{region}", regions=["us-east-1", "eu-west-1"])
         calls = Deployer(
             ROOT, options, lambda service, region: boto3.client(service, region_name=region)
@@ -220,11 +237,15 @@ def test_account_deploy_makes_the_roles_once_and_the_rest_in_each_region(
                           "eu-west-1": ["trailguard"]}  # fmt: skip
         roles = boto3.client("iam").list_roles()["Roles"]
         assert sorted(r["RoleName"] for r in roles if r["RoleName"].startswith("TrailGuard")) == [
+            "TrailGuardDetectFunctionRole",
             "TrailGuardRemediationRole",
             "TrailGuardRuleFunctionRole",
         ]
         for region in ("us-east-1", "eu-west-1"):
             lambda_ = boto3.client("lambda", region_name=region)
+            # each region detects its own trail changes (EventBridge rules are regional)
+            rules = boto3.client("events", region_name=region).list_rules()["Rules"]
+            assert [r["Name"] for r in rules] == ["trailguard-trail-changes"]
             policy = json.loads(
                 lambda_.get_policy(FunctionName=f"trailguard-{ENABLED[11:]}")["Policy"]
             )

@@ -17,7 +17,7 @@ import boto3
 import pytest
 from aws_behaviours import AwsBehaviours
 from aws_model import FakeClock
-from deploy_support import build_once, make_buckets
+from deploy_support import build_once, make_buckets, record_config, trust_services
 from moto import mock_aws
 from moto_org import MotoOrg, build_org
 
@@ -33,7 +33,11 @@ HOME, OTHER = "us-east-1", "eu-west-1"
 REGIONS = [HOME, OTHER]
 FUNCTIONS = ["trailguard-sns-data-events-enabled", "trailguard-sns-data-events-account-coverage"]
 CENTRAL_ROLE = "TrailGuardCentralRuleFunctionRole"
-MEMBER_ROLES = ["TrailGuardConfigRuleRole", "TrailGuardRemediationRole"]
+MEMBER_ROLES = [
+    "TrailGuardConfigRuleRole",
+    "TrailGuardDetectFunctionRole",
+    "TrailGuardRemediationRole",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +49,10 @@ def built_once(monkeypatch: pytest.MonkeyPatch) -> None:
 def org() -> Iterator[MotoOrg]:
     with mock_aws():
         make_buckets(REGIONS)
-        yield build_org()
+        record_config(REGIONS)
+        found = build_org()
+        trust_services()
+        yield found
 
 
 def deploy(org: MotoOrg, **options: Any) -> tuple[Deployer, list[str], FakeClock]:
@@ -129,9 +136,12 @@ def test_deploy_org_creates_everything_once_in_order(
     # the central functions in each region, invocable by AWS Config of each account only
     for region in REGIONS:
         lambda_ = org.session(management, region).client("lambda")
+        # and, from its own member stack, the detection function (the management account too)
         assert sorted(f["FunctionName"] for f in lambda_.list_functions()["Functions"]) == sorted(
-            FUNCTIONS
+            [*FUNCTIONS, "trailguard-detect"]
         )
+        rules = org.session(management, region).client("events").list_rules()["Rules"]
+        assert [r["Name"] for r in rules] == ["trailguard-trail-changes"]
         for function in FUNCTIONS:
             assert lambda_.get_function(FunctionName=function)["Configuration"]["Role"] == central
             policy = json.loads(lambda_.get_policy(FunctionName=function)["Policy"])

@@ -46,7 +46,6 @@ from selector_data import (
     read_back,
 )
 
-import trailguard.aws.clients
 from trailguard.aws.remediate import RemediationError, remediate
 from trailguard.cli import main
 from trailguard.core import COMPLIANT, build_requirement, evaluate, parse_response
@@ -444,29 +443,6 @@ def test_single_region_trail_of_another_region_is_not_found(aws: None) -> None:
     assert recorder.summary() == [("eu-west-1", "describe_trails")]
 
 
-ORG_REFUSAL = (
-    "arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail is an organization trail of "
-    "account 123456789012; it can only be changed from the organization's management account "
-    "or a CloudTrail delegated administrator"
-)
-
-
-def test_organization_trail_from_a_member_account_is_refused(aws: None) -> None:
-    # moto accepts IsOrganizationTrail=True without an organization; the trail's account is
-    # moto's 123456789012, and the caller says it is a member account.
-    trail_arn = make_trail(
-        "org-trail", advanced=[MANAGEMENT], IsOrganizationTrail=True, IsMultiRegionTrail=True
-    )
-    recorder, sleeps = Recorder(), Sleeps()
-    result = run_remediate(
-        recorder, "org-trail", "eu-west-1", account_id=MEMBER_ACCOUNT, sleep=sleeps
-    )
-    assert (result.outcome, result.changed, result.reason) == ("refused", False, ORG_REFUSAL)
-    assert recorder.summary() == [("eu-west-1", "describe_trails")]
-    assert read_back("org-trail") == advanced_only(trail_arn, [MANAGEMENT])
-    assert sleeps == []
-
-
 def test_organization_trail_from_the_management_account_is_changed(aws: None) -> None:
     make_trail("org-trail", advanced=[MANAGEMENT], IsOrganizationTrail=True)
     result = run_remediate(Recorder(), "org-trail")
@@ -757,10 +733,15 @@ def test_access_denied_on_read_names_the_read(stubbed: tuple[Any, Stubber]) -> N
     assert sleeps == []
 
 
-def test_organization_trail_refused_with_stubbed_describe() -> None:
-    # The same refusal from a DescribeTrails response as a member account really sees it:
-    # an organization trail whose ARN names the management account.
+def test_organization_trail_read_refused_by_aws_with_stubbed_calls() -> None:
+    # As a member account really sees it: an organization trail whose ARN names the
+    # management account, listed; its read refused by AWS (field reports). Nothing is refused
+    # on the account id alone (a delegated administrator may change the trail): AWS's refusal
+    # is the outcome, and nothing else is called.
     org_arn = "arn:aws:cloudtrail:us-east-1:999988887777:trail/org-trail"
+    message = (
+        f"AccountID in ARN is wrong, you can only access resources with AccountID {MEMBER_ACCOUNT}."
+    )
     with mock_aws():
         client = boto3.client("cloudtrail", region_name="eu-west-1")
         with Stubber(client) as stubber:
@@ -779,15 +760,22 @@ def test_organization_trail_refused_with_stubbed_describe() -> None:
                 },
                 {"includeShadowTrails": True},
             )
+            stubber.add_client_error(
+                "get_event_selectors", service_error_code="CloudTrailARNInvalidException",
+                service_message=message, http_status_code=400,
+                expected_params={"TrailName": org_arn},
+            )  # fmt: skip
             result = remediate(
                 lambda region: client, org_arn, "eu-west-1", REQUIREMENT,
                 account_id=MEMBER_ACCOUNT, sleep=Sleeps(),
             )  # fmt: skip
             stubber.assert_no_pending_responses()  # and nothing else was called
-    assert result.outcome == "refused"
+    assert (result.outcome, result.changed) == ("refused", False)
     assert result.reason == (
-        f"{org_arn} is an organization trail of account 999988887777; it can only be changed "
-        "from the organization's management account or a CloudTrail delegated administrator"
+        f"GetEventSelectors on {org_arn} refused by AWS: CloudTrailARNInvalidException: "
+        f"{message} (an organization trail of account 999988887777, called from account "
+        f"{MEMBER_ACCOUNT}; only its management account or a CloudTrail delegated "
+        "administrator may change it)"
     )
 
 
@@ -855,17 +843,6 @@ def test_cli_remediate_multi_region_from_another_region(aws: None) -> None:
     payload = json.loads(run.out)
     assert (payload["trailARN"], payload["homeRegion"]) == (trail_arn, "us-east-1")
     assert read_back("cli-global")["AdvancedEventSelectors"] == [MANAGEMENT, SNS_ADDED]
-
-
-def test_cli_remediate_refused_org_trail(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    make_trail("org-trail", advanced=[MANAGEMENT], IsOrganizationTrail=True)
-    # moto shows an organization trail only to the account that made it; the caller here
-    # says it is a member account.
-    monkeypatch.setattr(trailguard.aws.clients.Clients, "account_id", lambda self: MEMBER_ACCOUNT)
-    run = cli("remediate", "--trail", "org-trail", "--region", "us-east-1", "--output", "json")
-    assert (run.code, run.err) == (3, f"trailguard: refused: {ORG_REFUSAL}\n")
-    assert json.loads(run.out)["outcome"] == "refused"
-    assert read_back("org-trail")["AdvancedEventSelectors"] == [MANAGEMENT]
 
 
 def test_cli_remediate_unknown_trail_fails(aws: None) -> None:

@@ -64,16 +64,6 @@ from trailguard.rules.facts import TrailFacts, trail_verdict
 from trailguard.rules.parameters import rule_parameters
 
 NOT_IN_ORG = "999999999999"
-MODEL_ON = "not config.getoption('--no-aws-behaviours')"
-# Found by the AWS behaviour model (tests/support/aws_behaviours.py), to be fixed in scan:
-MEMBER_ALONE_BUG = (
-    "product bug, shown by the AWS behaviour model: scanning members without the management "
-    "account, each member lists the organization trail (AWS shows it to members) and reads it "
-    "itself, which AWS refuses (CloudTrailARNInvalidException, field-reported), although the "
-    "caller (the management account) could read it; and its ListTags goes in one batch with "
-    "the member's own trails, so the whole batch fails and the member's own trails are "
-    "NOT_EVALUATED (aws/scan.py readers and tag batches, aws/trails.py read_tags)"
-)
 NOTHING = "NOT EVALUATED: nothing has a result, so this report is not a pass."
 FAST_TPS = 1000.0  # for the runs that do not test the rate limiter
 
@@ -356,7 +346,6 @@ def test_account_not_in_the_organization_is_an_error(org: Org) -> None:
     ]
 
 
-@pytest.mark.xfail(MODEL_ON, strict=True, reason=MEMBER_ALONE_BUG)
 def test_unreachable_account_reported_next_to_the_others(org: Org, org_scan: Run) -> None:
     member = org.members[0]
     run = scan(*ORG_ARGS, "--accounts", f"{member},{NOT_IN_ORG}", "--output", "json")
@@ -369,7 +358,6 @@ def test_unreachable_account_reported_next_to_the_others(org: Org, org_scan: Run
     assert report.evaluated() == tuple(e for e in full.entries if e.account_id == member)
 
 
-@pytest.mark.xfail(MODEL_ON, strict=True, reason=MEMBER_ALONE_BUG)
 def test_role_that_cannot_be_assumed_is_an_error(
     org: Org, org_scan: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:

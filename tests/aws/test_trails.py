@@ -59,6 +59,30 @@ def test_read_tags_keeps_why_a_batch_failed() -> None:
     }
 
 
+def test_read_tags_never_batches_another_accounts_trail_with_the_own() -> None:
+    other = "arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail"
+    own = [arn("a"), arn("b")]
+    client = boto3.session.Session().client("cloudtrail", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        stubber.add_client_error(
+            "list_tags",
+            service_error_code="CloudTrailARNInvalidException",
+            service_message="AccountID in ARN is wrong",
+            expected_params={"ResourceIdList": [other]},
+        )
+        stubber.add_response(
+            "list_tags",
+            {"ResourceTagList": [{"ResourceId": arn("b"), "TagsList": [{"Key": "k"}]}]},
+            {"ResourceIdList": own},
+        )
+        found, failed = read_tags(client, [other, *own])
+        stubber.assert_no_pending_responses()
+    assert found == {arn("a"): {}, arn("b"): {"k": ""}}
+    assert failed == {
+        other: "ListTags failed: CloudTrailARNInvalidException: AccountID in ARN is wrong"
+    }
+
+
 def facts(**kwargs: object) -> TrailFacts:
     base: dict[str, object] = {
         "name": "main",

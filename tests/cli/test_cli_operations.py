@@ -161,7 +161,8 @@ def test_a_region_newer_than_botocore_is_used_with_a_warning(calls: list[str]) -
     """us-east-9 has the form of the aws partition's regions but botocore does not list it:
     a region launched after the installed botocore is used, with a warning (a dry run makes
     no call)."""
-    result = run("deploy", "--bucket", "b-{region}", "--regions", "us-east-9", "--dry-run")
+    result = run("deploy", "--bucket", "b-{region}", "--regions", "us-east-9", "--dry-run",
+                 "--output", "json")  # fmt: skip
     assert (result.code, result.err) == (
         0,
         "warning: --regions: 'us-east-9' is not a region the installed botocore lists; it has "

@@ -57,6 +57,27 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     }
     org = next(e for e in before.trails() if e.resource_id == "org-trail")
     assert org.fix is not None and "management account" in org.fix
+    management = re.search(r"Sandbox organization: management (\d{12})", text).group(1)  # type: ignore[union-attr]
+    # judged once, in the management account, which owns it
+    assert [e.account_id for e in before.trails() if e.resource_id == "org-trail"] == [management]
+    # A member whose us-east-1 only the organization trail covers: through the one reading,
+    # by the management account, in the scan and in the central rule function alike.
+    logged = (
+        "logs it: Logged for every resource, caller and session: Publish and PublishBatch on "
+        "AWS::SNS::Topic"
+    )
+    payments = next(
+        e for e in after.coverage() if e.region == "us-east-1" and e.account_id != management
+        and e.compliance == "COMPLIANT" and "org-trail" in e.annotation
+    )  # fmt: skip
+    assert payments.annotation == (
+        f"Organization trail org-trail (us-east-1, read by account {management}) {logged}"
+    )
+    central = (
+        f"  {payments.account_id} {payments.account_id}       COMPLIANT       Organization "
+        f"trail org-trail (us-east-1, read by the central function in account {management}) "
+    )
+    assert any(line.startswith(central) for line in text.splitlines())
     stopped = next(e for e in after.trails() if e.resource_id == "payments-archive")
     assert stopped.fix is not None and stopped.fix.startswith("aws cloudtrail start-logging")
     for when in ("before", "after"):

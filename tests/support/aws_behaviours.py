@@ -8,7 +8,9 @@ One behaviour per method of :class:`AwsBehaviours` (the StackSet ones in
 :mod:`aws_stacksets_model`), each citing its source:
 
 - (a) :meth:`~AwsBehaviours.org_trail_listed_to_members`,
-  :meth:`~AwsBehaviours.org_trail_read_from_member`: organization trails in members' accounts.
+  :meth:`~AwsBehaviours.org_trail_read_from_member`,
+  :meth:`~AwsBehaviours.org_trail_put_from_member`: organization trails in members' accounts
+  (and a CloudTrail delegated administrator's).
 - (b) :meth:`~AwsBehaviours.management_account_skipped`: service-managed StackSets.
 - (c) :meth:`~AwsBehaviours.stack_set_name_in_use`,
   :meth:`~AwsBehaviours.one_operation_at_a_time`,
@@ -52,6 +54,10 @@ class AwsBehaviours(StackSetBehaviours):
     # refuses a member's reads of another account's organization trail; True answers them.
     org_trail_readable: bool = False
     cloudtrail_delegated_admins: set[str] = field(default_factory=set)
+    # (a) the error a delegated administrator's PutEventSelectors on the organization trail
+    # gets (e.g. InsufficientDependencyServiceAccessPermissionException: a role without the
+    # permissions CloudTrail checks in other services); None: it is applied
+    delegated_admin_put_refusal: str | None = None
     # (e) reads after each put that still show the selectors from before it
     stale_reads: int = 0
     # (f) PutEventSelectors at 1 call a second per account and region; the next N conflict
@@ -115,6 +121,10 @@ class AwsBehaviours(StackSetBehaviours):
         if service == "cloudtrail":
             if name in TRAIL_READS or name == "ListTags":
                 return self.org_trail_read_from_member(model, account, region, params)
+            if name == "PutEventSelectors" and self.world.foreign_org_trail(
+                account, params["TrailName"]
+            ):
+                return self.org_trail_put_from_member(model, account, params)
             if name == "PutEventSelectors":
                 refused = self.conflict(account) or self.throttle(account, region)
                 if refused is None:
@@ -197,8 +207,10 @@ class AwsBehaviours(StackSetBehaviours):
         organization trail's own data, as the management account would read it."""
         names = params.get("ResourceIdList") or [params.get(TRAIL_READS.get(model.name, ""), "")]
         foreign = [t for n in names if (t := self.world.foreign_org_trail(account, n))]
-        if not foreign or account in self.cloudtrail_delegated_admins:
+        if not foreign:
             return self._stale_answer(model, account, region, params)
+        if account in self.cloudtrail_delegated_admins:
+            return self.delegated_admin_reads(model, names)
         if not self.org_trail_readable:
             return refuse(
                 "CloudTrailARNInvalidException",
@@ -206,6 +218,42 @@ class AwsBehaviours(StackSetBehaviours):
                 f"{account}.",
             )
         return answer(model, self.world.read_trail_as_owner(model.name, names), wire=True)
+
+    def delegated_admin_reads(self, model: Any, names: list[str]) -> Any:
+        """CloudTrail user guide, "Organization delegated administrator"
+        (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-delegated-administrator.html):
+        a delegated administrator "can perform the same administrative tasks" on organization
+        trails as the management account, though the trails stay owned by the management
+        account (their ARN names it). So its reads of the organization trail are answered
+        with the trail's own data (moto, which knows no delegated administrator, would look
+        for the trail in the administrator's own account and not find it)."""
+        return answer(model, self.world.read_trail_as_owner(model.name, names), wire=True)
+
+    def org_trail_put_from_member(self, model: Any, account: str, params: dict[str, Any]) -> Any:
+        """CloudTrail API reference, PutEventSelectors errors
+        (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html):
+        ``NotOrganizationMasterAccountException``, "the account making the request to create or
+        update an organization trail ... is not the management account"; and
+        ``InsufficientDependencyServiceAccessPermissionException``, "the IAM identity that is
+        used to create the organization resource lacks one or more required permissions ... in
+        a required service". A member's put on the organization trail is refused with the
+        first. A delegated administrator's is applied to the trail (user guide, "Organization
+        delegated administrator": the same administrative tasks as the management account),
+        or refused with ``delegated_admin_put_refusal`` when that is set."""
+        if account not in self.cloudtrail_delegated_admins:
+            return refuse(
+                "NotOrganizationMasterAccountException",
+                f"The request was made by account {account}, which is not the management "
+                "account of the organization.",
+            )
+        if self.delegated_admin_put_refusal is not None:
+            return refuse(
+                self.delegated_admin_put_refusal,
+                "The IAM identity that made the request lacks permissions required to update "
+                "an organization trail.",
+            )
+        applied = self.world.put_selectors_as_owner(params["TrailName"], params)
+        return answer(model, applied, wire=True)
 
     # --- (e), (f) event selectors ----------------------------------------------------------------
 

@@ -7,7 +7,10 @@ reference says, every answer validated against botocore's model of the output (a
   evaluations for the rule the result token was issued for;
 - ``GetComplianceDetailsByConfigRule`` (rule runtime: retiring stale results; ``report``);
 - ``DescribeAggregateComplianceByConfigRules`` and
-  ``GetAggregateComplianceDetailsByConfigRule`` (``report --aggregator``).
+  ``GetAggregateComplianceDetailsByConfigRule`` (``report --aggregator``);
+- ``StartConfigRulesEvaluation`` (the detection function), with its ``LimitExceededException``.
+
+Organization conformance packs, which moto only stores, are :mod:`aws_orgpack_model` (h).
 
 Calls moto implements (``DescribeConfigRules``, ``GetResourceConfigHistory``, ``PutEvaluations``
 in test mode, aggregators) are left to moto. Also here: the helpers every behaviour answers
@@ -18,6 +21,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -84,6 +89,18 @@ class ConfigModel:
         default_factory=dict
     )
     _counter: itertools.count[int] = field(default_factory=itertools.count)
+    # StartConfigRulesEvaluation: what was started (account, region, rule names), in order;
+    # the rules whose evaluation is still in progress (until finish_evaluations); the time of
+    # the last start per account and region, by ``clock`` (default time.monotonic)
+    started: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    in_progress: set[tuple[str, str, str]] = field(default_factory=set)
+    clock: Callable[[], float] | None = None
+    _last_start: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (h) organization conformance packs (aws_orgpack_model.OrgPackModel), with its switches
+    org_packs: Any = field(default_factory=lambda: _org_pack_model())
+
+    def __post_init__(self) -> None:
+        self.org_packs.world = self.world
 
     def result_token(self, rule: str, account: str, region: str) -> str:
         """A result token as Config passes one to a rule's Lambda, for that rule."""
@@ -92,11 +109,17 @@ class ConfigModel:
         return token
 
     def before(self, model: Any, account: str, region: str, params: dict[str, Any]) -> Any:
+        from aws_orgpack_model import CALLS  # it imports answer() from here
+
+        if model.name in CALLS:
+            self.org_packs.world = self.world
+            return self.org_packs.before(model, account, region, params)
         handler = {
             "PutEvaluations": self.put_evaluations,
             "GetComplianceDetailsByConfigRule": self.compliance_details,
             "DescribeAggregateComplianceByConfigRules": self.aggregate_compliance,
             "GetAggregateComplianceDetailsByConfigRule": self.aggregate_details,
+            "StartConfigRulesEvaluation": self.start_evaluation,
         }.get(model.name)
         return None if handler is None else handler(model, account, region, params)
 
@@ -263,3 +286,47 @@ class ConfigModel:
         ]
         operation = "GetAggregateComplianceDetailsByConfigRule"
         return answer(model, _page(operation, results, params, "AggregateEvaluationResults"))
+
+    # --- StartConfigRulesEvaluation ----------------------------------------------------------
+
+    def start_evaluation(self, model: Any, account: str, region: str,
+                         params: dict[str, Any]) -> Any:  # fmt: skip
+        """Config API reference, StartConfigRulesEvaluation
+        (https://docs.aws.amazon.com/config/latest/APIReference/API_StartConfigRulesEvaluation.html):
+        up to 25 rules a request (botocore validates that before sending); a rule that does not
+        exist is NoSuchConfigRuleException; "An existing StartConfigRulesEvaluation call for the
+        specified rules must complete before you can call the API again", and
+        LimitExceededException "is thrown if an evaluation is in progress or if you call the
+        StartConfigRulesEvaluation API more than once per minute". Whether the minute counts
+        per account and region or per rule is not said: modelled per account and region, the
+        stricter reading (one call in a minute there, whichever rules). A started evaluation
+        stays in progress until :meth:`finish_evaluations`."""
+        names = list(params.get("ConfigRuleNames") or [])
+        known = set(self.world.config_rule_names(account, region))
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            return refuse(
+                "NoSuchConfigRuleException",
+                f"The ConfigRule '{unknown[0]}' provided in the request is invalid. Please check "
+                "the configRule name.",
+            )
+        now = (self.clock or time.monotonic)()
+        last = self._last_start.get((account, region))
+        busy = [n for n in names if (account, region, n) in self.in_progress]
+        if busy or (last is not None and now - last < 60.0):
+            why = f"an evaluation of {busy[0]} is in progress" if busy else "once a minute"
+            return refuse("LimitExceededException", f"Rate exceeded: {why}.")
+        self._last_start[(account, region)] = now
+        self.started.append((account, region, names))
+        self.in_progress |= {(account, region, n) for n in names}
+        return answer(model, {})
+
+    def finish_evaluations(self, account: str, region: str) -> None:
+        """The evaluations started in ``account`` and ``region`` end (Config ran the rules)."""
+        self.in_progress = {p for p in self.in_progress if p[:2] != (account, region)}
+
+
+def _org_pack_model() -> Any:
+    from aws_orgpack_model import OrgPackModel  # it imports answer() from here
+
+    return OrgPackModel()

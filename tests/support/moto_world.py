@@ -9,11 +9,13 @@ import copy
 import uuid
 from typing import Any
 
+from moto.awslambda.models import lambda_backends
 from moto.cloudformation.models import cloudformation_backends
 from moto.cloudtrail.models import Trail, cloudtrail_backends
 from moto.config.models import config_backends
 from moto.iam.models import get_account_id_from
 from moto.organizations.models import organizations_backends
+from moto.s3.models import s3_backends
 
 PARTITION = "aws"
 
@@ -89,6 +91,16 @@ class MotoWorld:
         if operation == "GetTrailStatus":
             return dict(backend.get_trail_status(arn).description())
         return {"ResourceTagList": backend.list_tags(names)}
+
+    def put_selectors_as_owner(self, arn: str, params: dict[str, Any]) -> dict[str, Any]:
+        """PutEventSelectors on the trail ``arn`` as its owner puts them (wire form)."""
+        owner, region = arn.split(":")[4], arn.split(":")[3]
+        found, basic, advanced = cloudtrail_backends[owner][region].put_event_selectors(
+            trail_name=arn,
+            event_selectors=params.get("EventSelectors"),
+            advanced_event_selectors=params.get("AdvancedEventSelectors"),
+        )
+        return {"TrailARN": found, "EventSelectors": basic, "AdvancedEventSelectors": advanced}
 
     def trail_arn(self, account: str, region: str, name: str) -> str | None:
         if name.startswith("arn:"):
@@ -181,3 +193,44 @@ class MotoWorld:
 
     def aggregator(self, account: str, region: str, name: str) -> Any:
         return config_backends[account][region].config_aggregators.get(name)
+
+    # --- what an organization conformance pack needs (aws_orgpack_model) ----------------------
+
+    def recording(self, account: str, region: str) -> bool:
+        """Whether a configuration recorder of ``account`` records in ``region``."""
+        recorders = config_backends[account][region].recorders.values()
+        return any(r.status.recording for r in recorders)
+
+    def feature_set(self, account: str) -> str | None:
+        backend = self.organization(account)
+        return None if backend is None or backend.org is None else str(backend.org.feature_set)
+
+    def delegated_admins(self, account: str, principal: str) -> list[str]:
+        """The accounts registered as delegated administrators for ``principal``."""
+        backend = self.organization(account)
+        if backend is None:
+            return []
+        return [a.account.id for a in backend.admins if principal in a.services]
+
+    def active_accounts(self, account: str) -> list[str]:
+        backend = self.organization(account)
+        return [] if backend is None else [a.id for a in backend.accounts if a.status == "ACTIVE"]
+
+    def invoke_statements(self, function_arn: str) -> list[dict[str, Any]] | None:
+        """The resource policy statements of the Lambda function ``function_arn`` (None: no
+        such function)."""
+        parts = function_arn.split(":")
+        if len(parts) < 7:
+            return None
+        backend = lambda_backends[parts[4]][parts[3]]
+        try:
+            function = backend.get_function(parts[6])
+        except Exception:  # moto's not-found error has no common base
+            return None
+        return list(function.policy.statements)
+
+    def s3_object(self, account: str, bucket: str, key: str) -> bytes | None:
+        try:
+            return bytes(s3_backends[account][PARTITION].get_object(bucket, key).value)
+        except Exception:  # no such bucket or key
+            return None

@@ -9,7 +9,8 @@
 - ``rules/<id>/README.md``: the parameter table between its markers (the prose around it is
   hand-written; a rule without a README gets one made from its metadata).
 - ``deploy/lambda/<id>.zip``: each rule's Lambda code (handler.py + the modules it imports).
-- ``conformance-pack.yaml`` and the deployment templates, generated from the metadata.
+- ``conformance-pack.yaml``, ``organization-conformance-pack.yaml`` (rules only) and the
+  deployment templates, generated from the metadata.
 
 Every rule of the registry is built; a definition the registry cannot place, or a rule whose
 scope the runtime or scan does not run, stops the build with one line (BuildError).
@@ -40,7 +41,7 @@ from trailguard.artifacts.document import (
     packed,
     unpacked,
 )
-from trailguard.artifacts.pack import conformance_pack_text
+from trailguard.artifacts.pack import pack_artifacts
 from trailguard.artifacts.readme import readme_text
 from trailguard.artifacts.templates import templates
 from trailguard.rules.metadata import definition_text
@@ -100,8 +101,7 @@ def artifacts(root: Path) -> dict[str, bytes]:
         current = readme.read_text(encoding="utf-8") if readme.exists() else None
         out[f"rules/{each.id}/README.md"] = readme_text(each, current).encode("utf-8")
         out[f"deploy/lambda/{each.id}.zip"] = lambda_bundle(each.id)
-    out["conformance-pack.yaml"] = conformance_pack_text().encode("utf-8")
-    for relative, text in templates().items():
+    for relative, text in {**pack_artifacts(), **templates()}.items():
         out[relative] = text.encode("utf-8")
     return out
 

@@ -18,9 +18,9 @@ SKIPS: dict[str, tuple[tuple[str, str], ...]] = {
     "AWS::Lambda::Function": (
         (
             "CKV_AWS_115",
-            "No reserved concurrency: AWS Config paces the invocations (one per evaluation), and "
-            "a reserved share would be taken from the account's pool and throttle Config's "
-            "calls in a large organization.",
+            "No reserved concurrency: AWS Config (one invocation per evaluation) and EventBridge "
+            "(one per trail change) pace the invocations, and a reserved share would be taken "
+            "from the account's pool and throttle their calls in a large organization.",
         ),
         (
             "CKV_AWS_116",
@@ -33,6 +33,12 @@ SKIPS: dict[str, tuple[tuple[str, str], ...]] = {
             "Not in a VPC: the function calls only AWS APIs (CloudTrail, Config, STS) and "
             "reaches no private resource; a VPC would need NAT or an endpoint per service and "
             "add no isolation.",
+        ),
+        (
+            "CKV_AWS_173",
+            "No customer KMS key for environment variables: the only one (the detection "
+            "function's TRAILGUARD_RULE_IDS) holds the pack's public rule ids, and Lambda "
+            "encrypts it at rest with an AWS managed key.",
         ),
     ),
 }

@@ -27,8 +27,34 @@ def _statement(sid: str, actions: list[str], resource: Any) -> dict[str, Any]:
     return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource}
 
 
+# Why the remediation role holds more than the three CloudTrail actions (a comment in every
+# template that creates it, and README: Remediation with SSM Automation).
+REMEDIATION_ROLE_NOTE = (
+    "The remediation role may also change an organization trail, from the management account\n"
+    "or a CloudTrail delegated administrator. Such a trail's ARN names the management\n"
+    "account, so the CloudTrail actions name trails of any account (trails have no resource\n"
+    "policy: another account's trail is reachable only as an organization trail, by those\n"
+    "two). CloudTrail checks permissions in other services when an organization trail\n"
+    "changes (PutEventSelectors error InsufficientDependencyServiceAccessPermissionException;\n"
+    'CloudTrail user guide, "Prepare for creating a trail for your organization", minimum\n'
+    "permissions). The read-only ones of that list are granted, never the ones that enable\n"
+    "trusted access or create roles: organizations:DescribeOrganization,\n"
+    "organizations:ListAccounts, organizations:ListAWSServiceAccessForOrganization, and\n"
+    "iam:GetRole on service-linked roles (where the roles that page names live). Which of\n"
+    "them an update checks is not documented. Elsewhere they reveal little: outside the\n"
+    "management account and delegated administrators, Organizations answers only\n"
+    "DescribeOrganization (the organization's id and management account)."
+)
+ORGANIZATION_TRAIL_READS = [
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
+    "organizations:ListAWSServiceAccessForOrganization",
+]
+
+
 def remediation_role(role_name: Any) -> dict[str, Any]:
-    """The role SSM Automation assumes: find the trail, read and put its selectors."""
+    """The role SSM Automation assumes: find the trail, read and put its selectors (an
+    organization trail's too, see :data:`REMEDIATION_ROLE_NOTE`)."""
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
@@ -58,8 +84,19 @@ def remediation_role(role_name: Any) -> dict[str, Any]:
                             _statement(
                                 "ReadAndPutSelectors",
                                 ["cloudtrail:GetEventSelectors", "cloudtrail:PutEventSelectors"],
+                                _sub("arn:${AWS::Partition}:cloudtrail:*:*:trail/*"),
+                            ),
+                            _statement(
+                                "OrganizationTrailChecksOrganizations",
+                                ORGANIZATION_TRAIL_READS,
+                                "*",
+                            ),
+                            _statement(
+                                "OrganizationTrailChecksServiceLinkedRoles",
+                                ["iam:GetRole"],
                                 _sub(
-                                    "arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*"
+                                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"
+                                    "aws-service-role/*"
                                 ),
                             ),
                         ],
@@ -179,3 +216,72 @@ def rule_role(role_name: Any, central_role_arn: Any) -> dict[str, Any]:
             ],
         },
     }
+
+
+DETECT_FUNCTION = FUNCTION_PREFIX + "detect"
+
+
+def detect_role(role_name: Any) -> dict[str, Any]:
+    """The detection function's execution role (every region): list the Config rules, start
+    an evaluation of this account's rules, write its own logs; nothing else.
+
+    Config's rule ARNs name the rule's ID (``config-rule/config-rule-<random>``, assigned when
+    the pack creates it), not its name (AWS Config developer guide, "Supported resource-level
+    permissions for AWS Config rules API actions"), so no template can name the pack's rules:
+    StartConfigRulesEvaluation is held to this account's rules. DescribeConfigRules is listed
+    with no names, and that guide does not say which ARN a call naming no rule is authorized
+    against, so it is granted on "*" (it reads rule definitions only)."""
+    log_group = (
+        "arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws/lambda/" + DETECT_FUNCTION
+    )
+    statements = [
+        _statement(
+            "Logs",
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            [_sub(log_group), _sub(log_group + ":*")],
+        ),
+        _statement("FindPackRules", ["config:DescribeConfigRules"], "*"),
+        _statement(
+            "StartEvaluations",
+            ["config:StartConfigRulesEvaluation"],
+            _sub("arn:${AWS::Partition}:config:*:${AWS::AccountId}:config-rule/*"),
+        ),
+    ]
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "RoleName": role_name,
+            "Description": "Execution role of the trailguard detection function (every "
+            "region): starts an evaluation of the pack's Config rules when a trail changes.",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+            "Policies": [
+                {
+                    "PolicyName": "TrailGuardDetect",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                }
+            ],
+        },
+    }
+
+
+# Why the central Lambdas get one invoke permission per account (written into org-admin.yaml).
+INVOKE_PERMISSION_NOTE = (
+    "AWS Config invokes a rule's Lambda as the service principal config.amazonaws.com, on\n"
+    "behalf of the account whose rule it is. The narrowest permission Lambda can express for\n"
+    "a service principal names that account (SourceAccount; Lambda AddPermission). There is no\n"
+    "organization-wide form for it: PrincipalOrgID (aws:PrincipalOrgID) holds only for\n"
+    "principals that belong to an organization, which a service principal does not, so it\n"
+    "would refuse AWS Config; and AddPermission cannot state aws:SourceOrgID. So this stack\n"
+    "allows this account's Config, and `trailguard deploy --org` adds one permission per\n"
+    "account of the organization (statement trailguard-config-<account>); run it again when\n"
+    "accounts join."
+)

@@ -21,18 +21,21 @@ its fixed name (a parameter), never create one.
 - ``deploy/org-member.yaml``: every account, each region: the SSM document and the account's
   conformance pack, whose rules use the central Lambdas of the same region.
 
-Why a StackSet of per-account conformance packs rather than one organization conformance
-pack: the remediation's AutomationAssumeRole must be a literal role ARN in the pack, and the
-role lives in each account, so each account's pack must name its own role. A StackSet renders
-that ARN per account (``Fn::Sub``) and reaches new accounts through auto-deployment.
+Per-account packs (the default) can remediate: each renders its own account's role ARN
+(``Fn::Sub``); an organization pack cannot (see ``artifacts/pack.py``), so with it the member
+stack puts only the SSM document and the detection.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from trailguard.artifacts.detection import detect_resources
 from trailguard.artifacts.iam import (
     FUNCTION_PREFIX,
+    INVOKE_PERMISSION_NOTE,
+    REMEDIATION_ROLE_NOTE,
+    detect_role,
     function_role,
     remediation_role,
     role_arn,
@@ -55,18 +58,8 @@ ROLE_NAMES = {
     ),
     "RuleRoleName": ("TrailGuardConfigRuleRole", "the role the central rule Lambdas assume"),
     "RemediationRoleName": ("TrailGuardRemediationRole", "the role SSM Automation assumes"),
+    "DetectFunctionRoleName": ("TrailGuardDetectFunctionRole", "the detection function's role"),
 }
-INVOKE_PERMISSION_NOTE = (
-    "AWS Config invokes a rule's Lambda as the service principal config.amazonaws.com, on\n"
-    "behalf of the account whose rule it is. The narrowest permission Lambda can express for\n"
-    "a service principal names that account (SourceAccount; Lambda AddPermission). There is no\n"
-    "organization-wide form for it: PrincipalOrgID (aws:PrincipalOrgID) holds only for\n"
-    "principals that belong to an organization, which a service principal does not, so it\n"
-    "would refuse AWS Config; and AddPermission cannot state aws:SourceOrgID. So this stack\n"
-    "allows this account's Config, and `trailguard deploy --org` adds one permission per\n"
-    "account of the organization (statement trailguard-config-<account>); run it again when\n"
-    "accounts join."
-)
 
 
 def _sub(text: str) -> dict[str, str]:
@@ -229,7 +222,8 @@ def remediation_role_template() -> dict[str, Any]:
     parameters = {"RoleName": _role_names("RemediationRoleName")["RemediationRoleName"]}
     return _template(
         "trailguard remediation role: lets SSM Automation (TrailGuard-EnableSnsDataEvents) read "
-        "a trail and put its event selectors; three CloudTrail actions, no wildcard actions.",
+        "a trail and put its event selectors (an organization trail's too, with the read-only "
+        "Organizations and IAM actions CloudTrail checks then); no wildcard actions.",
         parameters,
         {"RemediationRole": remediation_role(_ref("RoleName"))},
         {"RoleArn": _role_output("RemediationRole", "Pass this as AutomationAssumeRole.")},
@@ -238,12 +232,14 @@ def remediation_role_template() -> dict[str, Any]:
 
 def account_global_template() -> dict[str, Any]:
     return _template(
-        "trailguard for one account, once (in one region): the rule Lambdas' execution role and "
-        "the remediation role, which account.yaml names in every region.",
-        _role_names("RuleFunctionRoleName", "RemediationRoleName"),
+        "trailguard for one account, once (in one region): the rule Lambdas' execution role, "
+        "the remediation role and the detection function's role, which account.yaml names in "
+        "every region.",
+        _role_names("RuleFunctionRoleName", "RemediationRoleName", "DetectFunctionRoleName"),
         {
             "RuleFunctionRole": function_role(_ref("RuleFunctionRoleName"), None),
             "RemediationRole": remediation_role(_ref("RemediationRoleName")),
+            "DetectFunctionRole": detect_role(_ref("DetectFunctionRoleName")),
         },
         {
             "RuleFunctionRoleArn": _role_output("RuleFunctionRole", "The rule Lambdas' role."),
@@ -260,6 +256,7 @@ def account_template() -> dict[str, Any]:
     resources = {
         **_functions(role_arn("RuleFunctionRoleName")),
         "RemediationDocument": _ssm_document(),
+        **detect_resources(),
     }
     lambda_arns = {r: {"Fn::GetAtt": [f"{logical_id(r)}Function", "Arn"]} for r in rule_ids()}
     pack = _conformance_pack(_remediation_role_arn(), lambda_arns)
@@ -267,10 +264,11 @@ def account_template() -> dict[str, Any]:
     resources["ConformancePack"] = pack
     return _template(
         "trailguard for one account, in each region: the Config rule Lambdas (run as the role of "
-        "account-global.yaml), the SSM document and the conformance pack.",
+        "account-global.yaml), the SSM document, the conformance pack, and the detection of "
+        "trail changes (EventBridge rule and function).",
         {
             **_code_parameters(),
-            **_role_names("RuleFunctionRoleName", "RemediationRoleName"),
+            **_role_names("RuleFunctionRoleName", "RemediationRoleName", "DetectFunctionRoleName"),
             **_pack_settings(),
         },
         resources,
@@ -319,14 +317,17 @@ def org_member_global_template() -> dict[str, Any]:
     return _template(
         "trailguard in every account of an organization, once (service-managed StackSet in one "
         "region; a stack in the management account): the role the central rule Lambdas assume, "
-        "trusted by their execution role alone, and the remediation role.",
+        "trusted by their execution role alone, the remediation role and the detection "
+        "function's role.",
         {
             **_central_account(),
             **_role_names("CentralRuleFunctionRoleName", "RuleRoleName", "RemediationRoleName"),
+            **_role_names("DetectFunctionRoleName"),
         },
         {
             "RuleRole": rule_role(_ref("RuleRoleName"), central),
             "RemediationRole": remediation_role(_ref("RemediationRoleName")),
+            "DetectFunctionRole": detect_role(_ref("DetectFunctionRoleName")),
         },
         {"RemediationRoleArn": _role_output("RemediationRole", "SSM Automation's role.")},
     )
@@ -344,19 +345,34 @@ def org_member_template() -> dict[str, Any]:
     pack["DependsOn"] = ["RemediationDocument"]
     values = pack["Properties"]["ConformancePackInputParameters"]
     values.append({"ParameterName": "ExecutionRoleName", "ParameterValue": _ref("RuleRoleName")})
-    return _template(
+    # deploy --mode organization-pack: the rules come from an organization conformance pack,
+    # so this stack puts only the SSM document (see artifacts/pack.py for why no remediation)
+    pack["Condition"] = "AccountPack"
+    template = _template(
         "trailguard in every account of an organization, in each region (service-managed "
         "StackSet; a stack in the management account): the SSM document and the account's "
         "conformance pack, whose rules use the central Lambdas of the region through the role "
-        "of org-member-global.yaml.",
+        "of org-member-global.yaml (no pack here when an organization pack has the rules), "
+        "and the detection of trail changes (EventBridge rule and function).",
         {
             **_central_account(),
-            **_role_names("RuleRoleName", "RemediationRoleName"),
+            **_role_names("RuleRoleName", "RemediationRoleName", "DetectFunctionRoleName"),
             **_pack_settings(),
+            "AccountConformancePack": {
+                "Type": "String",
+                "Default": "true",
+                "AllowedValues": ["false", "true"],
+                "Description": "false: no conformance pack here (an organization conformance "
+                "pack deploys the rules); the SSM document is still put.",
+            },
         },
-        {"RemediationDocument": _ssm_document(), "ConformancePack": pack},
-        {"ConformancePackName": {"Value": PACK_NAME}},
+        {"RemediationDocument": _ssm_document(), "ConformancePack": pack, **detect_resources()},
+        {"ConformancePackName": {"Value": PACK_NAME, "Condition": "AccountPack"}},
     )
+    template["Conditions"] = {
+        "AccountPack": {"Fn::Equals": [_ref("AccountConformancePack"), "true"]}
+    }
+    return template
 
 
 def _comment(text: str) -> str:
@@ -365,13 +381,14 @@ def _comment(text: str) -> str:
 
 def templates() -> dict[str, str]:
     """Each deployment template as YAML text, by path."""
+    role_note = _comment(REMEDIATION_ROLE_NOTE)
     made = {
-        "remediation/remediation-role.yaml": (remediation_role_template(), ""),
-        "deploy/account-global.yaml": (account_global_template(), ""),
+        "remediation/remediation-role.yaml": (remediation_role_template(), role_note),
+        "deploy/account-global.yaml": (account_global_template(), role_note),
         "deploy/account.yaml": (account_template(), ""),
         "deploy/org-admin-global.yaml": (org_admin_global_template(), ""),
         "deploy/org-admin.yaml": (org_admin_template(), _comment(INVOKE_PERMISSION_NOTE)),
-        "deploy/org-member-global.yaml": (org_member_global_template(), ""),
+        "deploy/org-member-global.yaml": (org_member_global_template(), role_note),
         "deploy/org-member.yaml": (org_member_template(), ""),
     }
     header = "# Generated by `trailguard build`; do not edit. See README (Deploy).\n"

@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from trailguard.aws.detect import pack_rule_id
 from trailguard.reporting.finding import time_text
 from trailguard.reporting.model import Report, ReportEntry, fix_for, not_evaluated_entry
 from trailguard.reporting.titles import CONFIG_TITLE
@@ -33,11 +34,9 @@ Places = dict[tuple[str, str], dict[str, list[str]]]
 
 
 def rule_id_of(name: str) -> str | None:
-    """The trailguard rule id a Config rule name stands for (pack-deployed names included)."""
-    for rule_id in sorted(rule_ids(), key=len, reverse=True):
-        if name == rule_id or name.startswith(rule_id + "-"):
-            return rule_id
-    return None
+    """The trailguard rule id a Config rule name stands for (pack-deployed names included;
+    the one recognition the detection function also uses)."""
+    return pack_rule_id(name, rule_ids())
 
 
 def evaluated_at(result: dict[str, Any]) -> str | None:

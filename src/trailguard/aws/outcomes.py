@@ -15,9 +15,9 @@ from trailguard.core.verdict import Verdict
 OUTCOME_COMPLIANT = "compliant"  # already met the requirement; nothing written
 OUTCOME_PLANNED = "planned"  # dry run; nothing written
 OUTCOME_UPDATED = "updated"  # put, read back: requirement met and nothing logged before is lost
-OUTCOME_REFUSED = (
-    "refused"  # nothing written: cannot be done safely (org trail, no plan, unreadable)
-)
+# nothing written: cannot be done safely (no plan, unreadable selectors), or AWS refused this
+# account an organization trail (remediate_calls.ORG_TRAIL_REFUSALS)
+OUTCOME_REFUSED = "refused"
 OUTCOME_FAILED = "failed"  # nothing written: an API call failed
 OUTCOME_DEFERRED = "deferred"  # nothing written: ConflictException/throttling until the deadline
 OUTCOME_UNCONFIRMED = "unconfirmed"  # put accepted; no read showed it by the deadline; left as put

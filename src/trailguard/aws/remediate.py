@@ -109,7 +109,8 @@ def remediate(
 
     ``client_for(region)`` returns a CloudTrail client for a region; ``region`` is where to
     look the trail up (its home region is found from there). ``account_id`` is the caller's
-    account, used to refuse organization trails seen from member accounts. The requirement's
+    account, named when AWS refuses a change to an organization trail (the change is tried:
+    whether the caller may make it is AWS's to say, see ORG_TRAIL_REFUSALS). The requirement's
     accepted exclusions stay unlogged where the planner can say so, unless ``fill_exclusions``.
     Waiting (consistency, conflicts, throttling) ends ``deadline_seconds`` after the start.
     Raises :class:`RemediationError` only when the trail cannot be identified. ``sleep`` and
@@ -123,20 +124,17 @@ def remediate(
     def result(outcome: str, reason: str, **fields: Any) -> RemediationResult:
         return RemediationResult(ref, outcome, reason=reason, **fields)
 
-    if ref.is_organization_trail and account_id and account_id != ref.account_id:
-        return result(
-            OUTCOME_REFUSED,
-            f"{ref.arn} is an organization trail of account {ref.account_id}; it can only be "
-            "changed from the organization's management account or a CloudTrail delegated "
-            "administrator",
-            changed=False,
-            verified=False,
-            restored=False,
-            dry_run=dry_run,
-        )
     run = Calls(
         client_for(ref.home_region), ref.arn, sleep, clock, start + deadline_seconds, notify
     )
+    if ref.is_organization_trail:
+        # Tried, not refused on the account id: a CloudTrail delegated administrator may change
+        # it though its ARN names the management account; AWS's own refusal is the answer.
+        caller = f", called from account {account_id}" if account_id else ""
+        run.org_trail_note = (
+            f"an organization trail of account {ref.account_id}{caller}; only its management "
+            "account or a CloudTrail delegated administrator may change it"
+        )
     try:
         raw = run.read()
     except Stop as stop:

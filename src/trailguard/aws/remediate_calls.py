@@ -12,6 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from trailguard.aws.outcomes import (
     OUTCOME_DEFERRED,
     OUTCOME_FAILED,
+    OUTCOME_REFUSED,
 )
 from trailguard.aws.session import error_text
 from trailguard.core.convert import effective_selectors
@@ -31,6 +32,20 @@ POLL_FIRST_SECONDS = 1.0
 POLL_MAX_SECONDS = 30.0
 DEFAULT_DEADLINE_SECONDS = 300.0
 MAX_WRITES = 4  # puts in one run (the first, merges after other writers, one restore)
+# AWS's own refusals to read or change an organization trail from the caller's account
+# (PutEventSelectors errors, API reference; CloudTrailARNInvalidException: field reports of
+# members' calls; AccessDenied: IAM): the outcome is "refused", naming AWS's error. Whether an
+# account may change the trail is AWS's to say (a CloudTrail delegated administrator may,
+# though the trail's ARN names the management account), so the call is made, never refused
+# on the account id alone.
+ORG_TRAIL_REFUSALS = (
+    "NotOrganizationMasterAccountException",
+    "InsufficientDependencyServiceAccessPermissionException",
+    "NoManagementAccountSLRExistsException",
+    "CloudTrailARNInvalidException",
+    "AccessDenied",
+    "AccessDeniedException",
+)
 
 
 def error_code(exc: BaseException) -> str:
@@ -76,6 +91,8 @@ class Calls:
     deadline: float
     notify: Callable[[str], None]
     last_put: float | None = None
+    # for an organization trail: what AWS's refusal says of it (see ORG_TRAIL_REFUSALS)
+    org_trail_note: str | None = None
 
     def left(self) -> float:
         return self.deadline - self.clock()
@@ -112,6 +129,11 @@ class Calls:
                             "would pass the deadline; stopped cleanly so that the next attempt, "
                             "e.g. AWS Config's retry 10 minutes later, takes over)",
                         ) from exc
+                elif self.org_trail_note is not None and code in ORG_TRAIL_REFUSALS:
+                    raise Stop(
+                        OUTCOME_REFUSED,
+                        f"{what} refused by AWS: {error_text(exc)} ({self.org_trail_note})",
+                    ) from exc
                 else:
                     raise Stop(OUTCOME_FAILED, f"{what} failed: {error_text(exc)}") from exc
                 self.notify(f"retrying {what} in {wait:.0f} s: {error_text(exc)}")

@@ -8,6 +8,11 @@ that no longer exist as NOT_APPLICABLE on periodic runs; puts evaluations in bat
 another account. Anything that could not be read is never reported COMPLIANT: what could be
 evaluated is put, then the invocation fails naming the trails and errors.
 
+Another account's organization trail is read by a central function with its own credentials
+(:class:`~trailguard.aws.trails.CentralReader`), never through the member's role; a function
+deployed in the member tries with the member's (whether AWS allows it is not documented). One
+that could not be read makes the account rule NON_COMPLIANT saying why, never a failed run.
+
 The event is read, and refused when malformed or when it names a role outside its account, by
 :mod:`trailguard.aws.config_event`, before anything is assumed, read or put. Best-effort steps
 (retiring the results of deleted trails) run after the put and never stop it.
@@ -30,6 +35,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from trailguard.aws.config_event import (
     CHANGE,
+    FUNCTION_ARN,
     GONE_STATUSES,
     REGION,
     SCHEDULED,
@@ -45,7 +51,7 @@ from trailguard.aws.session import (
     error_text,
     session_for,
 )
-from trailguard.aws.trails import list_trails, read_tags, read_trail_facts
+from trailguard.aws.trails import CentralReader, list_trails, read_tags, read_trail_facts
 from trailguard.rules.facts import NOT_APPLICABLE, Finding, NotEvaluated, TrailFacts
 from trailguard.rules.registry import Scope
 
@@ -83,10 +89,15 @@ def _evaluation(finding: Finding, when: datetime) -> dict[str, Any]:
 class RuleRun:
     """One invocation: gathers facts through ``session``, decides, puts (unless told not to)."""
 
-    def __init__(self, invocation: Invocation, session: Any, region: str) -> None:
+    def __init__(
+        self, invocation: Invocation, session: Any, region: str, central: CentralReader | None
+    ) -> None:
+        """``central``: when the function acts for another account (``session`` is a role
+        assumed there), what reads organization trails with the function's own credentials."""
         self.inv = invocation
         self.session = session
         self.region = region
+        self.central = central
         self.errors: list[str] = []
         self._clients: dict[str, Any] = {}
         self.when = invocation.notified or datetime.now(UTC)
@@ -259,7 +270,7 @@ class RuleRun:
     # --- scope "account-region": one evaluation per account and region --------------------
 
     def _account(self) -> list[tuple[Finding, datetime]]:
-        trails = [self.facts(t) for t in list_trails(self.cloudtrail())]
+        trails = [self._coverage_facts(t) for t in list_trails(self.cloudtrail())]
         try:
             finding = self.inv.rule.evaluate(
                 self.inv.account_id, self.region, trails, self.inv.params
@@ -268,6 +279,13 @@ class RuleRun:
             self.errors.append(str(exc))
             return []
         return [(finding, self.when)]
+
+    def _coverage_facts(self, trail: dict[str, Any]) -> TrailFacts:
+        """A trail listed here, read for coverage: another account's organization trail by the
+        central function when there is one (the member's role could not read it)."""
+        if self.central and TrailFacts.from_description(trail).owned_elsewhere(self.inv.account_id):
+            return self.central.read(trail, self.region)
+        return self.facts(trail)
 
     # --- the invocation ---------------------------------------------------------------------
 
@@ -336,7 +354,11 @@ def run_rule(
     region = session.region_name
     if not isinstance(region, str) or not REGION.fullmatch(region):
         raise RuleError(f"no AWS region to run in (the session's is {region!r}): set AWS_REGION")
-    run = RuleRun(invocation, session, region)
+    function = FUNCTION_ARN.fullmatch(str(getattr(context, "invoked_function_arn", "") or ""))
+    central = None
+    if function is not None and function.group(2) != invocation.account_id:
+        central = CentralReader(function.group(2), make_session)  # acting through a role there
+    run = RuleRun(invocation, session, region, central)
     evaluations = [_evaluation(finding, when) for finding, when in run.findings()]
     if put and evaluations:
         run.put(evaluations)

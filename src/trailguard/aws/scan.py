@@ -3,7 +3,13 @@
 Per account and region, one ``DescribeTrails`` (shadow trails included) lists what applies
 there; each distinct trail is then read once, in its home region, through the account that
 owns it when that account is scanned (``GetEventSelectors`` and ``GetTrailStatus``); the
-verdicts come from the same functions the Config rules call. Calls run in a bounded thread
+verdicts come from the same functions the Config rules call. An organization trail (which
+members list, but whose selectors only its owner, the management account, or a CloudTrail
+delegated administrator can be relied on to read) is read once, by its owner when scanned,
+else by the caller, and that one reading serves every member's coverage: a member never reads
+it through its own role. Tags are read only for trails judged per trail (their owner is
+scanned), by that owner, so another account's trail never shares a ``ListTags`` call with the
+member's own (one refused call would leave them all unread). Calls run in a bounded thread
 pool, each account-region held under CloudTrail's per-region rate limits by a client-side
 limiter, with botocore's adaptive retries behind it. Whatever was asked for and has no
 result (an account that cannot be entered, a region whose trails cannot be listed, a trail
@@ -19,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import botocore.config
@@ -83,9 +89,13 @@ class Scanner:
         tps: float = DEFAULT_TPS,
         progress: Progress | None = None,
         no_accounts: str = "no account to scan",
+        caller: Target | None = None,
     ) -> None:
-        """``no_accounts``: why there is no target, said when ``targets`` is empty."""
+        """``no_accounts``: why there is no target, said when ``targets`` is empty. ``caller``:
+        the account and session the scan runs with, which reads an organization trail whose
+        owner is not scanned (it is the owner, or maybe a CloudTrail delegated administrator)."""
         self.targets = targets
+        self.caller = caller
         self.no_accounts = no_accounts
         self.regions = regions
         self.params = params
@@ -94,6 +104,8 @@ class Scanner:
         self.progress = progress
         self.result = ScanResult(regions=list(regions), accounts=[t.account_id for t in targets])
         self._clients: dict[tuple[str, str], Any] = {}
+        # Organization trails: ARN -> the account that read them (their owner, or the caller).
+        self._read_by: dict[str, str] = {}
         self._limiters: dict[tuple[str, str], RateLimiter] = {}
         self._lock = threading.Lock()
 
@@ -171,23 +183,19 @@ class Scanner:
 
         self._run("listing trails", [lister(t, r) for t in reachable for r in self.regions])
         by_account = {t.account_id: t for t in reachable}
-        readers: dict[str, tuple[Target, dict[str, Any]]] = {}
-        for (account, _region), trails in sorted(listed.items()):
-            for trail in trails:
-                arn = trail["TrailARN"]
-                owner = by_account.get(arn.split(":")[4])
-                if arn not in readers or (owner is not None and readers[arn][0] is not owner):
-                    readers[arn] = (owner or by_account[account], trail)
+        readers = self._readers(listed, by_account)
 
-        # Tags only when a tag exemption is set: one ListTags per 20 trails (its limit) of the
-        # same account and home region. Then each trail is read on its own (two calls).
+        # Tags only when a tag exemption is set, and only of the trails judged per trail (their
+        # owner is scanned and reads them): one ListTags per 20 trails (its limit) of the same
+        # account and home region. Then each trail is read on its own (two calls).
         tags: dict[str, dict[str, str]] = {}
         tag_errors: dict[str, str] = {}
         if self.params.exemption_tag_key:
             groups: dict[tuple[str, str], list[tuple[Target, str]]] = {}
             for arn, (target, trail) in sorted(readers.items()):
-                key = (target.account_id, trail["HomeRegion"])
-                groups.setdefault(key, []).append((target, arn))
+                if by_account.get(arn.split(":")[4]) is target:
+                    key = (target.account_id, trail["HomeRegion"])
+                    groups.setdefault(key, []).append((target, arn))
 
             def tagger(region: str, chunk: list[tuple[Target, str]]) -> Callable[[], None]:
                 def job() -> None:
@@ -211,9 +219,11 @@ class Scanner:
         def reader(arn: str, target: Target, trail: dict[str, Any]) -> Callable[[], None]:
             def job() -> None:
                 client = self.client(target, trail["HomeRegion"])
-                self.result.facts[arn] = read_trail_facts(
-                    client, trail, tags.get(arn), tag_errors.get(arn)
-                )
+                facts = read_trail_facts(client, trail, tags.get(arn), tag_errors.get(arn))
+                if facts.is_organization:  # its reading serves every member's coverage
+                    facts = replace(facts, read_by=f"account {target.account_id}")
+                    self._read_by[arn] = target.account_id
+                self.result.facts[arn] = facts
 
             return job
 
@@ -231,6 +241,41 @@ class Scanner:
                 continue
             evaluate(self, found, listed, by_account)
         return self.result
+
+    def _readers(
+        self,
+        listed: dict[tuple[str, str], list[dict[str, Any]]],
+        by_account: dict[str, Target],
+    ) -> dict[str, tuple[Target, dict[str, Any]]]:
+        """Who reads each trail listed: its owner when scanned; another account's organization
+        trail whose owner is not scanned, the caller (never a member's role: AWS refuses a
+        member's reads, by field reports); anything else, an account that lists it. An
+        organization trail nobody can read gets facts saying why (no selectors)."""
+        readers: dict[str, tuple[Target, dict[str, Any]]] = {}
+        unread: dict[str, dict[str, Any]] = {}
+        for (account, _region), trails in sorted(listed.items()):
+            for trail in trails:
+                arn = trail["TrailARN"]
+                owner_id = arn.split(":")[4]
+                owner = by_account.get(owner_id)
+                if owner is not None:
+                    readers[arn] = (owner, trail)
+                elif arn in readers or arn in unread:
+                    continue
+                elif not trail.get("IsOrganizationTrail") or owner_id == account:
+                    readers[arn] = (by_account[account], trail)
+                elif self.caller is not None and self.caller.session is not None:
+                    readers[arn] = (self.caller, trail)
+                else:
+                    unread[arn] = trail
+        for arn, trail in unread.items():
+            if arn not in readers:
+                self.result.facts[arn] = TrailFacts.from_description(
+                    trail,
+                    error="the scan includes neither its owner nor the caller",
+                    read_by="this scan",
+                )
+        return readers
 
     def _per_trail(
         self,
@@ -267,7 +312,12 @@ class Scanner:
         """Each account and region whose trails were listed, from the trails seen there."""
         facts = self.result.facts
         for (account, region), trails in sorted(listed.items()):
-            seen = [facts[t["TrailARN"]] for t in trails if t["TrailARN"] in facts]
+            seen = [
+                # an organization trail in the account that read it: read "from this account"
+                replace(facts[arn], read_by="") if self._read_by.get(arn) == account else facts[arn]
+                for arn in (t["TrailARN"] for t in trails)
+                if arn in facts
+            ]
             try:
                 self.result.findings.append(found.evaluate(account, region, seen, self.params))
             except NotEvaluated as exc:

@@ -56,8 +56,8 @@ EXIT_CODES = {
     EXIT_NON_COMPLIANT: "a dry run that would change the trail (planned); or the trail is not "
     "logging (stopped, or updated but stopped): start it with the command printed",
     EXIT_BAD_INPUT: EXIT_TABLE[EXIT_BAD_INPUT][1],
-    EXIT_REFUSED: "refused, nothing written (e.g. an organization trail outside its management "
-    "account)",
+    EXIT_REFUSED: "refused, nothing written: no plan fits, the selectors cannot be judged, or "
+    "AWS refused to let this account read or change an organization trail",
     EXIT_FAILED: "an AWS call failed, nothing written; or restored (the put was read back, "
     "judged wrong and put back by compare-and-swap); or whether the trail logs is unknown",
     EXIT_UNCONFIRMED: "unconfirmed: the put succeeded but no read showed it by the deadline; "

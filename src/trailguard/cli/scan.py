@@ -103,6 +103,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         max_workers=args.max_workers,
         progress=progress_bar(args.stderr),
         no_accounts=no_accounts,
+        caller=Target(account, session),
     )
     result = scanner.scan()
     report = scan_report(

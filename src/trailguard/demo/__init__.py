@@ -3,10 +3,14 @@
 Starts a moto server on 127.0.0.1 (a free port), builds an organization in it (three
 accounts, three regions, an organization trail, multi- and single-region trails, basic
 selectors, narrowed SNS selectors, a stopped trail, an exempted one and a compliant one),
-runs the Config rules as AWS Config invokes them (a change notification per trail, then
-a scheduled run), scans, runs the remediation document's own script on the failing trails,
-evaluates again, and writes the auditor report before and after. Nothing leaves 127.0.0.1:
-the endpoint is forced for every client and the credentials are fake.
+runs the Config rules as AWS Config invokes them when deployed org-wide (the management
+account's central functions, acting in members through their role; a change notification per
+trail, then a scheduled run: the organization trail is judged once, in the management
+account, and the members' coverage uses that function's own reading of it), scans, runs the
+remediation document's own script on the failing trails, evaluates again, and writes the
+auditor report before and after; then narrows a trail and finds it through the EventBridge
+path (``demo/detect.py``). Nothing leaves 127.0.0.1: the endpoint is forced for every client
+and the credentials are fake.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from trailguard.aws.runtime import RuleError, run_rule
 from trailguard.aws.scan import Scanner, Target
 from trailguard.aws.session import session_from_credentials
 from trailguard.core.requirement import DEFAULT_RESOURCE_TYPES
+from trailguard.demo.detect import detection_step
+from trailguard.demo.organization import central_function, members_see_organization_trails
 from trailguard.reporting.model import Report, scan_report
 from trailguard.reporting.render import render
 from trailguard.reporting.titles import DEMO_AFTER_TITLE, DEMO_BEFORE_TITLE
@@ -147,7 +153,10 @@ class Sandbox:
         creds = self.credentials.get(key)
         if creds is None:
             return boto3.Session(region_name=region)
-        return session_from_credentials(boto3.Session, creds, region)
+        return session_from_credentials(self._member_session, creds, region)
+
+    def _member_session(self, **kwargs: Any) -> Any:
+        return members_see_organization_trails(boto3.Session(**kwargs), self.sessions["management"])
 
     def _create(self, trail: DemoTrail) -> None:
         account = self.account_ids[trail.account]
@@ -173,26 +182,26 @@ class Sandbox:
     # --- AWS Config, as it invokes the rules ------------------------------------------------
 
     def _event(self, key: str, invoking: dict[str, Any], rule_id: str) -> dict[str, Any]:
+        # Deployed org-wide: the central functions of the management account act in a member
+        # through its role (rule parameter ExecutionRoleName, as the member stacks pass it).
+        member = key != "management"
         return {
             "invokingEvent": json.dumps(invoking),
-            "ruleParameters": "{}",
+            "ruleParameters": json.dumps({"ExecutionRoleName": ROLE} if member else {}),
             "resultToken": "TESTMODE",
             "accountId": self.account_ids[key],
             "configRuleName": rule_id,
         }
 
-    def _maker(self, key: str, region: str) -> Callable[..., Any]:
-        def make_session(**kwargs: Any) -> Any:
-            return self._session(key, kwargs.get("region_name", region))
-
-        return make_session
+    def _central(self, region: str) -> tuple[Any, Callable[..., Any]]:
+        return central_function(self.account_ids["management"], region, self._member_session)
 
     def run_rules(self) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
         for key in self.sessions:
             for region in REGIONS:
-                maker = self._maker(key, region)
-                cloudtrail = maker().client("cloudtrail", region_name=region)
+                central = self._central(region)
+                cloudtrail = self._session(key, region).client("cloudtrail", region_name=region)
                 for trail in cloudtrail.describe_trails(includeShadowTrails=False)["trailList"]:
                     tags = cloudtrail.list_tags(ResourceIdList=[trail["TrailARN"]])
                     tag_list = tags["ResourceTagList"][0].get("TagsList", [])
@@ -215,21 +224,21 @@ class Sandbox:
                     invoking = {"messageType": "ConfigurationItemChangeNotification",
                                 "configurationItem": item}  # fmt: skip
                     for per_trail in rules_for("trail"):
-                        results += self._invoke(key, per_trail.id, invoking, maker)
+                        results += self._invoke(key, per_trail.id, invoking, central)
                 scheduled = {
                     "messageType": "ScheduledNotification",
                     "notificationCreationTime": CAPTURE_TIME,
                     "awsAccountId": self.account_ids[key],
                 }
                 for each in rules():
-                    results += self._invoke(key, each.id, scheduled, maker)
+                    results += self._invoke(key, each.id, scheduled, central)
         return results
 
     def _invoke(self, key: str, rule_id: str, invoking: dict[str, Any],
-                maker: Callable[..., Any]) -> list[dict[str, Any]]:  # fmt: skip
+                central: tuple[Any, Callable[..., Any]]) -> list[dict[str, Any]]:  # fmt: skip
         event = self._event(key, invoking, rule_id)
         try:
-            evaluations, errors = run_rule(rule_id, event, None, maker, put=True)
+            evaluations, errors = run_rule(rule_id, event, *central, put=True)
         except RuleError as exc:
             self.say(f"  rule error: {exc}")
             return []
@@ -372,11 +381,7 @@ def run(out_dir: Path, out: TextIO) -> int:
                 for entry in left:
                     sandbox.say(f"  {entry.account_id} {entry.region} {entry.resource_id}: "
                                 f"{entry.fix or entry.annotation}")  # fmt: skip
-                sandbox.say(
-                    "  (Remediation changes selectors, never starts a stopped trail. The sandbox "
-                    "shows an organization trail only to its own account; in AWS it also covers "
-                    "the member accounts' regions.)\n"
-                )
+                sandbox.say("  (Remediation changes selectors, never starts a stopped trail.)\n")
             out_dir.mkdir(parents=True, exist_ok=True)
             paths = []
             for name, report in (("before", before), ("after", after)):
@@ -387,8 +392,9 @@ def run(out_dir: Path, out: TextIO) -> int:
             sandbox.say("Reports written:")
             for path in paths:
                 sandbox.say(f"  {path}")
+            detected = detection_step(sandbox, HOME)
     finally:
         _reset(server)
         server.stop()
         logging.disable(logging.NOTSET)
-    return 0
+    return 0 if detected else 1

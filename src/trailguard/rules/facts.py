@@ -38,6 +38,7 @@ class TrailFacts:
     tags: dict[str, str] | None = None
     error: str | None = None
     tags_error: str | None = None
+    read_by: str = ""
 
     @property
     def account_id(self) -> str:
@@ -49,6 +50,12 @@ class TrailFacts:
     def partition(self) -> str:
         parts = self.arn.split(":")
         return parts[1] if len(parts) > 5 else "aws"
+
+    def owned_elsewhere(self, account_id: str) -> bool:
+        """Is this an organization trail of another account than ``account_id`` (as member
+        accounts see their management account's)? Only its owner (or a CloudTrail delegated
+        administrator) can be relied on to read its selectors."""
+        return self.is_organization and self.account_id not in ("", account_id)
 
     def applies_to(self, region: str) -> bool:
         """Does the trail log data events of ``region``? Only when it is homed there or is a

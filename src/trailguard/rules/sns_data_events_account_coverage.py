@@ -4,7 +4,7 @@ logging trail that records SNS data events."""
 from __future__ import annotations
 
 from trailguard import DOCUMENT_NAME
-from trailguard.core.verdict import COMPLIANT, NON_COMPLIANT, cut
+from trailguard.core.verdict import ANNOTATION_LIMIT, COMPLIANT, NON_COMPLIANT, cut
 from trailguard.rules.facts import Finding, NotEvaluated, TrailFacts, trail_verdict
 from trailguard.rules.metadata import load
 from trailguard.rules.parameters import RuleParameters
@@ -15,6 +15,10 @@ METADATA = load(RULE_ID)
 # How the annotation starts when no trail applies to the region (the Config results report
 # reads it: the per-trail rule then has no result there, rightly).
 NO_TRAIL_APPLIES = "No CloudTrail trail applies to "
+# What to do about another account's organization trail whose selectors were not read: from
+# the member account itself (an account-only deployment), or by the central function too.
+ORG_TRAIL_READ_CENTRALLY = "deploy org-wide so that the management account's function reads them"
+ORG_TRAIL_READ_ELSEWHERE = "use the management account or a CloudTrail delegated administrator"
 
 
 def evaluate_account(
@@ -23,7 +27,11 @@ def evaluate_account(
     """Is there a logging trail that applies here and covers the requirement?
 
     COMPLIANT needs one such trail whose facts were all read. When none is found but some
-    applicable trail could not be read, no verdict is given (NotEvaluated).
+    applicable trail of this account could not be read, no verdict is given (NotEvaluated).
+    Another account's organization trail is read where it can be (its owner, the central
+    function; ``read_by`` says who, and the annotation repeats it); when it could not be read,
+    it is a reason for NON_COMPLIANT that names it and says why (AWS Config takes no
+    INSUFFICIENT_DATA from a custom rule), never a failed run and never COMPLIANT.
     """
 
     def finding(compliance: str, annotation: str) -> Finding:
@@ -40,21 +48,26 @@ def evaluate_account(
     applicable = [t for t in trails if t.applies_to(region)]
     unread: list[str] = []
     reasons: list[str] = []
+    unreadable: list[TrailFacts] = []  # other accounts' organization trails not read
+    why_unread: list[str] = []
     for trail in applicable:
+        elsewhere = trail.owned_elsewhere(account_id)
         try:
             verdict = trail_verdict(trail, params)
+            if trail.is_logging is None:
+                raise NotEvaluated(f"{trail.arn}: {trail.error or 'trail status not read'}")
         except NotEvaluated as exc:
-            unread.append(str(exc))
-            continue
-        if trail.is_logging is None:
-            unread.append(f"{trail.arn}: {trail.error or 'trail status not read'}")
+            if elsewhere:
+                unreadable.append(trail)
+                why_unread.append(str(exc).removeprefix(f"{trail.arn}: "))
+            else:
+                unread.append(str(exc))
             continue
         if verdict.compliant and trail.is_logging:
-            return finding(
-                COMPLIANT, f"Trail {trail.name} ({trail.home_region}) logs it: {verdict.annotation}"
-            )
+            return finding(COMPLIANT, f"{_trail(trail, account_id)} logs it: {verdict.annotation}")
         why = verdict.annotation if trail.is_logging else "not logging"
-        reasons.append(f"{trail.name}: {why}")
+        source = f" (read by {trail.read_by})" if elsewhere and trail.read_by else ""
+        reasons.append(f"{trail.name}{source}: {why}")
     if unread:
         raise NotEvaluated("; ".join(unread))
     if not applicable:
@@ -62,10 +75,55 @@ def evaluate_account(
             NON_COMPLIANT,
             f"{NO_TRAIL_APPLIES}{region}, so SNS data events are not recorded here",
         )
+    if len(unreadable) == 1 and not reasons:
+        return finding(NON_COMPLIANT, unread_org_trail(unreadable[0], why_unread[0]))
+    # The unread organization trails first, each in short (AWS's error code), then the
+    # trails read.
+    short = [
+        f"organization trail {t.name} (account {t.account_id}) not read {_where(t)} "
+        f"({_first_error(why).split(': ', 1)[0]})"
+        for t, why in zip(unreadable, why_unread, strict=True)
+    ]
     return finding(
         NON_COMPLIANT,
-        f"No logging trail that applies to {region} records SNS data events. " + "; ".join(reasons),
+        f"No logging trail that applies to {region} records SNS data events. "
+        + "; ".join([*short, *reasons]),
     )
+
+
+def _trail(trail: TrailFacts, account_id: str) -> str:
+    """The trail as an annotation names it: with who read it when that was not this account."""
+    if trail.owned_elsewhere(account_id) and trail.read_by:
+        return f"Organization trail {trail.name} ({trail.home_region}, read by {trail.read_by})"
+    return f"Trail {trail.name} ({trail.home_region})"
+
+
+def _first_error(why: str) -> str:
+    """The first error of a read (trailguard.aws.trails joins them), without the operation's
+    name ("GetEventSelectors failed: "), as AWS gave it."""
+    return why.split("; ")[0].split(" failed: ", 1)[-1]
+
+
+def _where(trail: TrailFacts) -> str:
+    return f"by {trail.read_by}" if trail.read_by else "from this account"
+
+
+def unread_org_trail(trail: TrailFacts, why: str) -> str:
+    """Why another account's organization trail cannot be shown to record the events here: its
+    selectors could not be read (``why``) where this rule ran, or by ``read_by``. Within the
+    annotation limit, the advice kept: the first error only, as AWS gave it, else its code."""
+    advice = ORG_TRAIL_READ_ELSEWHERE if trail.read_by else ORG_TRAIL_READ_CENTRALLY
+    head = (
+        f"Organization trail {trail.name} (account {trail.account_id}) cannot be shown "
+        f"compliant: its selectors cannot be read {_where(trail)}: "
+    )
+    tail = f"; {advice}"
+    room = ANNOTATION_LIMIT - len(head) - len(tail)
+    error = _first_error(why)
+    if len(error) > room:
+        code = error.split(": ", 1)[0]
+        error = code if len(code) <= room else cut(error, max(room, 1))
+    return head + error + tail
 
 
 def coverage_fix(region: str) -> str:
