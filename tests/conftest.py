@@ -125,3 +125,47 @@ def _aws_behaviours_switch(request: pytest.FixtureRequest) -> None:
     here = folder in BEHAVIOUR_SCOPE and not request.config.getoption("--no-aws-behaviours")
     if marked or here:
         request.getfixturevalue("aws_behaviours")
+
+
+def _validating(render: Any, findings_of: Any) -> Any:
+    """``render`` that also checks every finding of its JSON output against the schema."""
+    from findings import assert_valid_finding
+
+    @functools.wraps(render)
+    def wrapped(*args: Any) -> str:
+        text: str = render(*args)
+        for finding in findings_of(args, text):
+            assert_valid_finding(finding)
+        return text
+
+    return wrapped
+
+
+def _report_or_check_findings(args: tuple[Any, ...], text: str) -> list[Any]:
+    import json
+
+    subject, _, name = args
+    if name != "json" or subject not in ("report", "check"):
+        return []
+    data = json.loads(text)
+    if subject == "report":
+        return list(data["findings"])
+    return [item["finding"] for item in (data if isinstance(data, list) else [data])]
+
+
+def _iac_findings(args: tuple[Any, ...], text: str) -> list[Any]:
+    import json
+
+    return [r["finding"] for f in json.loads(text) for r in f["resources"]]
+
+
+@pytest.fixture(autouse=True)
+def _findings_fit_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every JSON output a test makes through the CLI (report, scan, check, iac) has findings
+    that fit ``schema/finding.schema.json``."""
+    import trailguard.cli.iac
+    from trailguard.reporting import formats
+
+    monkeypatch.setattr(formats, "render", _validating(formats.render, _report_or_check_findings))
+    iac_render = trailguard.cli.iac.render_json
+    monkeypatch.setattr(trailguard.cli.iac, "render_json", _validating(iac_render, _iac_findings))

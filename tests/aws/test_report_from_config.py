@@ -21,6 +21,13 @@ from typing import Any, ClassVar
 import boto3
 import pytest
 from botocore.stub import Stubber
+from findings import (
+    TIME_PATTERN,
+    assert_valid_findings,
+    expected_controls,
+    expected_id,
+    with_identity,
+)
 from selector_data import RULE_RISK, RULE_SEVERITY
 
 import trailguard.aws.clients
@@ -37,11 +44,23 @@ from trailguard.rules.parameters import rule_parameters
 from trailguard.rules.sns_data_events_account_coverage import evaluate_account
 
 
+def controls_line(rule: str) -> str:
+    """The CSV cell of the rule's controls."""
+    return "; ".join(
+        f"{c['framework']} {c['control']} ({c['mapping']})" for c in expected_controls(rule)
+    )
+
+
 def expected_entry(*args: Any, **kwargs: Any) -> ReportEntry:
-    """A report entry as written out, with the severity and risk of its rule's definition."""
+    """A report entry as written out, with the severity and risk of its rule's definition
+    and, for a result from Config, its ResultRecordedTime."""
     entry = ReportEntry(*args, **kwargs)
+    recorded = entry.evaluated_at or (None if entry.compliance == "NOT_EVALUATED" else WHEN_TEXT)
     return dataclasses.replace(
-        entry, severity=RULE_SEVERITY.get(entry.rule), risk=RULE_RISK.get(entry.rule)
+        entry,
+        severity=RULE_SEVERITY.get(entry.rule),
+        risk=RULE_RISK.get(entry.rule),
+        evaluated_at=recorded,
     )
 
 
@@ -62,6 +81,7 @@ RESULT_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
 DOCUMENT = "TrailGuard-EnableSnsDataEvents"
 WHEN = datetime(2024, 5, 2, 3, 4, 5, tzinfo=UTC)
 INVOKED = datetime(2024, 5, 2, 3, 4, 0, tzinfo=UTC)
+WHEN_TEXT = "2024-05-02T03:04:05Z"
 TITLE = "trailguard: CloudTrail recording of Amazon SNS data events"
 
 ANN_PUBLISH = (
@@ -572,13 +592,14 @@ def test_cli_report_account_json(stubbed: dict[str, Stubber]) -> None:
         "compliance": {"NON_COMPLIANT": 3, "COMPLIANT": 2},
     }  # fmt: skip
     assert data["notEvaluated"] == []
-    assert data["findings"][0] == {
+    assert_valid_findings(data["findings"])
+    assert data["findings"][0] == with_identity({
         "rule": ACCOUNT_RULE, "accountId": ACCOUNT, "region": REGION,
         "resourceType": ACCOUNT_TYPE, "resourceId": ACCOUNT, "trailARN": None,
         "compliance": "NON_COMPLIANT", "severity": "HIGH", "annotation": ANN_NO_TRAIL,
         "causes": [], "example": None, "selectors": None, "risk": RULE_RISK[ACCOUNT_RULE],
         "fix": coverage_fix(REGION),
-    }  # fmt: skip
+    }, WHEN_TEXT)  # fmt: skip
 
 
 def test_cli_report_partition_from_the_caller(stubbed: dict[str, Stubber]) -> None:
@@ -639,25 +660,30 @@ def test_cli_report_pack_not_deployed_is_not_a_pass(stubbed: dict[str, Stubber])
             assert lines.index("## Not evaluated (1)") < lines.index("## Summary")
         elif fmt == "json":
             data = json.loads(out)
-            del data["generatedAt"]
+            when = data.pop("generatedAt")
+            assert re.fullmatch(TIME_PATTERN, when)
+            assert_valid_findings(data["findings"])
             assert data == {
                 "title": TITLE,
                 "source": f"AWS Config in account {ACCOUNT}, {REGION}",
                 "notEvaluated": [statement],
                 "summary": {"accounts": 0, "regions": 0, "trails": 0,
                             "compliance": {"NOT_EVALUATED": 1}},
-                "findings": [
+                "findings": [with_identity(
                     {"rule": "*", "accountId": ACCOUNT, "region": REGION,
                      "resourceType": ACCOUNT_TYPE, "resourceId": ACCOUNT, "trailARN": None,
                      "compliance": "NOT_EVALUATED", "severity": None, "annotation": NO_PACK,
                      "causes": [], "example": None, "selectors": None, "risk": None,
-                     "fix": None},
-                ],
+                     "fix": None}, when)],
             }  # fmt: skip
         elif fmt == "csv":
+            when = lines[1].rsplit(",", 2)[1].strip('"')
+            assert re.fullmatch(TIME_PATTERN, when)
             assert lines[1:] == [  # every cell quoted
                 f'"*","{ACCOUNT}","{REGION}","{ACCOUNT_TYPE}","{ACCOUNT}","","NOT_EVALUATED","",'
-                f'"{NO_PACK}","[]","","","",""'
+                f'"{NO_PACK}","[]","","","","",'
+                f'"{expected_id("*", ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT)}","NOT_EVALUATED",'
+                f'"{when}",""'
             ]
         else:
             assert (
@@ -673,11 +699,17 @@ def test_cli_report_rules_without_results(stubbed: dict[str, Stubber]) -> None:
     code, out, err = report_cli("--output", "csv")
     assert (code, err) == (1, "")
     rows = list(csv.reader(io.StringIO(out)))
+    when = rows[1][-2]
+    assert re.fullmatch(TIME_PATTERN, when)
     assert rows[1:] == [
         [ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, "", "NOT_EVALUATED", "HIGH",
-         no_results(ACCOUNT_PACK_RULE), "[]", "", "", RULE_RISK[ACCOUNT_RULE], ""],
+         no_results(ACCOUNT_PACK_RULE), "[]", "", "", RULE_RISK[ACCOUNT_RULE], "",
+         expected_id(ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT), "NOT_EVALUATED",
+         when, controls_line(ACCOUNT_RULE)],
         [TRAIL_RULE, ACCOUNT, REGION, TRAIL_TYPE, "*", "", "NOT_EVALUATED", "MEDIUM",
-         no_results(TRAIL_PACK_RULE), "[]", "", "", RULE_RISK[TRAIL_RULE], ""],
+         no_results(TRAIL_PACK_RULE), "[]", "", "", RULE_RISK[TRAIL_RULE], "",
+         expected_id(TRAIL_RULE, ACCOUNT, REGION, TRAIL_TYPE, "*"), "NOT_EVALUATED",
+         when, controls_line(TRAIL_RULE)],
     ]  # fmt: skip
 
 
@@ -723,11 +755,12 @@ def test_cli_report_empty_aggregator(stubbed: dict[str, Stubber]) -> None:
     )
     data = json.loads(out)
     assert data["notEvaluated"] == [why]
-    assert data["findings"] == [
+    assert_valid_findings(data["findings"])
+    assert data["findings"] == [with_identity(
         {"rule": "*", "accountId": "*", "region": "*", "resourceType": ACCOUNT_TYPE,
          "resourceId": "*", "trailARN": None, "compliance": "NOT_EVALUATED", "severity": None,
          "annotation": why, "causes": [], "example": None, "selectors": None, "risk": None,
-         "fix": None},
+         "fix": None}, data["generatedAt"]),
     ]  # fmt: skip
 
 
@@ -819,7 +852,9 @@ def test_cli_report_aggregator_json(stubbed: dict[str, Stubber]) -> None:
     assert code == 1
     report = parse_json(out)
     assert report.source == f"AWS Config aggregator {AGGREGATOR}"
-    assert report.entries == build_report(aggregator_entries(), "", "").entries
+    assert_valid_findings(json.loads(out)["findings"])
+    # What has no result is shown at the report's time.
+    assert report.entries == build_report(aggregator_entries(), "", report.generated_at).entries
 
 
 def test_cli_report_config_error_is_one_line_exit_4(stubbed: dict[str, Stubber]) -> None:
@@ -848,3 +883,43 @@ def test_help_states_the_exit_codes(command: str) -> None:
         "anything is non-compliant or not evaluated (an account, region or rule with no result, "
         "or nothing evaluated at all"
     ) in text
+
+
+def test_the_evaluation_time_is_configs_own() -> None:
+    """ResultRecordedTime, else ConfigRuleInvokedTime (in UTC), else none: the report's time."""
+    from datetime import timedelta, timezone
+
+    from trailguard.aws.config_results import evaluated_at
+
+    later = datetime(2024, 5, 2, 5, 4, 5, tzinfo=timezone(timedelta(hours=2)))
+    assert evaluated_at({"ResultRecordedTime": later, "ConfigRuleInvokedTime": INVOKED}) == (
+        WHEN_TEXT
+    )
+    assert evaluated_at({"ConfigRuleInvokedTime": INVOKED}) == "2024-05-02T03:04:00Z"
+    assert evaluated_at({}) is None
+
+
+def test_cli_report_ocsf_and_asff_carry_configs_times_and_the_same_ids(
+    stubbed: dict[str, Stubber],
+) -> None:
+    from asff_shape import asff_problems
+    from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
+
+    shown = {}
+    for fmt in ("json", "ocsf", "asff"):
+        identity(stubbed["sts"])
+        stub_account(stubbed["config"])
+        code, out, err = report_cli("--output", fmt)
+        assert (code, err) == (1, ""), fmt
+        shown[fmt] = json.loads(out)
+    ids = [f["id"] for f in shown["json"]["findings"]]
+    assert [e["finding_info"]["uid"] for e in shown["ocsf"]] == ids
+    assert [f["Id"] for f in shown["asff"]] == ids
+    for item in shown["ocsf"]:
+        ComplianceFinding.model_validate(item)
+    assert {e["time"] for e in shown["ocsf"]} == {1714619045000}  # WHEN, Config's time
+    assert asff_problems(shown["asff"]) == []
+    assert {f["UpdatedAt"] for f in shown["asff"]} == {WHEN_TEXT}
+    assert [f["Compliance"]["Status"] for f in shown["asff"]] == [
+        "FAILED", "FAILED", "FAILED", "PASSED", "PASSED",
+    ]  # fmt: skip

@@ -12,13 +12,15 @@ account and region; Config's side answered by botocore Stubbers).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import logging
 import os
+import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,6 +28,7 @@ from typing import Any, ClassVar
 
 import pytest
 from aws_behaviours import installed
+from findings import TIME_PATTERN, expected_id, with_identity
 from moto.server import ThreadedMotoServer
 from scan_helpers import (
     EXEMPT_TAG,
@@ -309,6 +312,11 @@ def test_each_trail_read_once_and_one_describe_per_account_region(org: Org, org_
     assert scanner.result.calls == Counter(op for _, _, op, _ in log)
 
 
+def untimed(entries: Iterable[ReportEntry]) -> list[ReportEntry]:
+    """The entries without their evaluation time (the run's, which differs between runs)."""
+    return [dataclasses.replace(e, evaluated_at=None) for e in entries]
+
+
 # --- accounts that cannot be entered -------------------------------------------------------------
 
 
@@ -317,17 +325,20 @@ def test_account_not_in_the_organization_is_an_error(org: Org) -> None:
     report = parse_json(run.stdout)
     why = "not an active account of the organization"
     assert report.statements() == (f"account {NOT_IN_ORG}: {why}",)
-    assert report.entries == (
+    assert untimed(report.entries) == [
         ReportEntry("*", NOT_IN_ORG, "*", ACCOUNT_TYPE, NOT_IN_ORG, None, "NOT_EVALUATED", why),
-    )
+    ]
     assert not report.non_compliant
     assert run.code == 1  # what has no result alone fails the scan
     # Every account asked for was filtered out: CSV carries the row, the table says so first.
     run = scan(*ORG_ARGS, "--accounts", NOT_IN_ORG, "--output", "csv")
     assert run.code == 1
-    assert list(csv.reader(io.StringIO(run.stdout)))[1:] == [
+    rows = list(csv.reader(io.StringIO(run.stdout)))
+    assert re.fullmatch(TIME_PATTERN, rows[1][-2])  # the run's time
+    assert rows[1:] == [
         ["*", NOT_IN_ORG, "*", ACCOUNT_TYPE, NOT_IN_ORG, "", "NOT_EVALUATED", "", why, "[]", "",
-         "", "", ""],
+         "", "", "", expected_id("*", NOT_IN_ORG, "*", ACCOUNT_TYPE, NOT_IN_ORG), "NOT_EVALUATED",
+         rows[1][-2], ""],
     ]  # fmt: skip
     run = scan(*ORG_ARGS, "--accounts", NOT_IN_ORG)
     assert run.code == 1
@@ -349,7 +360,7 @@ def test_unreachable_account_reported_next_to_the_others(org: Org, org_scan: Run
         f"account {NOT_IN_ORG}: not an active account of the organization",
     )
     full = parse_json(org_scan.stdout)
-    assert report.evaluated() == tuple(e for e in full.entries if e.account_id == member)
+    assert untimed(report.evaluated()) == untimed(e for e in full.entries if e.account_id == member)
 
 
 def test_role_that_cannot_be_assumed_is_an_error(
@@ -379,17 +390,20 @@ def test_role_that_cannot_be_assumed_is_an_error(
     why = f"cannot assume {role}: AccessDenied: not authorized to assume {role}"
     assert report.statements() == (f"account {denied}: {why}",)
     full = parse_json(org_scan.stdout)
-    assert report.evaluated() == tuple(e for e in full.entries if e.account_id == reachable)
+    assert untimed(report.evaluated()) == untimed(
+        e for e in full.entries if e.account_id == reachable
+    )
     assert denied not in report.accounts
 
     # Only the denied account, on its own: no verdict, exit 1 all the same.
     run = scan(*ORG_ARGS, "--accounts", denied, "--output", "json")
     assert run.code == 1
-    assert json.loads(run.stdout)["findings"] == [
+    data = json.loads(run.stdout)
+    assert data["findings"] == [with_identity(
         {"rule": "*", "accountId": denied, "region": "*", "resourceType": ACCOUNT_TYPE,
          "resourceId": denied, "trailARN": None, "compliance": "NOT_EVALUATED",
          "severity": None, "annotation": why, "causes": [], "example": None,
-         "selectors": None, "risk": None, "fix": None},
+         "selectors": None, "risk": None, "fix": None}, data["generatedAt"]),
     ]  # fmt: skip
 
 
@@ -449,21 +463,27 @@ def test_org_without_active_accounts(org: Org, monkeypatch: pytest.MonkeyPatch) 
     assert data["summary"] == {
         "accounts": 0, "regions": 0, "trails": 0, "compliance": {"NOT_EVALUATED": 1},
     }  # fmt: skip
-    assert data["findings"] == [
+    assert data["findings"] == [with_identity(
         {"rule": "*", "accountId": "*", "region": "*", "resourceType": ACCOUNT_TYPE,
          "resourceId": "*", "trailARN": None, "compliance": "NOT_EVALUATED", "severity": None,
          "annotation": why, "causes": [], "example": None, "selectors": None, "risk": None,
-         "fix": None},
+         "fix": None}, data["generatedAt"]),
     ]  # fmt: skip
     for fmt, opening in [
         ("table", [NOTHING, f"- {why}", ""]),
         ("md", ["## Not evaluated (1)", "", f"**{NOTHING}**", "", f"- {why}", "", "## Summary"]),
         ("csv", [",".join(f'"{f}"' for f in FIELDS),  # every cell quoted
-                 f'"*","*","*","{ACCOUNT_TYPE}","*","","NOT_EVALUATED","","{why}","[]","","","",""']),
+                 f'"*","*","*","{ACCOUNT_TYPE}","*","","NOT_EVALUATED","","{why}","[]","","","",'
+                 f'"","{expected_id("*", "*", "*", ACCOUNT_TYPE, "*")}","NOT_EVALUATED",'
+                 '"WHEN",""']),
     ]:  # fmt: skip
         run = scan(*ORG_ARGS, "--output", fmt)
         assert run.code == 1
         lines = run.stdout.splitlines()
+        if fmt == "csv":  # this run's own time
+            when = lines[1].rsplit(",", 2)[1].strip('"')
+            assert re.fullmatch(TIME_PATTERN, when)
+            opening[1] = opening[1].replace("WHEN", when)
         assert (lines[4:] if fmt == "md" else lines)[: len(opening)] == opening, fmt
 
 
@@ -487,9 +507,11 @@ def test_a_region_whose_trails_cannot_be_listed(org: Org, monkeypatch: pytest.Mo
     run = scan("--regions", ",".join(REGIONS), "--output", "csv")
     assert (run.code, run.stderr) == (1, "")
     rows = list(csv.reader(io.StringIO(run.stdout)))
+    assert re.fullmatch(TIME_PATTERN, rows[1][-2])  # the run's time
     assert rows[1] == [
         "*", MANAGEMENT, failing, ACCOUNT_TYPE, MANAGEMENT, "", "NOT_EVALUATED", "", why, "[]",
-        "", "", "", "",
+        "", "", "", "", expected_id("*", MANAGEMENT, failing, ACCOUNT_TYPE, MANAGEMENT),
+        "NOT_EVALUATED", rows[1][-2], "",
     ]  # fmt: skip
     entries = parse_csv(run.stdout)
     assert [e.compliance for e in entries].count("NOT_EVALUATED") == 1
@@ -535,7 +557,7 @@ def test_a_trail_whose_selectors_cannot_be_read(org: Org, monkeypatch: pytest.Mo
     report = parse_json(run.stdout)
     why = "GetEventSelectors failed: AccessDeniedException: no GetEventSelectors here"
     trail_rows = [e for e in report.not_evaluated() if e.rule == TRAIL_RULE]
-    assert trail_rows == [
+    assert untimed(trail_rows) == [
         ReportEntry(TRAIL_RULE, MANAGEMENT, locked.region, TRAIL_TYPE, locked.name, locked.arn,
                     "NOT_EVALUATED", why, severity=RULE_SEVERITY[TRAIL_RULE],
                     risk=RULE_RISK[TRAIL_RULE]),
@@ -553,7 +575,7 @@ def test_a_trail_whose_selectors_cannot_be_read(org: Org, monkeypatch: pytest.Mo
 def test_csv_parses_back_to_the_json_entries(org: Org, org_scan: Run) -> None:
     run = scan(*ORG_ARGS, "--output", "csv")
     assert run.code == 1
-    assert parse_csv(run.stdout) == list(parse_json(org_scan.stdout).entries)
+    assert untimed(parse_csv(run.stdout)) == untimed(parse_json(org_scan.stdout).entries)
 
 
 def test_html_is_self_contained(org: Org) -> None:
@@ -569,7 +591,7 @@ def test_out_writes_the_file_and_prints_its_path(org: Org, org_scan: Run, tmp_pa
     assert run.code == 1
     assert run.stdout == f"report written to {path}\n"
     written = parse_json(path.read_text(encoding="utf-8"))
-    assert written.entries == parse_json(org_scan.stdout).entries
+    assert untimed(written.entries) == untimed(parse_json(org_scan.stdout).entries)
 
 
 def test_all_compliant_single_account_exits_0(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:

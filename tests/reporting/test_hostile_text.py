@@ -11,6 +11,7 @@ import io
 import json
 from typing import Any
 
+from findings import expected_id
 from hostile_text import NASTY, RAW, csv_expected, strict_json, surrogates_visible
 from hypothesis import given
 from hypothesis import strategies as st
@@ -124,8 +125,11 @@ def test_csv_neutralises_formulas_the_owasp_way() -> None:
 def test_csv_bare_carriage_return_stays_in_its_cell() -> None:
     entry = ReportEntry("r", "1", "us-east-1", "T", "a\rb", "x\r", "X", "c\r\nd\x00")
     text = render(Report("t", "g", "s", (entry,)), "csv")
-    assert text.endswith('"a\rb","x\r","X","","c\r\nd\x00","[]","","","",""\n')
-    assert parse_csv(text) == [entry]
+    digest = expected_id("r", "1", "us-east-1", "T", "a\rb")
+    assert text.endswith(
+        f'"a\rb","x\r","X","","c\r\nd\x00","[]","","","","","{digest}","NOT_EVALUATED","g",""\n'
+    )
+    assert parse_csv(text) == [dataclasses.replace(entry, evaluated_at="g")]
 
 
 # --- the other formats: nothing raw from the input -----------------------------------------

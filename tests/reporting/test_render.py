@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from findings import assert_valid_findings, expected_controls, expected_id, with_identity
 from selector_data import RULE_RISK, RULE_SEVERITY
 from snapshots import assert_text_snapshot
 
@@ -214,8 +215,9 @@ def test_csv_round_trip() -> None:
     # What has no result comes first.
     # (no rule, so no severity and no risk)
     assert first == quoted(
-        "*", C, "*", "AWS::::Account", C, "", "NOT_EVALUATED", "", DENIED, "[]", "", "", "", ""
-    )
+        "*", C, "*", "AWS::::Account", C, "", "NOT_EVALUATED", "", DENIED, "[]", "", "", "", "",
+        expected_id("*", C, "*", "AWS::::Account", C), "NOT_EVALUATED", "2024-05-01T12:00:00Z", "",
+    )  # fmt: skip
     # Lists and dicts are compact JSON; None is an empty cell.
     assert '[""PublishBatch on AWS::SNS::Topic: selector' in publish
     assert '{""eventCategory"":""Data"",""resources.type""' in publish
@@ -231,7 +233,8 @@ def test_csv_round_trip_awkward_text() -> None:
         fix=None,
     )
     report = dataclasses.replace(REPORT, entries=(odd,))
-    assert parse_csv(render(report, "csv")) == [odd]
+    at_report_time = dataclasses.replace(odd, evaluated_at=REPORT.generated_at)
+    assert parse_csv(render(report, "csv")) == [at_report_time]
     assert parse_json(render(report, "json")) == report
 
 
@@ -326,7 +329,8 @@ UNREACHABLE_TEXT = f"account {C}: {DENIED}"
 
 def test_an_empty_report_holds_one_not_evaluated_entry() -> None:
     empty = Report("empty", "2024-05-01T12:00:00Z", "nothing", ())
-    assert empty.entries == (NOTHING,)
+    # Shown at the report's time.
+    assert empty.entries == (dataclasses.replace(NOTHING, evaluated_at="2024-05-01T12:00:00Z"),)
     assert ReportEntry(
         "*", "*", "*", "AWS::::Account", "*", None, "NOT_EVALUATED",
         "nothing was evaluated: the report holds no result",
@@ -382,7 +386,7 @@ def test_json_opens_with_what_has_no_result() -> None:
             "accounts": 1, "regions": 1, "trails": 0,
             "compliance": {"NOT_EVALUATED": 1, "COMPLIANT": 1},
         },
-        "findings": [
+        "findings": [with_identity(f, "2024-05-01T12:00:00Z") for f in (
             {"rule": "*", "accountId": C, "region": "*", "resourceType": "AWS::::Account",
              "resourceId": C, "trailARN": None, "compliance": "NOT_EVALUATED",
              "severity": None, "annotation": DENIED, "causes": [], "example": None,
@@ -392,8 +396,9 @@ def test_json_opens_with_what_has_no_result() -> None:
              "compliance": "COMPLIANT", "severity": "HIGH",
              "annotation": "Trail org-wide (us-east-1) logs it", "causes": [], "example": None,
              "selectors": None, "risk": RULE_RISK[ACCOUNT_RULE], "fix": None},
-        ],
+        )],
     }  # fmt: skip
+    assert_valid_findings(json.loads(text)["findings"])
     assert list(json.loads(text))[:4] == ["title", "generatedAt", "source", "notEvaluated"]
     assert parse_json(text) == PARTIAL
 
@@ -402,9 +407,14 @@ def test_csv_rows_of_a_partial_report() -> None:
     text = render(PARTIAL, "csv")
     assert list(csv.reader(io.StringIO(text))) == [
         list(FIELDS),
-        ["*", C, "*", ACCOUNT_TYPE, C, "", "NOT_EVALUATED", "", DENIED, "[]", "", "", "", ""],
+        ["*", C, "*", ACCOUNT_TYPE, C, "", "NOT_EVALUATED", "", DENIED, "[]", "", "", "", "",
+         expected_id("*", C, "*", ACCOUNT_TYPE, C), "NOT_EVALUATED", "2024-05-01T12:00:00Z", ""],
         [ACCOUNT_RULE, B, "eu-west-1", ACCOUNT_TYPE, B, "", "COMPLIANT", "HIGH",
-         "Trail org-wide (us-east-1) logs it", "[]", "", "", RULE_RISK[ACCOUNT_RULE], ""],
+         "Trail org-wide (us-east-1) logs it", "[]", "", "", RULE_RISK[ACCOUNT_RULE], "",
+         expected_id(ACCOUNT_RULE, B, "eu-west-1", ACCOUNT_TYPE, B), "PASS",
+         "2024-05-01T12:00:00Z",
+         "; ".join(f"{c['framework']} {c['control']} ({c['mapping']})"
+                   for c in expected_controls(ACCOUNT_RULE))],
     ]  # fmt: skip
     assert parse_csv(text) == list(PARTIAL.entries)
 
@@ -420,7 +430,9 @@ def test_csv_rows_of_a_partial_report() -> None:
                 f"- {NOTHING_EVALUATED}", "", "## Summary"]),
         ("csv", [quoted(*FIELDS),
                  quoted("*", "*", "*", "AWS::::Account", "*", "", "NOT_EVALUATED", "",
-                        NOTHING_EVALUATED, "[]", "", "", "", "")]),
+                        NOTHING_EVALUATED, "[]", "", "", "", "",
+                        expected_id("*", "*", "*", "AWS::::Account", "*"), "NOT_EVALUATED",
+                        "2024-05-01T12:00:00Z", "")]),
     ],
 )  # fmt: skip
 def test_nothing_evaluated_opening_lines(fmt: str, opening: list[str]) -> None:
@@ -447,7 +459,10 @@ def test_nothing_evaluated_html_and_json() -> None:
     ]
     data = json.loads(render(empty, "json"))
     assert data["notEvaluated"] == [NOTHING_EVALUATED]
-    assert data["findings"] == [NOTHING.to_dict()]
+    assert data["findings"] == [
+        dataclasses.replace(NOTHING, evaluated_at="2024-05-01T12:00:00Z").to_dict()
+    ]
+    assert_valid_findings(data["findings"])
     assert parse_json(render(empty, "json")) == empty
 
 
@@ -510,6 +525,17 @@ def test_no_format_shows_a_summary_before_what_has_no_result(
         assert list(data).index("notEvaluated") < list(data).index("summary")
         assert data["notEvaluated"] == list(report.statements())
         assert parse_json(text) == report
+        return
+    if fmt in ("ocsf", "asff"):  # one item per finding, what has no result first
+        items = json.loads(text)
+        ids = [e.to_dict()["id"] for e in report.entries]
+        if fmt == "ocsf":
+            shown = [(i["finding_info"]["uid"], i["compliance"]["status"]) for i in items]
+        else:
+            shown = [(i["Id"], i["Compliance"]["Status"]) for i in items]
+        assert [i for i, _ in shown] == ids
+        unknown = "Unknown" if fmt == "ocsf" else "NOT_AVAILABLE"
+        assert [s for _, s in shown[: len(missing)]] == [unknown] * len(missing)
         return
     if fmt == "html":
         check_html(text)

@@ -118,6 +118,15 @@ def _definition(scope_type: str) -> dict[str, Any]:
         "resourceType": scope_type,
         "triggers": {"configurationChange": False, "periodic": True},
         "defaultFrequency": "TwentyFour_Hours",
+        "controls": [
+            {
+                "framework": "Test only",
+                "control": "T-1",
+                "title": "Test only",
+                "mapping": "by analogy",
+                "rationale": "Test only.",
+            }
+        ],
         "parameterSchema": {"type": "object", "additionalProperties": False, "properties": {}},
         "remediation": None,
         "risk": "None.",

@@ -15,9 +15,11 @@ so.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from trailguard.aws.detect import pack_rule_id
+from trailguard.reporting.finding import time_text
 from trailguard.reporting.model import Report, ReportEntry, fix_for, not_evaluated_entry
 from trailguard.reporting.titles import CONFIG_TITLE
 from trailguard.rules.facts import Finding
@@ -35,6 +37,16 @@ def rule_id_of(name: str) -> str | None:
     """The trailguard rule id a Config rule name stands for (pack-deployed names included;
     the one recognition the detection function also uses)."""
     return pack_rule_id(name, rule_ids())
+
+
+def evaluated_at(result: dict[str, Any]) -> str | None:
+    """When Config recorded the result (``ResultRecordedTime``), else when it invoked the rule
+    (``ConfigRuleInvokedTime``); None (the report's time is shown) when it gives neither."""
+    for key in ("ResultRecordedTime", "ConfigRuleInvokedTime"):
+        value = result.get(key)
+        if isinstance(value, datetime):
+            return time_text(value)
+    return None
 
 
 def _entry(
@@ -72,6 +84,7 @@ def _entry(
         fix=fix_for(finding, None),
         severity=found.metadata.severity,
         risk=found.metadata.risk,
+        evaluated_at=evaluated_at(result),
     )
 
 

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from trailguard.core import evaluate
 from trailguard.reporting import formats
+from trailguard.reporting.finding import now_text
 from trailguard.reporting.results import CheckResult
 
 from .common import (
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         raise OptionError("standard input (-) can be read only once")
     results: list[CheckResult] = []
     code = EXIT_OK
+    when = now_text()  # the run's time: every verdict of the run was reached in it
     for source in args.files:
         try:
             config, warnings = load_selectors(source, stdin)
@@ -78,7 +80,9 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         warn(source, warnings, args.stderr)
         verdict = evaluate(config, requirement)
         piped = is_pipe(source, stdin)
-        results.append(CheckResult(source, config, requirement, verdict, tuple(warnings), piped))
+        results.append(
+            CheckResult(source, config, requirement, verdict, tuple(warnings), piped, when)
+        )
         if not verdict.compliant:
             code = max(code, EXIT_NON_COMPLIANT)
     warn(None, option_warnings(args), args.stderr)

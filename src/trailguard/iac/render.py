@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from trailguard.core import Requirement
+from trailguard.reporting.finding import now_text
 from trailguard.reporting.formats.text import render_verdict
+from trailguard.reporting.results import verdict_finding
 
-from .judge import FileResult, Judgement, finding_text
+from .judge import INVALID_SELECTORS, UNDECIDABLE, FileResult, Judgement, finding_text
 from .model import COVERAGE, Finding, Location
 
 
@@ -99,9 +101,39 @@ def _finding_json(finding: Finding, location: Location) -> dict[str, Any]:
     }
 
 
+# A judgement's status as a Config compliance value: what cannot be decided before deploy is
+# never a pass; selectors CloudTrail would reject fail.
+_COMPLIANCE = {UNDECIDABLE: "NOT_EVALUATED", INVALID_SELECTORS: "NON_COMPLIANT"}
+
+
+def judgement_finding(judgement: Judgement, result: FileResult, when: str) -> dict[str, Any]:
+    """The resource's verdict as a finding of the per-trail rule, in the shape every command's
+    findings share (``schema/finding.schema.json``; no account or region: a template has
+    none). The resource id is the address (with its condition scenario, if any)."""
+    resource = judgement.resource
+    compliance = _COMPLIANCE.get(judgement.status, judgement.status)
+    if judgement.status in _COMPLIANCE or judgement.verdict is None:
+        texts = [finding_text(f) for f, _ in result.findings if _shown(f, judgement)]
+        annotation = texts[0] if texts else judgement.status
+    else:
+        annotation = judgement.verdict.annotation
+    scenario = f" when {resource.scenario}" if resource.scenario else ""
+    return verdict_finding(
+        resource_id=resource.address + scenario,
+        trail_arn=resource.trail_arn,
+        compliance=compliance,
+        annotation=annotation,
+        evaluated_at=when,
+        verdict=judgement.verdict if judgement.status not in _COMPLIANCE else None,
+        resource_type=resource.resource_type,
+    )
+
+
 def render_json(results: Sequence[FileResult], requirement: Requirement) -> str:
-    """A list of files, each with its resources (``verdict``: ``check``'s JSON) and its
-    findings."""
+    """A list of files, each with its resources (``verdict``: ``check``'s JSON; ``finding``:
+    the verdict in the shape every command's findings share) and its findings (the IaC rules',
+    as SARIF shows them)."""
+    when = now_text()
     files = []
     for result in results:
         resources = []
@@ -116,6 +148,7 @@ def render_json(results: Sequence[FileResult], requirement: Requirement) -> str:
                     "scenario": resource.scenario,
                     "status": judgement.status,
                     "verdict": check.to_dict() if check is not None else None,
+                    "finding": judgement_finding(judgement, result, when),
                 }
             )
         files.append(

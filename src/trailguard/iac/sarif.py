@@ -3,7 +3,10 @@ scanning").
 
 One run, tool ``trailguard``, with a descriptor for every rule of the block (so ``ruleIndex`` is
 stable): id, name, short and full description, help (text and Markdown, with the fix), help URI,
-default level and tags. A result carries its level, its message (the core's cause and an example
+default level and tags; the rules whose findings mean the per-trail Config rule's
+NON_COMPLIANT (ETG1001, WTG1003) carry its control mappings as ``properties.controls`` and as
+``relationships`` to the run's ``taxonomies`` (one per framework, each control a taxon). A
+result carries its level, its message (the core's cause and an example
 event for a coverage gap), one location (the template property's line; for a plan, the
 resource's ``.tf`` line, else its address in the plan) with the resource address as a logical
 location, and ``partialFingerprints`` from the rule, the file, the resource and what the finding
@@ -19,9 +22,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from trailguard import __version__
+from trailguard.rules.metadata import ControlMapping, load
+from trailguard.rules.sns_data_events_enabled import RULE_ID as TRAIL_RULE_ID
 
 from .judge import FileResult, finding_text
-from .model import COVERAGE, RULES, Finding, Location
+from .model import COVERAGE, NOT_LOGGING, RULES, Finding, Location
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "trailguard/v1"
@@ -38,6 +43,40 @@ def _uri(file: str) -> str:
     return "file://" + path.replace(os.sep, "/")
 
 
+# The IaC rules whose findings mean the trail rule's NON_COMPLIANT: they carry its controls.
+CONTROLLED = (COVERAGE, NOT_LOGGING)
+
+
+def _controls() -> tuple[ControlMapping, ...]:
+    return load(TRAIL_RULE_ID).controls
+
+
+def _taxonomies() -> list[dict[str, Any]]:
+    """One SARIF taxonomy per framework the controls name, each control a taxon (SARIF 2.1.0
+    §3.19.3, taxonomies; §3.49.15, a descriptor's relationships to taxa)."""
+    frameworks: dict[str, list[ControlMapping]] = {}
+    for control in _controls():
+        frameworks.setdefault(control.framework, []).append(control)
+    return [
+        {
+            "name": framework,
+            "taxa": [{"id": c.control, "shortDescription": {"text": c.title}} for c in controls],
+        }
+        for framework, controls in frameworks.items()
+    ]
+
+
+def _relationships() -> list[dict[str, Any]]:
+    return [
+        {
+            "target": {"id": c.control, "toolComponent": {"name": c.framework}},
+            "kinds": ["relevant"],
+            "properties": {"mapping": c.mapping},
+        }
+        for c in _controls()
+    ]
+
+
 def _descriptor(rule_id: str) -> dict[str, Any]:
     info = RULES[rule_id]
     properties: dict[str, Any] = {
@@ -47,6 +86,13 @@ def _descriptor(rule_id: str) -> dict[str, Any]:
     }
     if rule_id == COVERAGE:
         properties["security-severity"] = "5.0"  # the Config rule's MEDIUM
+    relationships = []
+    if rule_id in CONTROLLED:
+        properties["controls"] = [
+            {"framework": c.framework, "control": c.control, "mapping": c.mapping}
+            for c in _controls()
+        ]
+        relationships = _relationships()
     return {
         "id": info.id,
         "name": info.name,
@@ -59,6 +105,7 @@ def _descriptor(rule_id: str) -> dict[str, Any]:
         "helpUri": info.help_uri,
         "defaultConfiguration": {"level": info.level},
         "properties": properties,
+        **({"relationships": relationships} if relationships else {}),
     }
 
 
@@ -125,6 +172,7 @@ def render_sarif(results: Sequence[FileResult]) -> str:
                     }
                 },
                 "results": findings,
+                "taxonomies": _taxonomies(),
             }
         ],
     }

@@ -12,11 +12,13 @@ that no rendering can show an all-clear for nothing.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from trailguard.rules.facts import Finding, TrailFacts
 from trailguard.rules.registry import SCOPE_RESOURCE_TYPES, Rule, Scope, rules
+
+from .finding import identity
 
 TRAIL_TYPE = SCOPE_RESOURCE_TYPES["trail"]
 ACCOUNT_TYPE = SCOPE_RESOURCE_TYPES["account-region"]
@@ -26,7 +28,8 @@ NOT_EVALUATED = "NOT_EVALUATED"
 ANY = "*"
 NOTHING_EVALUATED = "nothing was evaluated: the report holds no result"
 
-# Columns of the flat (CSV) form, in order; JSON carries the same fields.
+# Columns of the flat (CSV) form, in order; JSON carries the same fields (a finding of
+# schema/finding.schema.json). The last four came later, so they are last.
 FIELDS = (
     "rule",
     "accountId",
@@ -42,6 +45,10 @@ FIELDS = (
     "selectors",
     "risk",
     "fix",
+    "id",
+    "status",
+    "evaluatedAt",
+    "controls",
 )
 
 
@@ -74,8 +81,18 @@ class ReportEntry:
     # From the rule's metadata: the severity of a NON_COMPLIANT verdict, and why it matters.
     severity: str | None = None
     risk: str | None = None
+    # When the verdict was reached (see :mod:`.finding`); the report's time when not given.
+    evaluated_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        found = identity(
+            self.rule,
+            self.account_id,
+            self.region,
+            self.resource_type,
+            self.resource_id,
+            self.compliance,
+        )
         return {
             "rule": self.rule,
             "accountId": self.account_id,
@@ -91,6 +108,10 @@ class ReportEntry:
             "selectors": self.selectors,
             "risk": self.risk,
             "fix": self.fix,
+            "id": found["id"],
+            "status": found["status"],
+            "evaluatedAt": self.evaluated_at,
+            "controls": found["controls"],
         }
 
     @classmethod
@@ -110,6 +131,7 @@ class ReportEntry:
             fix=data.get("fix"),
             severity=data.get("severity"),
             risk=data.get("risk"),
+            evaluated_at=data.get("evaluatedAt"),
         )
 
 
@@ -249,6 +271,9 @@ class Report:
 
     def __post_init__(self) -> None:
         entries = self.entries or (not_evaluated_entry(NOTHING_EVALUATED),)
+        entries = tuple(
+            e if e.evaluated_at else replace(e, evaluated_at=self.generated_at) for e in entries
+        )
         object.__setattr__(self, "entries", tuple(sorted(entries, key=report_order)))
 
     def evaluated(self) -> tuple[ReportEntry, ...]:

@@ -18,8 +18,50 @@ from trailguard.core import (
     selectors_to_api,
 )
 from trailguard.core.exclusions import exclusions_to_api
+from trailguard.rules.facts import Finding
+from trailguard.rules.sns_data_events_enabled import RULE_ID as TRAIL_RULE_ID
+
+from .finding import now_text
+from .model import TRAIL_TYPE, entry_from_finding
 
 STDIN = "-"
+
+
+def verdict_finding(
+    *,
+    resource_id: str,
+    trail_arn: str | None,
+    compliance: str,
+    annotation: str,
+    evaluated_at: str,
+    verdict: Verdict | None = None,
+    resource_type: str = TRAIL_TYPE,
+) -> dict[str, Any]:
+    """A verdict reached offline (``check``, ``iac``) as a finding of the per-trail rule, in
+    the shape of ``schema/finding.schema.json``: account and region from the trail ARN, null
+    when there is none; the resource is the trail's name (else ``resource_id``)."""
+    account = region = None
+    if trail_arn and trail_arn.count(":") >= 5:
+        _, _, _, region, account, rest = trail_arn.split(":", 5)
+        resource_id = rest.removeprefix("trail/") or resource_id
+    finding = Finding(
+        rule_id=TRAIL_RULE_ID,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        compliance=compliance,
+        annotation=annotation,
+        account_id=account or "",
+        region=region or "",
+        trail_arn=trail_arn,
+        verdict=verdict,
+    )
+    entry = entry_from_finding(finding, None)
+    return {
+        **entry.to_dict(),
+        "accountId": account or None,
+        "region": region or None,
+        "evaluatedAt": evaluated_at,
+    }
 
 
 @dataclass(frozen=True)
@@ -36,6 +78,7 @@ class CheckResult:
     verdict: Verdict
     warnings: tuple[str, ...] = ()
     piped: bool = False
+    evaluated_at: str = field(default_factory=now_text)  # the run's time
 
     @property
     def name(self) -> str:
@@ -51,6 +94,17 @@ class CheckResult:
         payload["acceptedExclusions"] = exclusions_to_api(self.requirement.exclusions)
         payload["warnings"] = list(self.warnings)
         return payload
+
+    def finding(self) -> dict[str, Any]:
+        """The verdict as a finding of the per-trail rule (``schema/finding.schema.json``)."""
+        return verdict_finding(
+            resource_id=self.source,
+            trail_arn=self.config.trail_arn,
+            compliance=self.verdict.compliance,
+            annotation=self.verdict.annotation,
+            evaluated_at=self.evaluated_at,
+            verdict=self.verdict,
+        )
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,61 @@ class ParameterError(ValueError):
     """Rule parameters that do not fit the rule's schema; the message names the parameter."""
 
 
+class DefinitionError(ValueError):
+    """A definition file that does not fit the definition schema; the message names the file
+    and the field."""
+
+
+# How a rule meets a control: ``direct`` when the control asks for what the rule checks,
+# ``by analogy`` when it asks the same of something else (no framework names SNS publishing).
+MAPPINGS = ("direct", "by analogy")
+CONTROL_FIELDS = ("framework", "control", "title", "mapping", "rationale")
+NO_FRAMEWORK_NAMES_SNS = (
+    "No framework names Amazon SNS publishing: a control is mapped direct when it asks for "
+    "the audit logging of system or user activity that the rule checks, by analogy when it "
+    "asks the same of something else (S3 object-level logging)."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ControlMapping:
+    """One control of a compliance framework that the rule's check supports."""
+
+    framework: str
+    control: str
+    title: str
+    mapping: str  # one of MAPPINGS
+    rationale: str
+
+    @property
+    def label(self) -> str:
+        """E.g. "NIST SP 800-53 Rev. 5 AU-2 (direct)"."""
+        return f"{self.framework} {self.control} ({self.mapping})"
+
+    def to_dict(self) -> dict[str, str]:
+        return {name: str(getattr(self, name)) for name in CONTROL_FIELDS}
+
+
+def check_controls(raw: Any, where: str) -> tuple[ControlMapping, ...]:
+    """The ``controls`` of a definition, each checked: a list of objects with exactly
+    CONTROL_FIELDS, each a non-empty string, ``mapping`` one of MAPPINGS; DefinitionError
+    naming ``where`` and the entry otherwise."""
+    if not isinstance(raw, list) or not raw:
+        raise DefinitionError(f"{where}: controls must be a non-empty list of control mappings")
+    found = []
+    for index, item in enumerate(raw):
+        at = f"{where}: controls[{index}]"
+        if not isinstance(item, dict) or set(item) != set(CONTROL_FIELDS):
+            raise DefinitionError(f"{at} must be an object with keys {', '.join(CONTROL_FIELDS)}")
+        for name in CONTROL_FIELDS:
+            if not isinstance(item[name], str) or not item[name].strip():
+                raise DefinitionError(f"{at}.{name} must be a non-empty string")
+        if item["mapping"] not in MAPPINGS:
+            raise DefinitionError(f"{at}.mapping must be one of: {', '.join(MAPPINGS)}")
+        found.append(ControlMapping(**{name: item[name] for name in CONTROL_FIELDS}))
+    return tuple(found)
+
+
 @dataclass(frozen=True, slots=True)
 class RuleMetadata:
     """One rule's definition file, with a typed accessor for each of its fields."""
@@ -97,6 +152,11 @@ class RuleMetadata:
         return str(self.raw["fix"])
 
     @property
+    def controls(self) -> tuple[ControlMapping, ...]:
+        """The controls the rule supports, each mapped ``direct`` or ``by analogy``."""
+        return check_controls(self.raw.get("controls"), f"definition {self.id}")
+
+    @property
     def schema(self) -> dict[str, Any]:
         return dict(self.raw["parameterSchema"])
 
@@ -114,7 +174,9 @@ def load(rule_id: str) -> RuleMetadata:
     path = DEFINITIONS / f"{rule_id}.json"
     if "/" in rule_id or not path.is_file():
         raise KeyError(f"unknown rule {rule_id!r} (known: {', '.join(definition_ids())})")
-    return RuleMetadata(rule_id, _complete(json.loads(path.read_text(encoding="utf-8"))))
+    raw = _complete(json.loads(path.read_text(encoding="utf-8")))
+    check_controls(raw.get("controls"), f"{path.name}")
+    return RuleMetadata(rule_id, raw)
 
 
 def _complete(raw: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from functools import cache
 from typing import Literal, get_args
 
 from trailguard.rules.facts import Finding, TrailFacts
-from trailguard.rules.metadata import RuleMetadata, definition_ids
+from trailguard.rules.metadata import DefinitionError, RuleMetadata, definition_ids
 
 Scope = Literal["trail", "account-region", "event-data-store"]
 # In this order: rules() lists per-trail rules first (the conformance pack's order).
@@ -96,6 +96,8 @@ def _place(rule_id: str) -> Rule:
         if exc.name != name:
             raise
         raise UnplaceableRule(f"{where}: no rule module {name} declares it") from None
+    except DefinitionError as exc:  # the module loads its definition on import
+        raise UnplaceableRule(f"rule definition definitions/{exc}") from None
     declared = getattr(module, "RULE", None)
     if not isinstance(declared, Rule):
         raise UnplaceableRule(f"{where}: {name} declares no RULE (a trailguard Rule)")

@@ -20,6 +20,7 @@ import json
 from typing import Any
 
 from ..escape import json_text, without_surrogates
+from ..finding import controls_text
 from ..model import FIELDS, Report, ReportEntry
 from . import Format
 
@@ -52,6 +53,8 @@ def render_csv(report: Report) -> str:
             value = row[name]
             if value is None:
                 cells.append("")
+            elif name == "controls":  # derived from the rule: one line, not read back
+                cells.append(csv_cell(controls_text(value)))
             elif name in _JSON_COLUMNS:
                 cells.append(_compact_json(value))
             else:

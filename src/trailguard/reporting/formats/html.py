@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..escape import json_text, printable
+from ..finding import controls_of, controls_text, finding_id
 from ..model import Report, ReportEntry
 from ..sections import (
     ALL_EVALUATED,
@@ -97,6 +98,19 @@ def _html_fields(rows: list[tuple[str, str]]) -> list[str]:
     return [*lines, "</tbody>", "</table>"]
 
 
+def _html_identity(entry: ReportEntry) -> list[tuple[str, str]]:
+    """A failing finding's controls, id and evaluation time."""
+    controls = controls_text(controls_of(entry.rule))
+    ident = finding_id(
+        entry.rule, entry.account_id, entry.region, entry.resource_type, entry.resource_id
+    )
+    return [
+        *([("Controls", _h(controls))] if controls else []),
+        ("Finding", f"<code>{_h(ident)}</code>"),
+        ("Evaluated", _h(entry.evaluated_at or "")),
+    ]
+
+
 def _html_entry(entry: ReportEntry) -> list[str]:
     lines = [
         '<article class="finding">',
@@ -112,6 +126,7 @@ def _html_entry(entry: ReportEntry) -> list[str]:
                 *([("Severity", _h(entry.severity or ""))] if failing(entry) else []),
                 ("Annotation", _h(entry.annotation)),
                 *([("Risk", _h(entry.risk))] if failing(entry) and entry.risk else []),
+                *(_html_identity(entry) if failing(entry) else []),
             ]
         ),
     ]

@@ -45,10 +45,12 @@ def _dumps(value: Any) -> str:
 
 
 def render_check(results: Sequence[CheckResult]) -> str:
-    """One input: its verdict object. Several: a list of them, each with its ``source``."""
+    """One input: its verdict object. Several: a list of them, each with its ``source``.
+    Each verdict object ends with ``finding``: the verdict in the shape every command's
+    findings share (``schema/finding.schema.json``)."""
     if len(results) == 1:
-        return _dumps(results[0].to_dict())
-    return _dumps([{"source": r.source, **r.to_dict()} for r in results])
+        return _dumps({**results[0].to_dict(), "finding": results[0].finding()})
+    return _dumps([{"source": r.source, **r.to_dict(), "finding": r.finding()} for r in results])
 
 
 def render_plan(result: PlanResult) -> str:

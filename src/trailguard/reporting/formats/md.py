@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..escape import json_text, printable
+from ..finding import controls_of, controls_text, finding_id
 from ..model import Report, ReportEntry
 from ..sections import (
     ALL_EVALUATED,
@@ -80,6 +81,14 @@ def _md_entry(entry: ReportEntry) -> list[str]:
     ]
     if failing(entry) and entry.risk:
         lines += [f"Risk: {_md(entry.risk)}", ""]
+    if failing(entry):
+        controls = controls_text(controls_of(entry.rule))
+        if controls:
+            lines += [f"Controls: {_md(controls)}", ""]
+        ident = finding_id(
+            entry.rule, entry.account_id, entry.region, entry.resource_type, entry.resource_id
+        )
+        lines += [f"Finding {_md(ident)}, evaluated {_md(entry.evaluated_at or '')}.", ""]
     if entry.causes:
         lines += ["**Causes**", "", *(f"- {_md(c)}" for c in entry.causes), ""]
     if entry.example:
