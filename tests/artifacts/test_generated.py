@@ -8,6 +8,7 @@ with cfn-lint inside an AWS::SSM::Document resource, and with checks that neithe
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -44,12 +45,19 @@ def _document() -> dict[str, Any]:
     return loaded
 
 
-@pytest.mark.parametrize("relative", sorted(artifacts(ROOT)))
+@functools.cache
+def _built() -> dict[str, bytes]:
+    """One build for every comparison below (building takes about a second)."""
+    return artifacts(ROOT)
+
+
+@pytest.mark.parametrize("relative", sorted(_built()))
 def test_committed_artifact_is_up_to_date(relative: str) -> None:
     committed = (ROOT / relative).read_bytes()
-    assert committed == artifacts(ROOT)[relative], f"{relative} is stale: run `trailguard build`"
+    assert committed == _built()[relative], f"{relative} is stale: run `trailguard build`"
 
 
+@pytest.mark.slow  # two builds in fresh interpreters
 def test_build_is_deterministic_across_hash_seeds(tmp_path: Path) -> None:
     """A build in another interpreter, with another string-hash seed, writes the same bytes
     (set and dict order must never leak into an artifact)."""

@@ -254,6 +254,7 @@ def test_status_that_cannot_be_read_is_not_compliant(
 # --- retries and endpoint errors, as the user sees them -----------------------------------------
 
 
+@pytest.mark.slow  # botocore sleeps between its retries here (about 7 s)
 def test_throttling_is_announced_once_and_the_run_goes_on(
     aws: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
