@@ -3,7 +3,8 @@ takes beyond importing boto3 (fresh interpreter each run, median of several); th
 detection function's inline code (``index.py``, as CloudFormation writes it).
 
 Prints figures; asserts nothing. Targets: at most 100 KB, at most 20 ms beyond boto3; the
-inline code at most 4,096 characters.
+inline code at most 4,096 characters. Also the SSM document's size against the build's
+62,000-byte limit (SSM's 64 KB also counts the runtime parameters).
 """
 
 from __future__ import annotations
@@ -56,6 +57,14 @@ def main() -> None:
     print(
         f"trailguard-detect (inline): {len(code)} characters (limit {INLINE_LIMIT}), import "
         f"{seconds * 1000:.1f} ms beyond boto3 (median of {RUNS}; target <= 20 ms)"
+    )
+
+    from trailguard.artifacts.document import SSM_CONTENT_LIMIT, document_text
+
+    size = len(document_text().encode("utf-8"))
+    print(
+        f"SSM document: {size:,} bytes (build limit {SSM_CONTENT_LIMIT:,}; "
+        f"{SSM_CONTENT_LIMIT - size:,} left)"
     )
 
 
