@@ -260,3 +260,90 @@ def test_failed_account_regions_are_reported_with_their_reason(
         f"trailguard: failed: deploy stopped after {calls.group(1)} calls: stack set "
         "trailguard-member operation <id>: 1 account-region(s) failed",
     ]
+
+
+# --- after the deploy: the organization trail judged once, every member covered by it ----------
+
+LOGGED = (
+    "Logged for every resource, caller and session: Publish and PublishBatch on AWS::SNS::Topic"
+)
+SNS_EVERYTHING = [
+    {"Name": "Management events", "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Management"]}]},
+    {"Name": "SNS data events", "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]}]},
+]  # fmt: skip
+
+
+def as_central_function(org: MotoOrg, region: str) -> Any:
+    """``make_session`` of the central Lambda in the management account: its own credentials
+    when called without any, else the member role's it assumed."""
+
+    def make_session(**kwargs: Any) -> Any:
+        if "aws_access_key_id" in kwargs:
+            return boto3.Session(**kwargs)
+        return org.session(org.management, kwargs.get("region_name") or region)
+
+    return make_session
+
+
+def test_deployed_org_judges_the_org_trail_once_and_covers_every_member(
+    org: MotoOrg, aws_behaviours: AwsBehaviours
+) -> None:
+    """The Done-when scenario whole: deploy --org (management account, three members, two
+    regions), then the rules as AWS Config runs them through the central functions with the
+    roles the deploy made. The organization trail gets its per-trail verdict in the
+    management account, and every member and region its coverage through the central reading
+    (members cannot read the trail themselves in this model)."""
+    from rule_events import context, scheduled_event
+
+    from trailguard.aws.runtime import run_rule
+
+    deploy(org)
+    cloudtrail = org.session(org.management, HOME).client("cloudtrail")
+    cloudtrail.create_trail(
+        Name="org-trail", S3BucketName="art-us-east-1", IsOrganizationTrail=True,
+        IsMultiRegionTrail=True,
+    )  # fmt: skip
+    cloudtrail.put_event_selectors(TrailName="org-trail", AdvancedEventSelectors=SNS_EVERYTHING)
+    cloudtrail.start_logging(Name="org-trail")
+    trail_rule, account_rule = (
+        "cloudtrail-sns-data-events-enabled",
+        "cloudtrail-sns-data-events-account-coverage",
+    )
+
+    def rows(evaluations: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        keys = ("ComplianceResourceType", "ComplianceResourceId", "ComplianceType", "Annotation")
+        return [tuple(e[k] for k in keys) for e in evaluations]
+
+    # The management account's own pack (its stack, as StackSets skip it): the trail rule.
+    evaluations, errors = run_rule(
+        trail_rule, scheduled_event(trail_rule, org.management), context(org.management, HOME),
+        as_central_function(org, HOME), put=False,
+    )  # fmt: skip
+    assert (errors, rows(evaluations)) == (
+        [], [("AWS::CloudTrail::Trail", "org-trail", "COMPLIANT", LOGGED)]
+    )  # fmt: skip
+    # Every member, every region: the account rule through the role the deploy put there.
+    seen = {}
+    for member in org.members:
+        for region in REGIONS:
+            event = scheduled_event(
+                account_rule, member, parameters={"ExecutionRoleName": MEMBER_ROLES[0]}
+            )
+            evaluations, errors = run_rule(
+                account_rule, event, context(org.management, region),
+                as_central_function(org, region), put=False,
+            )  # fmt: skip
+            seen[(member, region)] = (errors, rows(evaluations))
+    read = (
+        "Organization trail org-trail (us-east-1, read by the central function in account "
+        f"{org.management}) logs it: {LOGGED}"
+    )
+    assert seen == {
+        (member, region): ([], [("AWS::::Account", member, "COMPLIANT", read)])
+        for member in org.members
+        for region in REGIONS
+    }
+    assert len(org.members) == 3
