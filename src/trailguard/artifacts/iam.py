@@ -146,6 +146,35 @@ def role_arn(name_parameter: str, account: str = "${AWS::AccountId}") -> dict[st
     return _sub(f"arn:${{AWS::Partition}}:iam::{account}:role/${{{name_parameter}}}")
 
 
+def _lambda_role(
+    role_name: Any, description: str, policy_name: str, statements: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """An execution role Lambda alone may assume, with one inline policy of ``statements``."""
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "RoleName": role_name,
+            "Description": description,
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+            "Policies": [
+                {
+                    "PolicyName": policy_name,
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                }
+            ],
+        },
+    }
+
+
 def function_role(role_name: Any, assume_role_name: str | None) -> dict[str, Any]:
     """The rule Lambdas' execution role, named ``role_name``, for the functions of every
     region (with ``assume_role_name``: the central one, which may assume that role in the
@@ -161,29 +190,12 @@ def function_role(role_name: Any, assume_role_name: str | None) -> dict[str, Any
         ),
         *rule_permissions(assume_role_name),
     ]
-    return {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "RoleName": role_name,
-            "Description": "Execution role of the trailguard Config rule Lambdas (every region).",
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            },
-            "Policies": [
-                {
-                    "PolicyName": "TrailGuardConfigRule",
-                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
-                }
-            ],
-        },
-    }
+    return _lambda_role(
+        role_name,
+        "Execution role of the trailguard Config rule Lambdas (every region).",
+        "TrailGuardConfigRule",
+        statements,
+    )
 
 
 def rule_role(role_name: Any, central_role_arn: Any) -> dict[str, Any]:
@@ -247,30 +259,13 @@ def detect_role(role_name: Any) -> dict[str, Any]:
             _sub("arn:${AWS::Partition}:config:*:${AWS::AccountId}:config-rule/*"),
         ),
     ]
-    return {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "RoleName": role_name,
-            "Description": "Execution role of the trailguard detection function (every "
-            "region): starts an evaluation of the pack's Config rules when a trail changes.",
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            },
-            "Policies": [
-                {
-                    "PolicyName": "TrailGuardDetect",
-                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
-                }
-            ],
-        },
-    }
+    return _lambda_role(
+        role_name,
+        "Execution role of the trailguard detection function (every region): starts an "
+        "evaluation of the pack's Config rules when a trail changes.",
+        "TrailGuardDetect",
+        statements,
+    )
 
 
 # Why the central Lambdas get one invoke permission per account (written into org-admin.yaml).

@@ -29,10 +29,10 @@ from trailguard.core.validate import (
     ALLOWED_VALUES,
     MAX_ADVANCED_VALUES,
     MAX_NAME_LENGTH,
-    MAX_VALUE_LENGTH,
     REQUIRED_FIELDS,
     SINGLE_FIELDS,
     Problem,
+    value_problem,
 )
 
 MAX_DATA_STORE_SELECTORS = 5
@@ -119,17 +119,7 @@ def _check_selector(selector: AdvancedSelector, index: int, problems: list[Probl
                 )
                 continue
             for k, value in enumerate(values):
-                message = None
-                if not value or len(value) > MAX_VALUE_LENGTH:
-                    message = f"value must be 1 to {MAX_VALUE_LENGTH} characters, got {len(value)}"
-                elif choices is not None and value not in choices:
-                    message = f"{value!r} is not one of {', '.join(choices)}"
-                elif (
-                    fs.field == "resources.ARN"
-                    and operator in ("Equals", "NotEquals")
-                    and not _ARN.match(value)
-                ):
-                    message = f"{operator} on resources.ARN needs a full ARN, got {value!r}"
+                message = value_problem(fs.field == "resources.ARN", operator, value, choices)
                 if message:
                     path = f"{_field_path(selector, index, i, operator)}[{k}]"
                     problems.append(Problem(path, message))

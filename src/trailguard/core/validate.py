@@ -23,6 +23,7 @@ error when writing.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from trailguard.core.catalog import BASIC_RESOURCE_TYPES
@@ -161,15 +162,22 @@ def _check_field(
             )
             continue
         for k, value in enumerate(values):
-            message = None
-            if not value or len(value) > MAX_VALUE_LENGTH:
-                message = f"value must be 1 to {MAX_VALUE_LENGTH} characters, got {len(value)}"
-            elif choices is not None and value not in choices:
-                message = f"{value!r} is not one of {', '.join(choices)}"
-            elif arn_field and operator in _EQUALS_NOT_EQUALS and not _ARN.match(value):
-                message = f"{operator} on resources.ARN needs a full ARN, got {value!r}"
+            message = value_problem(arn_field, operator, value, choices)
             if message:
                 soft.append(Problem(f"{_field_path(selector, index, i, operator)}[{k}]", message))
+
+
+def value_problem(
+    arn_field: bool, operator: str, value: str, choices: Collection[str] | None
+) -> str | None:
+    """What CloudTrail refuses in one value of a condition (None when it is accepted)."""
+    if not value or len(value) > MAX_VALUE_LENGTH:
+        return f"value must be 1 to {MAX_VALUE_LENGTH} characters, got {len(value)}"
+    if choices is not None and value not in choices:
+        return f"{value!r} is not one of {', '.join(choices)}"
+    if arn_field and operator in _EQUALS_NOT_EQUALS and not _ARN.match(value):
+        return f"{operator} on resources.ARN needs a full ARN, got {value!r}"
+    return None
 
 
 def _check_advanced(
