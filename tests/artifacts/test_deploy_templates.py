@@ -38,6 +38,7 @@ def _statements(template: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+@pytest.mark.slow  # cfn-lint on each template: about 4 s in all
 @pytest.mark.parametrize("relative", TEMPLATES)
 def test_template_passes_cfn_lint(relative: str) -> None:
     text = (ROOT / relative).read_text(encoding="utf-8")

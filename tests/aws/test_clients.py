@@ -251,6 +251,7 @@ def test_the_lambdas_and_ssm_steps_do_without() -> None:
     )
 
 
+@pytest.mark.slow  # among the slowest; the whole suite runs it
 def test_the_cli_clients_announce_through_from_profile() -> None:
     lines: list[str] = []
     clients = Clients.from_profile(None, "ap-northeast-1", notify=lines.append)

@@ -99,6 +99,7 @@ def documents(org: MotoOrg, account: str, region: str) -> list[str]:
     return sorted(d["Name"] for d in found["DocumentIdentifiers"])
 
 
+@pytest.mark.slow  # among the slowest; the whole suite runs it
 def test_deploy_org_creates_everything_once_in_order(
     org: MotoOrg, aws_behaviours: AwsBehaviours
 ) -> None:
@@ -222,6 +223,7 @@ def test_deploy_waits_for_an_operation_already_running(
     assert [code for _, _, code in aws_behaviours.refused] == ["OperationInProgressException"]
 
 
+@pytest.mark.slow  # among the slowest; the whole suite runs it
 def test_failed_account_regions_are_reported_with_their_reason(
     org: MotoOrg, aws_behaviours: AwsBehaviours, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -288,6 +290,7 @@ def as_central_function(org: MotoOrg, region: str) -> Any:
     return make_session
 
 
+@pytest.mark.slow  # end to end: a whole deploy, then the rules in every member and region
 def test_deployed_org_judges_the_org_trail_once_and_covers_every_member(
     org: MotoOrg, aws_behaviours: AwsBehaviours
 ) -> None:

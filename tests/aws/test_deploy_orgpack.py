@@ -76,6 +76,7 @@ def stack_parameters(org: MotoOrg, region: str, name: str) -> dict[str, str]:
     return {p["ParameterKey"]: p["ParameterValue"] for p in found}
 
 
+@pytest.mark.slow  # a whole organization-pack deploy in two regions
 def test_rules_from_an_organization_pack_in_each_region(
     org: MotoOrg, aws_behaviours: AwsBehaviours
 ) -> None:

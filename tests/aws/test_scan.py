@@ -158,6 +158,7 @@ def trail_entries(report_entries: tuple[ReportEntry, ...]) -> dict[str, ReportEn
 # --- the organization scan -------------------------------------------------------------------
 
 
+@pytest.mark.slow  # among the slowest; the whole suite runs it
 def test_org_scan_is_non_compliant_and_complete(org: Org, org_scan: Run) -> None:
     assert org_scan.stderr == ""
     assert org_scan.code == 1  # some trails do not record SNS data events
@@ -572,12 +573,14 @@ def test_a_trail_whose_selectors_cannot_be_read(org: Org, monkeypatch: pytest.Mo
 # --- output formats and exit codes ---------------------------------------------------------------
 
 
+@pytest.mark.slow  # among the slowest; the whole suite runs it
 def test_csv_parses_back_to_the_json_entries(org: Org, org_scan: Run) -> None:
     run = scan(*ORG_ARGS, "--output", "csv")
     assert run.code == 1
     assert untimed(parse_csv(run.stdout)) == untimed(parse_json(org_scan.stdout).entries)
 
 
+@pytest.mark.slow  # among the slowest; the whole suite runs it
 def test_html_is_self_contained(org: Org) -> None:
     run = scan(*ORG_ARGS, "--output", "html")
     assert run.code == 1
@@ -585,6 +588,7 @@ def test_html_is_self_contained(org: Org) -> None:
     assert "http" not in run.stdout.lower()
 
 
+@pytest.mark.slow  # among the slowest; the whole suite runs it
 def test_out_writes_the_file_and_prints_its_path(org: Org, org_scan: Run, tmp_path: Path) -> None:
     path = tmp_path / "scan.json"
     run = scan(*ORG_ARGS, "--output", "json", "--out", str(path))
@@ -695,6 +699,7 @@ def test_management_account_alone_without_org(org: Org) -> None:
 # --- throttling and the rate limit ---------------------------------------------------------------
 
 
+@pytest.mark.slow  # among the slowest; the whole suite runs it
 def test_throttled_scan_gives_the_whole_result(
     org: Org, org_scan: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -785,6 +790,7 @@ def test_jobs_are_handed_to_the_pool_a_few_at_a_time() -> None:
     assert seen == [("phase", done, total) for done in range(total + 1)]
 
 
+@pytest.mark.slow  # among the slowest; the whole suite runs it
 def test_progress_callback_counts_up_to_the_total(org: Org) -> None:
     seen: list[tuple[str, int, int]] = []
     lock = threading.Lock()

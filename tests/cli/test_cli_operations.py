@@ -157,6 +157,7 @@ def test_the_profiles_region_is_checked_too(
     assert calls == []
 
 
+@pytest.mark.slow  # among the slowest; the whole suite runs it
 def test_a_region_newer_than_botocore_is_used_with_a_warning(calls: list[str]) -> None:
     """us-east-9 has the form of the aws partition's regions but botocore does not list it:
     a region launched after the installed botocore is used, with a warning (a dry run makes
