@@ -101,7 +101,7 @@ def update_snapshots(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-snapshots"))
 
 
-BEHAVIOUR_SCOPE = ("aws", "demo", "rules")  # test folders where the AWS behaviour model is on
+BEHAVIOUR_SCOPE = ("aws", "demo", "rules", "ssm")  # test folders where the AWS behaviour model is on
 
 
 @pytest.fixture
