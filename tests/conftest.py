@@ -7,10 +7,11 @@ Profiles, chosen by ``TRAILGUARD_HYPOTHESIS_PROFILE`` (default ``ci``):
   an example-count variable below is set, which always wins.
 
 The AWS behaviour model (``tests/support/aws_behaviours.py``: documented AWS behaviours moto
-lacks) is on for every test under tests/aws and tests/demo (``--no-aws-behaviours``: moto
-alone), and for any other test that asks for the ``aws_behaviours`` fixture (which yields the
-model, to set its switches) or carries ``@pytest.mark.aws_behaviours(**switches)``; the
-marker's switches apply in those folders too (``enabled=False``: off for that test).
+lacks) is on for every test under tests/aws, tests/demo, tests/rules and tests/ssm
+(``--no-aws-behaviours``: moto alone), and for any other test that asks for the
+``aws_behaviours`` fixture (which yields the model, to set its switches) or carries
+``@pytest.mark.aws_behaviours(**switches)``; the marker's switches apply in those folders too
+(``enabled=False``: off for that test).
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ def update_snapshots(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-snapshots"))
 
 
-BEHAVIOUR_SCOPE = ("aws", "demo", "rules", "ssm")  # test folders where the AWS behaviour model is on
+# Test folders where the AWS behaviour model is on.
+BEHAVIOUR_SCOPE = ("aws", "demo", "rules", "ssm")
 
 
 @pytest.fixture
