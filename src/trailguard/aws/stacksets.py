@@ -41,17 +41,12 @@ class StackSetOperations:
     delegated_admin: bool
     home: str
 
-    def call(self, service: str, operation: str, region: str, **params: Any) -> Any:
-        raise NotImplementedError
-
-    def _upload(self, region: str, relative: str) -> str:
-        raise NotImplementedError
-
-    def sleep(self, seconds: float) -> None:
-        raise NotImplementedError
-
-    def now(self) -> float:
-        raise NotImplementedError
+    # Deployer's methods, declared for the type checker: make an AWS call (recorded), upload an
+    # artifact and give its key, wait, and read the clock.
+    call: Callable[..., Any]
+    _upload: Callable[[str, str], str]
+    sleep: Callable[[float], None]
+    now: Callable[[], float]
 
     def _common(self, name: str) -> dict[str, Any]:
         callas = {"CallAs": "DELEGATED_ADMIN"} if self.delegated_admin else {}

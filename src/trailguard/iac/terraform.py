@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -79,60 +80,54 @@ def _field_selector(block: Any) -> Any:
     return out
 
 
-def _advanced(blocks: Any) -> Any:
+def _each_block(blocks: Any, convert: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
+    """``blocks`` with each object converted; anything else (not a list, not an object) is
+    passed on as it is, for the validator to name."""
     if not isinstance(blocks, list):
         return blocks
-    out = []
-    for block in blocks:
-        if not isinstance(block, dict):
-            out.append(block)
-            continue
-        selector: dict[str, Any] = {}
-        if block.get("name"):
-            selector["Name"] = block["name"]
-        fields = block.get("field_selector")
-        selector["FieldSelectors"] = (
-            [_field_selector(f) for f in fields] if isinstance(fields, list) else fields
-        )
-        out.append(selector)
-    return out
+    return [convert(block) if isinstance(block, dict) else block for block in blocks]
 
 
-def _basic(blocks: Any) -> Any:
-    if not isinstance(blocks, list):
-        return blocks
-    out = []
-    for block in blocks:
-        if not isinstance(block, dict):
-            out.append(block)
-            continue
-        selector: dict[str, Any] = {}
-        for key, name in (
-            ("read_write_type", "ReadWriteType"),
-            ("include_management_events", "IncludeManagementEvents"),
-            ("exclude_management_event_sources", "ExcludeManagementEventSources"),
-        ):
-            if block.get(key) is not None:
-                selector[name] = block[key]
-        resources = block.get("data_resource")
-        if isinstance(resources, list):
-            resources = [
-                {"Type": r.get("type"), "Values": r.get("values")} if isinstance(r, dict) else r
-                for r in resources
-            ]
-        if _present(resources):
-            selector["DataResources"] = resources
-        out.append(selector)
-    return out
+def _advanced_selector(block: dict[str, Any]) -> dict[str, Any]:
+    selector: dict[str, Any] = {}
+    if block.get("name"):
+        selector["Name"] = block["name"]
+    fields = block.get("field_selector")
+    selector["FieldSelectors"] = (
+        [_field_selector(f) for f in fields] if isinstance(fields, list) else fields
+    )
+    return selector
+
+
+def _basic_selector(block: dict[str, Any]) -> dict[str, Any]:
+    selector: dict[str, Any] = {}
+    for key, name in (
+        ("read_write_type", "ReadWriteType"),
+        ("include_management_events", "IncludeManagementEvents"),
+        ("exclude_management_event_sources", "ExcludeManagementEventSources"),
+    ):
+        if block.get(key) is not None:
+            selector[name] = block[key]
+    resources = block.get("data_resource")
+    if isinstance(resources, list):
+        resources = [
+            {"Type": r.get("type"), "Values": r.get("values")} if isinstance(r, dict) else r
+            for r in resources
+        ]
+    if _present(resources):
+        selector["DataResources"] = resources
+    return selector
 
 
 def selectors_of(after: dict[str, Any]) -> dict[str, Any]:
     """The API-shaped selectors of a planned ``aws_cloudtrail`` or event data store."""
     out: dict[str, Any] = {}
     if _present(after.get("advanced_event_selector")):
-        out["AdvancedEventSelectors"] = _advanced(after["advanced_event_selector"])
+        out["AdvancedEventSelectors"] = _each_block(
+            after["advanced_event_selector"], _advanced_selector
+        )
     if _present(after.get("event_selector")):
-        out["EventSelectors"] = _basic(after["event_selector"])
+        out["EventSelectors"] = _each_block(after["event_selector"], _basic_selector)
     return out
 
 
