@@ -38,7 +38,7 @@ from trailguard.aws.config_results import (
     rule_id_of,
 )
 from trailguard.cli import main
-from trailguard.reporting.model import ReportEntry, not_evaluated_entry
+from trailguard.reporting.model import FIELDS, ReportEntry, not_evaluated_entry
 from trailguard.reporting.render import parse_csv, parse_json
 from trailguard.rules.parameters import rule_parameters
 from trailguard.rules.sns_data_events_account_coverage import evaluate_account
@@ -393,6 +393,7 @@ def test_build_report_orders_and_summarises() -> None:
     assert report.to_dict()["summary"] == {
         "accounts": 1, "regions": 1, "trails": 4,
         "compliance": {"NON_COMPLIANT": 3, "COMPLIANT": 2},
+        "topics": None,
     }  # fmt: skip
 
 
@@ -590,6 +591,7 @@ def test_cli_report_account_json(stubbed: dict[str, Stubber]) -> None:
     assert data["summary"] == {
         "accounts": 1, "regions": 1, "trails": 4,
         "compliance": {"NON_COMPLIANT": 3, "COMPLIANT": 2},
+        "topics": None,
     }  # fmt: skip
     assert data["notEvaluated"] == []
     assert_valid_findings(data["findings"])
@@ -667,8 +669,10 @@ def test_cli_report_pack_not_deployed_is_not_a_pass(stubbed: dict[str, Stubber])
                 "title": TITLE,
                 "source": f"AWS Config in account {ACCOUNT}, {REGION}",
                 "notEvaluated": [statement],
+                "population": None,
+                "scope": None,
                 "summary": {"accounts": 0, "regions": 0, "trails": 0,
-                            "compliance": {"NOT_EVALUATED": 1}},
+                            "compliance": {"NOT_EVALUATED": 1}, "topics": None},
                 "findings": [with_identity(
                     {"rule": "*", "accountId": ACCOUNT, "region": REGION,
                      "resourceType": ACCOUNT_TYPE, "resourceId": ACCOUNT, "trailARN": None,
@@ -677,13 +681,13 @@ def test_cli_report_pack_not_deployed_is_not_a_pass(stubbed: dict[str, Stubber])
                      "fix": None}, when)],
             }  # fmt: skip
         elif fmt == "csv":
-            when = lines[1].rsplit(",", 2)[1].strip('"')
+            when = next(csv.reader([lines[1]]))[FIELDS.index("evaluatedAt")]
             assert re.fullmatch(TIME_PATTERN, when)
             assert lines[1:] == [  # every cell quoted
                 f'"*","{ACCOUNT}","{REGION}","{ACCOUNT_TYPE}","{ACCOUNT}","","NOT_EVALUATED","",'
                 f'"{NO_PACK}","[]","","","","",'
                 f'"{expected_id("*", ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT)}","NOT_EVALUATED",'
-                f'"{when}",""'
+                f'"{when}","","","",""'
             ]
         else:
             assert (
@@ -699,17 +703,17 @@ def test_cli_report_rules_without_results(stubbed: dict[str, Stubber]) -> None:
     code, out, err = report_cli("--output", "csv")
     assert (code, err) == (1, "")
     rows = list(csv.reader(io.StringIO(out)))
-    when = rows[1][-2]
+    when = rows[1][FIELDS.index("evaluatedAt")]
     assert re.fullmatch(TIME_PATTERN, when)
     assert rows[1:] == [
         [ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT, "", "NOT_EVALUATED", "HIGH",
          no_results(ACCOUNT_PACK_RULE), "[]", "", "", RULE_RISK[ACCOUNT_RULE], "",
          expected_id(ACCOUNT_RULE, ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT), "NOT_EVALUATED",
-         when, controls_line(ACCOUNT_RULE)],
+         when, controls_line(ACCOUNT_RULE), "", "", ""],
         [TRAIL_RULE, ACCOUNT, REGION, TRAIL_TYPE, "*", "", "NOT_EVALUATED", "MEDIUM",
          no_results(TRAIL_PACK_RULE), "[]", "", "", RULE_RISK[TRAIL_RULE], "",
          expected_id(TRAIL_RULE, ACCOUNT, REGION, TRAIL_TYPE, "*"), "NOT_EVALUATED",
-         when, controls_line(TRAIL_RULE)],
+         when, controls_line(TRAIL_RULE), "", "", ""],
     ]  # fmt: skip
 
 

@@ -127,7 +127,7 @@ def test_csv_bare_carriage_return_stays_in_its_cell() -> None:
     text = render(Report("t", "g", "s", (entry,)), "csv")
     digest = expected_id("r", "1", "us-east-1", "T", "a\rb")
     assert text.endswith(
-        f'"a\rb","x\r","X","","c\r\nd\x00","[]","","","","","{digest}","NOT_EVALUATED","g",""\n'
+        f'"a\rb","x\r","X","","c\r\nd\x00","[]","","","","","{digest}","NOT_EVALUATED","g","","","",""\n'
     )
     assert parse_csv(text) == [dataclasses.replace(entry, evaluated_at="g")]
 

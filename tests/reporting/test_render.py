@@ -216,7 +216,8 @@ def test_csv_round_trip() -> None:
     # (no rule, so no severity and no risk)
     assert first == quoted(
         "*", C, "*", "AWS::::Account", C, "", "NOT_EVALUATED", "", DENIED, "[]", "", "", "", "",
-        expected_id("*", C, "*", "AWS::::Account", C), "NOT_EVALUATED", "2024-05-01T12:00:00Z", "",
+        expected_id("*", C, "*", "AWS::::Account", C), "NOT_EVALUATED", "2024-05-01T12:00:00Z",
+        "", "", "", "",
     )  # fmt: skip
     # Lists and dicts are compact JSON; None is an empty cell.
     assert '[""PublishBatch on AWS::SNS::Topic: selector' in publish
@@ -382,9 +383,12 @@ def test_json_opens_with_what_has_no_result() -> None:
         "generatedAt": "2024-05-01T12:00:00Z",
         "source": "a scan",
         "notEvaluated": [UNREACHABLE_TEXT],
+        "population": None,
+        "scope": None,
         "summary": {
             "accounts": 1, "regions": 1, "trails": 0,
             "compliance": {"NOT_EVALUATED": 1, "COMPLIANT": 1},
+            "topics": None,
         },
         "findings": [with_identity(f, "2024-05-01T12:00:00Z") for f in (
             {"rule": "*", "accountId": C, "region": "*", "resourceType": "AWS::::Account",
@@ -408,13 +412,14 @@ def test_csv_rows_of_a_partial_report() -> None:
     assert list(csv.reader(io.StringIO(text))) == [
         list(FIELDS),
         ["*", C, "*", ACCOUNT_TYPE, C, "", "NOT_EVALUATED", "", DENIED, "[]", "", "", "", "",
-         expected_id("*", C, "*", ACCOUNT_TYPE, C), "NOT_EVALUATED", "2024-05-01T12:00:00Z", ""],
+         expected_id("*", C, "*", ACCOUNT_TYPE, C), "NOT_EVALUATED", "2024-05-01T12:00:00Z",
+         "", "", "", ""],
         [ACCOUNT_RULE, B, "eu-west-1", ACCOUNT_TYPE, B, "", "COMPLIANT", "HIGH",
          "Trail org-wide (us-east-1) logs it", "[]", "", "", RULE_RISK[ACCOUNT_RULE], "",
          expected_id(ACCOUNT_RULE, B, "eu-west-1", ACCOUNT_TYPE, B), "PASS",
          "2024-05-01T12:00:00Z",
          "; ".join(f"{c['framework']} {c['control']} ({c['mapping']})"
-                   for c in expected_controls(ACCOUNT_RULE))],
+                   for c in expected_controls(ACCOUNT_RULE)), "", "", ""],
     ]  # fmt: skip
     assert parse_csv(text) == list(PARTIAL.entries)
 
@@ -432,7 +437,7 @@ def test_csv_rows_of_a_partial_report() -> None:
                  quoted("*", "*", "*", "AWS::::Account", "*", "", "NOT_EVALUATED", "",
                         NOTHING_EVALUATED, "[]", "", "", "", "",
                         expected_id("*", "*", "*", "AWS::::Account", "*"), "NOT_EVALUATED",
-                        "2024-05-01T12:00:00Z", "")]),
+                        "2024-05-01T12:00:00Z", "", "", "", "")]),
     ],
 )  # fmt: skip
 def test_nothing_evaluated_opening_lines(fmt: str, opening: list[str]) -> None:

@@ -45,6 +45,10 @@ def with_identity(finding: dict[str, Any], evaluated_at: str) -> dict[str, Any]:
         "status": STATUS.get(finding["compliance"], "NOT_EVALUATED"),
         "evaluatedAt": evaluated_at,
         "controls": expected_controls(finding["rule"]),
+        # Topics are listed by scan only; an exemption comes from the run's exemptions.
+        "unrecordedTopics": finding.get("unrecordedTopics"),
+        "topicsChecked": finding.get("topicsChecked"),
+        "exemption": finding.get("exemption"),
     }  # fmt: skip
 
 

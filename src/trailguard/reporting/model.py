@@ -19,6 +19,7 @@ from trailguard.rules.facts import Finding, TrailFacts
 from trailguard.rules.registry import SCOPE_RESOURCE_TYPES, Rule, Scope, rules
 
 from .finding import identity
+from .scope import Population, ReportScope
 
 TRAIL_TYPE = SCOPE_RESOURCE_TYPES["trail"]
 ACCOUNT_TYPE = SCOPE_RESOURCE_TYPES["account-region"]
@@ -29,7 +30,7 @@ ANY = "*"
 NOTHING_EVALUATED = "nothing was evaluated: the report holds no result"
 
 # Columns of the flat (CSV) form, in order; JSON carries the same fields (a finding of
-# schema/finding.schema.json). The last four came later, so they are last.
+# schema/finding.schema.json). Fields that came later are last.
 FIELDS = (
     "rule",
     "accountId",
@@ -49,6 +50,9 @@ FIELDS = (
     "status",
     "evaluatedAt",
     "controls",
+    "unrecordedTopics",
+    "topicsChecked",
+    "exemption",
 )
 
 
@@ -83,6 +87,12 @@ class ReportEntry:
     risk: str | None = None
     # When the verdict was reached (see :mod:`.finding`); the report's time when not given.
     evaluated_at: str | None = None
+    # scan, account-region rules: the topics (and platform endpoints) of this account and
+    # region whose publishes go unrecorded, and how many were checked (None: not listed).
+    unrecorded_topics: tuple[str, ...] | None = None
+    topics_checked: int | None = None
+    # Why this finding is exempted (an account-region exemption), None when it is not.
+    exemption: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         found = identity(
@@ -112,6 +122,11 @@ class ReportEntry:
             "status": found["status"],
             "evaluatedAt": self.evaluated_at,
             "controls": found["controls"],
+            "unrecordedTopics": (
+                None if self.unrecorded_topics is None else list(self.unrecorded_topics)
+            ),
+            "topicsChecked": self.topics_checked,
+            "exemption": self.exemption,
         }
 
     @classmethod
@@ -132,7 +147,18 @@ class ReportEntry:
             severity=data.get("severity"),
             risk=data.get("risk"),
             evaluated_at=data.get("evaluatedAt"),
+            unrecorded_topics=_topics(data.get("unrecordedTopics")),
+            topics_checked=_count(data.get("topicsChecked")),
+            exemption=data.get("exemption"),
         )
+
+
+def _topics(value: Any) -> tuple[str, ...] | None:
+    return None if value is None else tuple(str(v) for v in value)
+
+
+def _count(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def not_evaluated_entry(
@@ -268,6 +294,8 @@ class Report:
     generated_at: str
     source: str
     entries: tuple[ReportEntry, ...]
+    scope: ReportScope | None = None
+    population: Population | None = None
 
     def __post_init__(self) -> None:
         entries = self.entries or (not_evaluated_entry(NOTHING_EVALUATED),)
@@ -311,12 +339,30 @@ class Report:
 
     @property
     def non_compliant(self) -> bool:
-        return any(e.compliance == "NON_COMPLIANT" for e in self.entries)
+        """Any NON_COMPLIANT finding that is not exempted."""
+        return any(e.compliance == "NON_COMPLIANT" and not e.exemption for e in self.entries)
+
+    @property
+    def complete(self) -> bool:
+        """Nothing asked for lacks a result: no NOT_EVALUATED entry, and the population (when
+        known) has no account-region without a result."""
+        population_ok = self.population is None or self.population.complete
+        return population_ok and not self.not_evaluated()
 
     @property
     def all_clear(self) -> bool:
-        """Everything asked for has a verdict and none is NON_COMPLIANT (exit 0)."""
-        return not self.non_compliant and not self.not_evaluated()
+        """Everything asked for has a verdict, the population is complete, and no finding is
+        NON_COMPLIANT but for exempted ones (exit 0)."""
+        return not self.non_compliant and self.complete
+
+    def topics_summary(self) -> tuple[int, int] | None:
+        """(topics with unrecorded publishes, topics checked) over the account-region
+        findings that listed topics; None when none did."""
+        listed = [e for e in self.coverage() if e.topics_checked is not None]
+        if not listed:
+            return None
+        unrecorded = sum(len(e.unrecorded_topics or ()) for e in listed)
+        return unrecorded, sum(e.topics_checked or 0 for e in listed)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -325,11 +371,18 @@ class Report:
             "source": self.source,
             # First, so that no reader takes the summary for an all-clear without it.
             "notEvaluated": list(self.statements()),
+            "population": None if self.population is None else self.population.to_dict(),
+            "scope": None if self.scope is None else self.scope.to_dict(),
             "summary": {
                 "accounts": len(self.accounts),
                 "regions": len(self.regions),
                 "trails": len({e.trail_arn for e in self.trails() if e.trail_arn}),
                 "compliance": self.counts(),
+                "topics": _topics_summary(self.topics_summary()),
             },
             "findings": [e.to_dict() for e in self.entries],
         }
+
+
+def _topics_summary(found: tuple[int, int] | None) -> dict[str, int] | None:
+    return None if found is None else {"unrecorded": found[0], "checked": found[1]}

@@ -25,7 +25,7 @@ from ..model import FIELDS, Report, ReportEntry
 from . import Format
 
 # Cells of the CSV form that hold JSON (compact); None is an empty cell in any column.
-_JSON_COLUMNS = ("causes", "example", "selectors")
+_JSON_COLUMNS = ("causes", "example", "selectors", "unrecordedTopics")
 # What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
