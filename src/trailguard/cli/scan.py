@@ -9,6 +9,7 @@ from typing import TextIO
 from trailguard.reporting.titles import SCAN_TITLE
 
 from .common import (
+    EXIT_FAILED,
     EXIT_NON_COMPLIANT,
     EXIT_OK,
     REPORT_EXIT_CODES,
@@ -25,10 +26,13 @@ from .common import (
     write_report,
 )
 from .guards import notifier, open_clients, positive_float, positive_int, region_problems
+from .securityhub import EXIT_TEXT as SECURITYHUB_EXIT
+from .securityhub import add_option as add_securityhub_option
+from .securityhub import import_report as import_to_securityhub
 
 MAX_WORKERS = 64
 
-EXIT_CODES = REPORT_EXIT_CODES
+EXIT_CODES = {**REPORT_EXIT_CODES, EXIT_FAILED: SECURITYHUB_EXIT}
 DOCUMENTED_TPS = 10  # trailguard.aws.limiter.DOCUMENTED_TPS (not imported: it loads botocore)
 MAX_TPS = 1000
 
@@ -66,6 +70,7 @@ def register(commands: Commands) -> None:
         "down below it while CloudTrail throttles",
     )
     add_report_options(scan)
+    add_securityhub_option(scan)
     scan.set_defaults(handler=run)
 
 
@@ -130,4 +135,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     write_report(report, args, stdout)
-    return EXIT_OK if report.all_clear else EXIT_NON_COMPLIANT
+    code = EXIT_OK if report.all_clear else EXIT_NON_COMPLIANT
+    if args.to_securityhub:
+        code = import_to_securityhub(report, targets, regions, clients.region, args, code)
+    return code
