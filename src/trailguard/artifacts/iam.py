@@ -201,7 +201,8 @@ def function_role(role_name: Any, assume_role_name: str | None) -> dict[str, Any
 def rule_role(role_name: Any, central_role_arn: Any) -> dict[str, Any]:
     """The role the central rule Lambdas assume in an organization account: trusted by the
     central execution role alone (one role, serving the functions of every region); it may
-    read trails and put evaluations, nothing else."""
+    read trails and put evaluations, and import and list the account's own Security Hub
+    findings (``scan --to-securityhub``), nothing else."""
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
@@ -224,10 +225,41 @@ def rule_role(role_name: Any, central_role_arn: Any) -> dict[str, Any]:
                         "Version": "2012-10-17",
                         "Statement": rule_permissions(None),
                     },
-                }
+                },
+                {
+                    "PolicyName": "TrailGuardSecurityHubImport",
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": securityhub_import_permissions(),
+                    },
+                },
             ],
         },
     }
+
+
+def securityhub_import_permissions() -> list[dict[str, Any]]:
+    """What ``scan --to-securityhub`` needs in each account: import findings into the account's
+    own default product (the resource type ``product`` of BatchImportFindings) and list them
+    from its hub (``hub`` of GetFindings), in any region (Service Authorization Reference,
+    "Actions, resources, and condition keys for AWS Security Hub",
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecurityhub.html).
+    """
+    return [
+        _statement(
+            "ImportFindingsIntoOwnProduct",
+            ["securityhub:BatchImportFindings"],
+            _sub(
+                "arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:"
+                "product/${AWS::AccountId}/default"
+            ),
+        ),
+        _statement(
+            "ListOwnFindings",
+            ["securityhub:GetFindings"],
+            _sub("arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default"),
+        ),
+    ]
 
 
 DETECT_FUNCTION = FUNCTION_PREFIX + "detect"
