@@ -180,14 +180,19 @@ def test_each_account_through_its_own_session_in_its_region(org: MotoOrg) -> Non
         Target(b, RecordingSession(org.session(b), log)),
     ]
     result = run_import(report(a_east, a_west, b_east, b_trail), targets, max_workers=1)
-    assert log == [
-        (a, "eu-west-1", "BatchImportFindings", [ident(a_west)]),
-        (a, "eu-west-1", "GetFindings", []),
-        (a, HOME, "BatchImportFindings", [ident(a_east)]),
-        (a, HOME, "GetFindings", []),
-        (b, HOME, "BatchImportFindings", [ident(b_trail), ident(b_east)]),  # report order
-        (b, HOME, "GetFindings", []),
-    ]
+    calls = {
+        a: [
+            (a, "eu-west-1", "BatchImportFindings", [ident(a_west)]),
+            (a, "eu-west-1", "GetFindings", []),
+            (a, HOME, "BatchImportFindings", [ident(a_east)]),
+            (a, HOME, "GetFindings", []),
+        ],
+        b: [
+            (b, HOME, "BatchImportFindings", [ident(b_trail), ident(b_east)]),  # report order
+            (b, HOME, "GetFindings", []),
+        ],
+    }
+    assert log == [call for account in sorted(calls) for call in calls[account]]
     assert held(org.session(a), HOME) == {ident(a_east): ("ACTIVE", SCANNED)}
     assert held(org.session(a), "eu-west-1") == {ident(a_west): ("ACTIVE", SCANNED)}
     assert held(org.session(b), HOME) == {
@@ -195,11 +200,14 @@ def test_each_account_through_its_own_session_in_its_region(org: MotoOrg) -> Non
         ident(b_east): ("ACTIVE", SCANNED),
     }
     assert held(org.session(b), "eu-west-1") == {}
-    assert result.lines() == [
-        f"Security Hub, account {a}, region eu-west-1: imported 1, archived 0, failed 0",
-        f"Security Hub, account {a}, region {HOME}: imported 1, archived 0, failed 0",
-        f"Security Hub, account {b}, region {HOME}: imported 2, archived 0, failed 0",
-    ]
+    lines = {
+        a: [
+            f"Security Hub, account {a}, region eu-west-1: imported 1, archived 0, failed 0",
+            f"Security Hub, account {a}, region {HOME}: imported 1, archived 0, failed 0",
+        ],
+        b: [f"Security Hub, account {b}, region {HOME}: imported 2, archived 0, failed 0"],
+    }
+    assert result.lines() == [line for account in sorted(lines) for line in lines[account]]
 
 
 def _seed(session: Any, region: str, findings: list[dict[str, Any]]) -> None:
