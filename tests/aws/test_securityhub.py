@@ -14,6 +14,7 @@ check each request against Security Hub's API model.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -540,3 +541,30 @@ def test_routing_keeps_the_asff_finding_but_where_it_goes() -> None:
     gov = trail("111122223333", "us-gov-west-1", "gov-trail", at=SCANNED)
     assert routed(gov, HOME) == ("us-gov-west-1", asff_finding(gov))
     assert asff_finding(gov)["ProductArn"].startswith("arn:aws-us-gov:securityhub:us-gov-west-1:")
+
+
+def test_an_account_not_entered_makes_the_scan_exit_4_after_the_report() -> None:
+    outsider = "999999999999"
+    with mock_aws():
+        org = build_org(members=0)
+        out, err = io.StringIO(), io.StringIO()
+        argv = [
+            "scan", "--org", "--role-name", "OrganizationAccountAccessRole",
+            "--accounts", f"{org.management},{outsider}", "--regions", HOME,
+            "--to-securityhub", "--output", "json",
+        ]  # fmt: skip
+        code = main(argv, stdin=io.StringIO(), stdout=out, stderr=err)
+        findings = json.loads(out.getvalue())["findings"]  # the report is written first
+        not_entered = [f["id"] for f in findings if f["accountId"] == outsider]
+        imported = sorted(f["id"] for f in findings if f["accountId"] == org.management)
+        assert (code, len(not_entered), len(imported)) == (4, 1, 1)
+        assert err.getvalue() == (
+            f"trailguard: Security Hub, account {org.management}, region {HOME}: imported 1, "
+            "archived 0, failed 0\n"
+            f"trailguard: Security Hub, account {outsider}, region {HOME}: imported 0, "
+            "archived 0, failed 1\n"
+            f"trailguard: Security Hub: not imported (account {outsider}, region {HOME}): "
+            f"{not_entered[0]}: account {outsider} was not entered: not an active account of "
+            "the organization\n"
+        )
+        assert sorted(held(boto3.Session(), HOME)) == imported

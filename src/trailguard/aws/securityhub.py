@@ -279,7 +279,10 @@ class SecurityHubImport:
             result.failed = [(f["Id"], place.why_no_session) for f in place.findings]
             result.not_archived = None
             return result
-        client = place.session.client("securityhub", region_name=place.region, config=CLIENT_CONFIG)
+        with self._lock:  # a boto3 session is not thread-safe (its clients are)
+            client = place.session.client(
+                "securityhub", region_name=place.region, config=CLIENT_CONFIG
+            )
         result.imported = self._send(client, place, place.findings, result)
         if not place.archive:
             return result
