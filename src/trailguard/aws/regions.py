@@ -5,7 +5,8 @@ any call is made with it.
 A name botocore lists is a region of its partition. A name that only matches a partition's
 ``regionRegex`` may be a region newer than the installed botocore: it is accepted, with a
 warning, rather than refused (:func:`classify` says which); anything else is no region.
-Only the CLI uses this module.
+Only the CLI uses this module (and, run from it, the Security Hub import, for the partition
+of a region).
 """
 
 from __future__ import annotations
