@@ -43,8 +43,17 @@ from typing import Any
 from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
 
 DOCUMENTED_TPS = 10.0  # Get, Describe and List APIs, per account and region
+# The SNS listings scan makes (trailguard.aws.topics), each its own budget per account and
+# region: the SNS API reference (botocore's sns/2010-03-31 model, e.g. ListTopics: "This
+# action is throttled at 30 transactions per second (TPS)"; ListPlatformApplications 15;
+# ListEndpointsByPlatformApplication 30). CloudTrail has no operations of these names.
+SNS_TPS = {
+    "ListTopics": 30.0,
+    "ListPlatformApplications": 15.0,
+    "ListEndpointsByPlatformApplication": 30.0,
+}
 # The other documented quotas, by operation; "all other APIs" share OTHER_TPS.
-OPERATION_TPS = {"LookupEvents": 2.0, "ListInsightsMetricData": 1.0}
+OPERATION_TPS = {"LookupEvents": 2.0, "ListInsightsMetricData": 1.0, **SNS_TPS}
 OTHER_TPS = 1.0
 READ_PREFIXES = ("Get", "Describe", "List")
 # Attempts per call (botocore's total_max_attempts), the first included.
