@@ -301,3 +301,17 @@ def test_cli_lists_topics_unless_told_not_to(aws: None) -> None:
     assert {f["region"]: (f["unrecordedTopics"], f["topicsChecked"])
             for f in unlisted["findings"] if f["rule"] == ACCOUNT_RULE} == {
         HOME: (None, None), OTHER: (None, None)}  # fmt: skip
+
+
+def test_the_throttling_summary_names_sns_when_it_throttled() -> None:
+    limiter = Limiter()
+    limiter.throttles[(ACCOUNT, HOME, "ListTopics")] += 2
+    assert limiter.summary() == (
+        "SNS throttled 2 call attempt(s) in 1 account-region(s); the scan slowed down and "
+        "retried them"
+    )
+    limiter.throttles[(ACCOUNT, OTHER, "read")] += 1
+    assert limiter.summary() == (
+        "CloudTrail and SNS throttled 3 call attempt(s) in 2 account-region(s); the scan slowed "
+        "down and retried them"
+    )

@@ -168,12 +168,13 @@ class Limiter:
         return None
 
     def summary(self) -> str | None:
-        """One line on how much CloudTrail throttled, None when it did not."""
+        """One line on how much CloudTrail (and SNS) throttled, None when neither did."""
         if not self.throttles:
             return None
         where = {(account, region) for account, region, _ in self.throttles}
+        services = sorted({"SNS" if g in SNS_TPS else "CloudTrail" for _, _, g in self.throttles})
         return (
-            f"CloudTrail throttled {sum(self.throttles.values())} call attempt(s) in "
+            f"{' and '.join(services)} throttled {sum(self.throttles.values())} call attempt(s) in "
             f"{len(where)} account-region(s); the scan slowed down and retried them"
         )
 

@@ -25,6 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from trailguard.aws.session import error_text
 from trailguard.reporting.topics import TopicsAtStake
+from trailguard.rules.facts import TrailFacts
 from trailguard.rules.registry import rules
 from trailguard.rules.topics import ENDPOINT_TYPE, TOPIC_TYPE, Resource, TopicJudge
 
@@ -133,6 +134,6 @@ def judge_topics(
             )
 
 
-def _partition(resources: tuple[Resource, ...], seen: list[Any]) -> str:
+def _partition(resources: tuple[Resource, ...], seen: list[TrailFacts]) -> str:
     arns = [arn for _, arn in resources] + [t.arn for t in seen]
     return next((a.split(":")[1] for a in arns if a.count(":") >= 5), "aws")
