@@ -86,6 +86,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_bundle.py
 	$(BIN)/python benchmarks/bench_scan.py
+	$(BIN)/python benchmarks/bench_topics.py
 	$(BIN)/python benchmarks/bench_cfnlint.py
 
 clean:

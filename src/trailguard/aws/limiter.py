@@ -43,8 +43,17 @@ from typing import Any
 from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
 
 DOCUMENTED_TPS = 10.0  # Get, Describe and List APIs, per account and region
+# The SNS listings scan makes (trailguard.aws.topics), each its own budget per account and
+# region: the SNS API reference (botocore's sns/2010-03-31 model, e.g. ListTopics: "This
+# action is throttled at 30 transactions per second (TPS)"; ListPlatformApplications 15;
+# ListEndpointsByPlatformApplication 30). CloudTrail has no operations of these names.
+SNS_TPS = {
+    "ListTopics": 30.0,
+    "ListPlatformApplications": 15.0,
+    "ListEndpointsByPlatformApplication": 30.0,
+}
 # The other documented quotas, by operation; "all other APIs" share OTHER_TPS.
-OPERATION_TPS = {"LookupEvents": 2.0, "ListInsightsMetricData": 1.0}
+OPERATION_TPS = {"LookupEvents": 2.0, "ListInsightsMetricData": 1.0, **SNS_TPS}
 OTHER_TPS = 1.0
 READ_PREFIXES = ("Get", "Describe", "List")
 # Attempts per call (botocore's total_max_attempts), the first included.
@@ -159,12 +168,13 @@ class Limiter:
         return None
 
     def summary(self) -> str | None:
-        """One line on how much CloudTrail throttled, None when it did not."""
+        """One line on how much CloudTrail (and SNS) throttled, None when neither did."""
         if not self.throttles:
             return None
         where = {(account, region) for account, region, _ in self.throttles}
+        services = sorted({"SNS" if g in SNS_TPS else "CloudTrail" for _, _, g in self.throttles})
         return (
-            f"CloudTrail throttled {sum(self.throttles.values())} call attempt(s) in "
+            f"{' and '.join(services)} throttled {sum(self.throttles.values())} call attempt(s) in "
             f"{len(where)} account-region(s); the scan slowed down and retried them"
         )
 

@@ -16,7 +16,8 @@ calls itself; botocore's standard retries handle the rest. Whatever was asked fo
 result (an account that cannot be entered, a region whose trails cannot be listed, a trail
 that cannot be read, no account or region at all) is a NOT_EVALUATED entry saying why, never
 skipped silently. Every rule of the registry is evaluated, by its scope: per trail, or per
-account and region.
+account and region. With ``topics``, each account-region's SNS topics are listed too and those
+at stake named (:mod:`trailguard.aws.topics`).
 
 Memory: the report needs every finding with its trail's selectors, so those are kept, compact:
 a listing keeps only the ARNs it saw (one description per distinct trail, dropped once the
@@ -42,8 +43,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from trailguard.aws.limiter import DOCUMENTED_TPS, MAX_ATTEMPTS, Limiter
 from trailguard.aws.scan_targets import Target as Target  # re-exported: scans are built with it
 from trailguard.aws.session import error_text
+from trailguard.aws.topics import judge_topics, list_topics
 from trailguard.aws.trails import TAGS_BATCH, read_tags, read_trail_facts
 from trailguard.reporting.model import ANY, ReportEntry, not_evaluated_entry
+from trailguard.reporting.topics import TopicsAtStake
 from trailguard.rules.facts import Finding, NotEvaluated, TrailFacts
 from trailguard.rules.parameters import RuleParameters
 from trailguard.rules.registry import Rule, Scope, rules
@@ -68,9 +71,12 @@ class ScanResult:
     facts: dict[str, TrailFacts] = field(default_factory=dict)
     # What has no result, and why (compliance NOT_EVALUATED).
     not_evaluated: list[ReportEntry] = field(default_factory=list)
-    calls: Counter[str] = field(default_factory=Counter)
+    calls: Counter[str] = field(default_factory=Counter)  # CloudTrail calls, by API
     regions: list[str] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)
+    # With topics listed: the topics at stake per (account, region), and the SNS calls.
+    topics: dict[tuple[str, str], TopicsAtStake] = field(default_factory=dict)
+    topic_calls: Counter[str] = field(default_factory=Counter)
 
 
 class Scanner:
@@ -84,13 +90,16 @@ class Scanner:
         progress: Progress | None = None,
         no_accounts: str = "no account to scan",
         caller: Target | None = None,
+        topics: bool = False,
     ) -> None:
         """``tps``: the quota of the Describe/Get/List calls, per account-region (the
         limiter never exceeds it). ``no_accounts``: why there is no target, said when
         ``targets`` is empty. ``caller``: the account and session the scan runs with, which
         reads an organization trail whose owner is not scanned (it is the owner, or maybe a
-        CloudTrail delegated administrator)."""
+        CloudTrail delegated administrator). ``topics``: list each account-region's SNS
+        topics and name those at stake (:mod:`trailguard.aws.topics`)."""
         self.targets = targets
+        self.topics = topics
         self.caller = caller
         self.no_accounts = no_accounts
         self.regions = regions
@@ -100,28 +109,32 @@ class Scanner:
         self.limiter = Limiter(tps)
         self.progress = progress
         self.result = ScanResult(regions=list(regions), accounts=[t.account_id for t in targets])
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str], Any] = {}
         self._selectors: dict[str, dict[str, Any]] = {}
         # Organization trails: ARN -> the account that read them (their owner, or the caller).
         self._read_by: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def client(self, target: Target, region: str) -> Any:
-        key = (target.account_id, region)
+        return self._client(target, region, "cloudtrail")
+
+    def sns_client(self, target: Target, region: str) -> Any:
+        return self._client(target, region, "sns")
+
+    def _client(self, target: Target, region: str, service: str) -> Any:
+        key = (target.account_id, region, service)
         with self._lock:
             if key not in self._clients:
                 assert target.session is not None, "an unreachable account has no clients"
-                client = target.session.client(
-                    "cloudtrail", region_name=region, config=CLIENT_CONFIG
-                )
+                client = target.session.client(service, region_name=region, config=CLIENT_CONFIG)
                 self.limiter.attach(client, target.account_id, region)
-                counter = self.result.calls
+                counter = self.result.calls if service == "cloudtrail" else self.result.topic_calls
 
                 def before_call(model: Any, **_: Any) -> None:
                     with self._lock:
                         counter[model.name] += 1
 
-                client.meta.events.register("before-call.cloudtrail.*", before_call)
+                client.meta.events.register(f"before-call.{service}.*", before_call)
                 self._clients[key] = client
             return self._clients[key]
 
@@ -219,6 +232,7 @@ class Scanner:
         by_account = {t.account_id: t for t in reachable}
         readers = self._readers(first, by_account)
         first.clear()
+        topics = list_topics(self, listed, by_account) if self.topics else {}
 
         # Tags only when a tag exemption is set, and only of the trails judged per trail (their
         # owner is scanned and reads them): one ListTags per 20 trails (its limit) of the same
@@ -282,6 +296,7 @@ class Scanner:
                 self._missing(f"scope {found.scope!r} is not supported by scan", rule=found.id)
                 continue
             evaluate(self, found, listed, by_account)
+        judge_topics(self, listed, topics)
         return self.result
 
     def _readers(

@@ -69,6 +69,11 @@ def register(commands: Commands) -> None:
         f"{DOCUMENTED_TPS}, CloudTrail's quota for its Describe/Get/List calls); the scan slows "
         "down below it while CloudTrail throttles",
     )
+    scan.add_argument(
+        "--no-topics",
+        action="store_true",
+        help="do not list SNS topics (sns:ListTopics) to name those whose publishes go unrecorded",
+    )
     add_report_options(scan)
     add_securityhub_option(scan)
     scan.set_defaults(handler=run)
@@ -122,6 +127,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         progress=progress_bar(args.stderr),
         no_accounts=no_accounts,
         caller=Target(account, session),
+        topics=not args.no_topics,
     )
     result = scanner.scan()
     if throttled := scanner.limiter.summary():
@@ -133,6 +139,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         title=SCAN_TITLE,
         source=f"live scan of {len(targets)} account(s), {len(regions)} region(s)",
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        topics=result.topics,
     )
     write_report(report, args, stdout)
     code = EXIT_OK if report.all_clear else EXIT_NON_COMPLIANT

@@ -153,3 +153,6 @@ class SelectorConfig:
     advanced: tuple[AdvancedSelector, ...] = ()
     basic: tuple[BasicSelector, ...] = ()
     trail_arn: str | None = None
+    # Where an unlogged example event happens, (region, account): by default the trail's own,
+    # from its ARN; a caller judging a region seen from another account sets its own.
+    place: tuple[str, str] | None = None

@@ -385,7 +385,7 @@ def evaluate(config: SelectorConfig, requirement: Requirement) -> Verdict:
     ``config`` should already have passed :func:`trailguard.core.validate.check_valid`.
     """
     selectors = effective_selectors(config)
-    place = _place(config.trail_arn)
+    place = config.place or _place(config.trail_arn)
     gaps: list[Gap] = []
     for required in requirement.events:
         gap = _find_gap(config, selectors, requirement.exclusions, required, place)

@@ -20,7 +20,6 @@ import logging
 import os
 import sys
 import types
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +35,8 @@ from trailguard.aws.session import session_from_credentials
 from trailguard.core.requirement import DEFAULT_RESOURCE_TYPES
 from trailguard.demo.detect import detection_step
 from trailguard.demo.organization import central_function, members_see_organization_trails
+from trailguard.demo.organization import reset as _reset
+from trailguard.demo.topics import create_topics
 from trailguard.reporting.model import Report, scan_report
 from trailguard.reporting.render import render
 from trailguard.reporting.titles import DEMO_AFTER_TITLE, DEMO_BEFORE_TITLE
@@ -148,6 +149,7 @@ class Sandbox:
         )
         for trail in TRAILS:
             self.say(f"  {trail.account:<10} {trail.region:<15} {trail.name:<18} {trail.story}")
+        create_topics(self.sessions, self.say)
 
     def _session(self, key: str, region: str = HOME) -> Any:
         creds = self.credentials.get(key)
@@ -258,7 +260,7 @@ class Sandbox:
 
     def scan(self, title: str) -> Report:
         targets = [Target(self.account_ids[k], self._session(k)) for k in self.sessions]
-        result = Scanner(targets, list(REGIONS), rule_parameters()).scan()
+        result = Scanner(targets, list(REGIONS), rule_parameters(), topics=True).scan()
         return scan_report(
             result.findings,
             result.facts,
@@ -266,6 +268,7 @@ class Sandbox:
             title=title,
             source="trailguard demo sandbox (moto server on 127.0.0.1)",
             generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            topics=result.topics,
         )
 
     def remediate(self, report: Report) -> list[str]:
@@ -332,15 +335,6 @@ def _print_evaluations(sandbox: Sandbox, evaluations: list[dict[str, Any]]) -> N
             f"  {e['accountId']} {e['ComplianceResourceId'][:18]:<18} {e['ComplianceType']:<15} "
             f"{e['Annotation'][:110]}"
         )
-
-
-def _reset(server: Any) -> None:
-    """Empty the sandbox: moto keeps its state per process, so a demo starts from nothing and
-    leaves nothing behind for anything else in the same process."""
-    host, port = server.get_host_and_port()
-    request = urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=30):  # 127.0.0.1 only
-        pass
 
 
 def run(out_dir: Path, out: TextIO) -> int:

@@ -1,10 +1,12 @@
 """The sandbox's organization as AWS runs one, where moto does not: a member account lists
 the management account's organization trails, and the rules run as deployed org-wide (a
-central function in the management account, acting in members through their role)."""
+central function in the management account, acting in members through their role); and how
+the sandbox is emptied."""
 
 from __future__ import annotations
 
 import types
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -50,3 +52,12 @@ def central_function(
         return boto3.Session(region_name=kwargs.get("region_name", region))
 
     return types.SimpleNamespace(invoked_function_arn=arn), make_session
+
+
+def reset(server: Any) -> None:
+    """Empty the sandbox: moto keeps its state per process, so a demo starts from nothing and
+    leaves nothing behind for anything else in the same process."""
+    host, port = server.get_host_and_port()
+    request = urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30):  # 127.0.0.1 only
+        pass

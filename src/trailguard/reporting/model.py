@@ -20,6 +20,7 @@ from trailguard.rules.registry import SCOPE_RESOURCE_TYPES, Rule, Scope, rules
 
 from .finding import identity
 from .scope import Population, ReportScope
+from .topics import TopicsByPlace, with_topics
 
 TRAIL_TYPE = SCOPE_RESOURCE_TYPES["trail"]
 ACCOUNT_TYPE = SCOPE_RESOURCE_TYPES["account-region"]
@@ -267,10 +268,12 @@ def scan_report(
     title: str,
     source: str,
     generated_at: str,
+    topics: TopicsByPlace | None = None,
 ) -> Report:
-    """The report of a live scan: each finding with its trail's evidence, and what has no
-    result, in report order."""
+    """The report of a live scan: each finding with its trail's evidence (and, per account and
+    region, the ``topics`` at stake), and what has no result, in report order."""
     entries = [entry_from_finding(f, facts.get(f.trail_arn or "")) for f in findings]
+    entries = with_topics(entries, topics or {})
     return Report(
         title=title,
         generated_at=generated_at,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trailguard.core.errors import SelectorError
+from trailguard.core.model import SelectorConfig
 from trailguard.core.parse import parse_response
 from trailguard.core.verdict import Verdict, evaluate
 from trailguard.rules.parameters import RuleParameters
@@ -98,14 +99,18 @@ class NotEvaluated(Exception):
     """A trail's facts could not be read, so no verdict may be given (never COMPLIANT)."""
 
 
-def trail_verdict(facts: TrailFacts, params: RuleParameters) -> Verdict:
-    """The core's verdict on the trail's selectors; NotEvaluated when they were not read."""
+def trail_config(facts: TrailFacts) -> SelectorConfig:
+    """The trail's selectors, parsed; NotEvaluated when they were not read or do not parse."""
     if facts.selectors is None:
         raise NotEvaluated(f"{facts.arn}: {facts.error or 'event selectors not read'}")
     try:
         # Read profile: keep an operator trailguard does not know (it only narrows the
         # selector) rather than leave a trail CloudTrail accepted unevaluated.
-        config = parse_response({"TrailARN": facts.arn or None, **facts.selectors}, profile="read")
+        return parse_response({"TrailARN": facts.arn or None, **facts.selectors}, profile="read")
     except SelectorError as exc:
         raise NotEvaluated(f"{facts.arn}: unreadable event selectors: {exc}") from exc
-    return evaluate(config, params.requirement(facts.partition))
+
+
+def trail_verdict(facts: TrailFacts, params: RuleParameters) -> Verdict:
+    """The core's verdict on the trail's selectors; NotEvaluated when they were not read."""
+    return evaluate(trail_config(facts), params.requirement(facts.partition))
