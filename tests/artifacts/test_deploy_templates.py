@@ -82,6 +82,7 @@ def test_global_templates_name_every_role() -> None:
             "DetectFunctionRoleName",
             "RemediationRoleName",
             "RuleRoleName",
+            "ScanRoleName",
         ],
     }
 

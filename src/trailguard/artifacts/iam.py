@@ -201,23 +201,13 @@ def function_role(role_name: Any, assume_role_name: str | None) -> dict[str, Any
 def rule_role(role_name: Any, central_role_arn: Any) -> dict[str, Any]:
     """The role the central rule Lambdas assume in an organization account: trusted by the
     central execution role alone (one role, serving the functions of every region); it may
-    read trails and put evaluations, and import and list the account's own Security Hub
-    findings (``scan --to-securityhub``), nothing else."""
+    read trails and put evaluations, nothing else."""
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
             "RoleName": role_name,
             "Description": "Assumed by the central trailguard Config rule Lambdas.",
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"AWS": central_role_arn},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            },
+            "AssumeRolePolicyDocument": _trusted_by(central_role_arn),
             "Policies": [
                 {
                     "PolicyName": "TrailGuardConfigRule",
@@ -225,14 +215,80 @@ def rule_role(role_name: Any, central_role_arn: Any) -> dict[str, Any]:
                         "Version": "2012-10-17",
                         "Statement": rule_permissions(None),
                     },
-                },
+                }
+            ],
+        },
+    }
+
+
+def _trusted_by(principal: Any) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+        ],
+    }
+
+
+# ``trailguard scan --org --role-name TrailGuardScanRole``: the member role a scan enters, when
+# the template is given the principal that scans (else it is not created).
+SCAN_ROLE_PARAMETERS = {
+    "ScanRoleName": {
+        "Type": "String",
+        "Default": "TrailGuardScanRole",
+        "AllowedPattern": r"^[\w+=,.@-]{1,64}$",
+        "Description": "Name of the role trailguard scan enters (--role-name; one per account).",
+    },
+    "ScannerPrincipalArn": {
+        "Type": "String",
+        "Default": "",
+        "AllowedPattern": r"^(arn:[\w-]+:iam::\d{12}:(role|user|root)[\w+=,.@/-]*)?$",
+        "Description": "Who runs trailguard scan --org (an IAM role ARN in the management "
+        "account); empty: no scan role.",
+    },
+}
+SCAN_ROLE_CONDITIONS = {
+    "HasScanner": {"Fn::Not": [{"Fn::Equals": [_ref("ScannerPrincipalArn"), ""]}]}
+}
+
+
+def scan_permissions() -> list[dict[str, Any]]:
+    """What ``trailguard scan`` needs in an account: read its trails (an organization trail's
+    ARN names the management account), list its SNS topics and platform endpoints (these
+    three List actions name no resource, Service Authorization Reference for Amazon SNS), and
+    import its findings into Security Hub (``--to-securityhub``)."""
+    return [
+        *rule_permissions(None)[:2],
+        _statement(
+            "ListTopics",
+            [
+                "sns:ListTopics",
+                "sns:ListPlatformApplications",
+                "sns:ListEndpointsByPlatformApplication",
+            ],
+            "*",
+        ),
+        *securityhub_import_permissions(),
+    ]
+
+
+def scan_role() -> dict[str, Any]:
+    """The role ``trailguard scan --org`` enters in each account (``ScanRoleName``), trusted
+    by ``ScannerPrincipalArn`` alone and created only when that is given; read-only but for
+    Security Hub findings of its own account."""
+    return {
+        "Type": "AWS::IAM::Role",
+        "Condition": "HasScanner",
+        "Properties": {
+            "RoleName": _ref("ScanRoleName"),
+            "Description": "Entered by trailguard scan --org (read trails, list topics, import "
+            "findings into this account's Security Hub).",
+            "AssumeRolePolicyDocument": _trusted_by(_ref("ScannerPrincipalArn")),
+            "Policies": [
                 {
-                    "PolicyName": "TrailGuardSecurityHubImport",
-                    "PolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": securityhub_import_permissions(),
-                    },
-                },
+                    "PolicyName": "TrailGuardScan",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": scan_permissions()},
+                }
             ],
         },
     }

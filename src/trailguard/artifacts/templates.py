@@ -17,7 +17,8 @@ its fixed name (a parameter), never create one.
   of the organization (see :data:`INVOKE_PERMISSION_NOTE`).
 - ``deploy/org-member-global.yaml``: every account (a service-managed StackSet in one region;
   the management account, which StackSets never deploy to, as a stack): the role the central
-  Lambdas assume, trusted by their one execution role, and the remediation role.
+  Lambdas assume, trusted by their one execution role, the remediation role and, given
+  ``ScannerPrincipalArn``, the read-only role ``trailguard scan --org`` enters.
 - ``deploy/org-member.yaml``: every account, each region: the SSM document and the account's
   conformance pack, whose rules use the central Lambdas of the same region.
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from trailguard.artifacts import iam
 from trailguard.artifacts.detection import detect_resources
 from trailguard.artifacts.iam import (
     FUNCTION_PREFIX,
@@ -314,23 +316,26 @@ def org_admin_template() -> dict[str, Any]:
 
 def org_member_global_template() -> dict[str, Any]:
     central = role_arn("CentralRuleFunctionRoleName", "${CentralAccountId}")
-    return _template(
+    template = _template(
         "trailguard in every account of an organization, once (service-managed StackSet in one "
         "region; a stack in the management account): the role the central rule Lambdas assume, "
-        "trusted by their execution role alone, the remediation role and the detection "
-        "function's role.",
+        "trusted by their execution role alone, the remediation role, the detection "
+        "function's role and, given ScannerPrincipalArn, the role trailguard scan enters.",
         {
             **_central_account(),
-            **_role_names("CentralRuleFunctionRoleName", "RuleRoleName", "RemediationRoleName"),
-            **_role_names("DetectFunctionRoleName"),
+            **_role_names("CentralRuleFunctionRoleName", "RuleRoleName"),
+            **_role_names("RemediationRoleName", "DetectFunctionRoleName"),
+            **iam.SCAN_ROLE_PARAMETERS,
         },
         {
             "RuleRole": rule_role(_ref("RuleRoleName"), central),
             "RemediationRole": remediation_role(_ref("RemediationRoleName")),
             "DetectFunctionRole": detect_role(_ref("DetectFunctionRoleName")),
+            "ScanRole": iam.scan_role(),
         },
         {"RemediationRoleArn": _role_output("RemediationRole", "SSM Automation's role.")},
     )
+    return {**template, "Conditions": iam.SCAN_ROLE_CONDITIONS}
 
 
 def org_member_template() -> dict[str, Any]:
