@@ -7,7 +7,7 @@ The banner is one line naming who runs and what is covered, e.g.::
 
 (one line; wrapped here). Never on standard output, so a report piped on is unchanged.
 ``--quiet`` leaves only errors and warnings on stderr: no banner, no progress bar, no notes
-(retries, waits, throttling) and no "report written to" lines.
+(retries, waits, throttling). Standard output is unchanged.
 """
 
 from __future__ import annotations

@@ -37,6 +37,16 @@ EXTENSIONS = {
 DEFAULT_FORMAT = "text"
 
 
+class FormatChoices(tuple[str, ...]):
+    """``--output``'s choices, the registry's (:func:`formats.choices`): a list of formats is
+    among them when each of its names is."""
+
+    def __contains__(self, value: object) -> bool:
+        if isinstance(value, tuple):
+            return all(tuple.__contains__(self, name) for name in value)
+        return tuple.__contains__(self, value)
+
+
 def parse_formats(names: Iterable[str]) -> tuple[str, ...]:
     """Report format names (or their older aliases) as the formats' own names, in the order
     given, each once; raises ValueError naming an unknown one with a did-you-mean."""
@@ -108,10 +118,9 @@ def check_destinations(args: argparse.Namespace) -> None:
 def write_reports(report: Any, args: argparse.Namespace, stdout: TextIO) -> list[str]:
     """The report in each ``--output`` format: to standard output, ``--out FILE`` or
     ``--out-dir DIR`` (see the module docstring); "report written to PATH" for each file on
-    standard output (not under ``--quiet``). Returns the paths written."""
+    standard output. Returns the paths written."""
     names = args.output or (DEFAULT_FORMAT,)
     texts = {name: formats.render("report", report, name) for name in names}
-    quiet = getattr(args, "quiet", False)
     if args.out_dir:
         try:
             Path(args.out_dir).mkdir(parents=True, exist_ok=True)
@@ -130,7 +139,6 @@ def write_reports(report: Any, args: argparse.Namespace, stdout: TextIO) -> list
         return []
     for path, text in zip(paths, texts.values(), strict=True):
         write_atomically(path, text)
-    if not quiet:
-        lines = "".join(f"report written to {one_line(str(p))}\n" for p in paths)
-        emit(stdout, lines, args.stderr)
+    lines = "".join(f"report written to {one_line(str(p))}\n" for p in paths)
+    emit(stdout, lines, args.stderr)
     return [str(p) for p in paths]

@@ -18,7 +18,14 @@ from trailguard.reporting.scope import ReportScope
 from .banner import QuietStream, with_config
 from .common import EXIT_NON_COMPLIANT, EXIT_OK, add_aws_options, comma_list, warn
 from .config_file import find, load, statuses
-from .outputs import DEFAULT_FORMAT, EXTENSIONS, check_destinations, format_list, write_reports
+from .outputs import (
+    DEFAULT_FORMAT,
+    EXTENSIONS,
+    FormatChoices,
+    check_destinations,
+    format_list,
+    write_reports,
+)
 
 
 def status_list(text: str) -> tuple[str, ...]:
@@ -36,6 +43,7 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output",
         type=format_list,
+        choices=FormatChoices(formats.choices("report")),
         metavar="FORMATS",
         help=f"{formats.help_text('report')}. Several, comma-separated, with --out-dir: "
         f"{listed} (default: {DEFAULT_FORMAT})",
