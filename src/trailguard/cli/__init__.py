@@ -5,7 +5,8 @@ Exit codes: one table for every command (``EXIT_TABLE`` in :mod:`.exits`, and RE
 0 ok, 1 non-compliant, 2 bad input, 3 refused, 4 failed, 5-7 remediate's unconfirmed, left and
 deferred, 130 interrupted; every command's ``--help`` lists those it uses. Every expected
 failure is one line on stderr naming what is wrong and where (a usage error also names the
-command's ``--help``); a traceback is never shown to a user.
+command's ``--help``); a traceback is never shown to a user, but with ``--debug`` (which also
+logs boto3's and botocore's requests, credentials removed: :mod:`.debug`).
 
 ``--output`` means the same on every command: ``text`` for a person (the default, but for
 ``plan``, whose output is JSON to put), ``json`` for tools; reports add ``csv``, ``html`` and
@@ -132,9 +133,7 @@ def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO
         if not botocore:
             if not args.debug:
                 raise
-            stderr.write(
-                f"trailguard: failed: unexpected error (traceback above): {one_line(repr(exc))}\n"
-            )
+            stderr.write(traceback_text(f"trailguard: failed: unexpected error: {exc!r}"))
             return EXIT_FAILED
         from trailguard.aws.session import error_text  # botocore is loaded already
 

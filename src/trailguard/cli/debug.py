@@ -68,11 +68,15 @@ class Redact(logging.Filter):
         return True
 
 
-def traceback_text() -> str:
-    """The traceback of the exception being handled, credentials taken out."""
+def traceback_text(line: str | None = None) -> str:
+    """The traceback of the exception being handled (or ``line``, one line), credentials
+    taken out."""
     import traceback
 
-    return redact(traceback.format_exc(), Redact().secrets)
+    from .common import one_line
+
+    text = traceback.format_exc() if line is None else one_line(line) + "\n"
+    return redact(text, Redact().secrets)
 
 
 @contextmanager

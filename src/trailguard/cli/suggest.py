@@ -159,5 +159,5 @@ def region_hint(name: str, regions: Iterable[str]) -> str:
 def choice_hint(value: str, known: Iterable[str]) -> str:
     """``; did you mean html?`` for a name close to one of ``known``, else the choices."""
     names = list(known)
-    near = _nearest(value.lower(), names, 0.6)
+    near = _nearest(value, names, 0.6)
     return f"; did you mean {near}?" if near else f" (choose from {', '.join(names)})"
