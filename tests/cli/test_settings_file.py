@@ -5,6 +5,7 @@ and ``--debug``, through ``trailguard.cli.main`` against moto (the two-trail acc
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ from selector_data import ACCOUNT, ACCOUNT_RULE, TRAIL_RULE
 
 import trailguard.cli.scan
 from trailguard.cli.banner import scan_banner
+from trailguard.cli.config_file import from_mapping, load
 from trailguard.reporting.render import parse_csv
+from trailguard.reporting.scope import Exemption
 
 # --- the settings file ----------------------------------------------------------------------------
 
@@ -215,3 +218,23 @@ def test_debug_shows_the_traceback_of_an_unexpected_error(
         "trailguard: failed: unexpected error: RuntimeError('bug while writing, secret "
         "<redacted>')",
     ]
+
+
+def test_the_example_settings_file_and_readmes_are_valid() -> None:
+    root = Path(__file__).resolve().parents[2]
+    example = load(root / "examples" / "trailguard.toml")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    exemption = Exemption("111122223333", "ap-east-1", "region closed by SCP p-examplescp")
+    assert (example.output, example.out_dir, example.regions, example.exemptions) == (
+        ("html", "json", "csv"), "reports", ("eu-west-1", "us-east-1"), (exemption,)
+    )  # fmt: skip
+    assert example.status == ("FAIL", "NOT_EVALUATED")
+    assert example.parameters == {
+        "ExemptTrails": "legacy-trail",
+        "RequireLogging": "true",
+        "AcceptedExclusions": '[{"Field":"resources.ARN","StartsWith":'
+        '["arn:aws:sns:us-east-1:111122223333:load-test-"]}]',
+    }
+    in_readme = from_mapping("README.md", tomllib.loads(block))
+    assert (in_readme.output, in_readme.exemptions) == (example.output, example.exemptions)

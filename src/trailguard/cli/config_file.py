@@ -113,7 +113,7 @@ def load(path: Path) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{name}: invalid TOML: {exc}") from exc
     try:
-        return _settings(name, raw)
+        return from_mapping(name, raw)
     except _Bad as exc:
         raise UsageError(f"{name}: {exc}") from exc
 
@@ -136,7 +136,9 @@ def _names(raw: dict[str, Any], key: str) -> tuple[str, ...] | None:
     return tuple(value)
 
 
-def _settings(name: str, raw: dict[str, Any]) -> Settings:
+def from_mapping(name: str, raw: dict[str, Any]) -> Settings:
+    """The settings of the parsed file ``name``; raises _Bad (the key's path, what is
+    expected)."""
     from .outputs import parse_formats
 
     _unknown(raw, KEYS, "")
