@@ -20,7 +20,6 @@ from .common import EXIT_NON_COMPLIANT, EXIT_OK, add_aws_options, comma_list, wa
 from .config_file import find, load, statuses
 from .outputs import (
     DEFAULT_FORMAT,
-    EXTENSIONS,
     FormatChoices,
     check_destinations,
     format_list,
@@ -37,16 +36,13 @@ def status_list(text: str) -> tuple[str, ...]:
 
 
 def add_report_options(parser: argparse.ArgumentParser) -> None:
-    listed = ", ".join(
-        f"{name} (.{EXTENSIONS.get(name, name)})" for name in formats.names("report")
-    )
     parser.add_argument(
         "--output",
         type=format_list,
         choices=FormatChoices(formats.choices("report")),
         metavar="FORMATS",
-        help=f"{formats.help_text('report')}. Several, comma-separated, with --out-dir: "
-        f"{listed} (default: {DEFAULT_FORMAT})",
+        help=f"{formats.help_text('report')}. Several, comma-separated, need --out-dir (one "
+        f"file each) (default: {DEFAULT_FORMAT})",
     )
     parser.add_argument("--out", metavar="FILE", help="write the report to FILE, not stdout")
     parser.add_argument(
