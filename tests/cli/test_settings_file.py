@@ -203,7 +203,7 @@ def test_debug_shows_the_traceback_of_an_unexpected_error(
 ) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
 
-    def broken(*args: Any) -> int:
+    def broken(*args: Any) -> tuple[Any, int]:
         raise RuntimeError(f"bug while writing, secret {SECRET}")
 
     monkeypatch.setattr(trailguard.cli.scan, "finish", broken)

@@ -60,4 +60,4 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         scope = replace(
             scope, accounts_asked=(identity["Account"],), regions_asked=(clients.region,)
         )
-    return finish(report, args, stdout, scope)
+    return finish(report, args, stdout, scope)[1]

@@ -127,15 +127,18 @@ def announce(args: argparse.Namespace, line: str) -> None:
     args.stderr.flush()
 
 
-def finish(report: Any, args: argparse.Namespace, stdout: TextIO, scope: ReportScope) -> int:
+def finish(
+    report: Any, args: argparse.Namespace, stdout: TextIO, scope: ReportScope
+) -> tuple[Any, int]:
     """Exemptions applied, ``scope`` attached, the exit code from the whole report, then the
-    report written (filtered by ``--status``)."""
+    report written (filtered by ``--status``). Returns the whole report (for what is done
+    with it next, e.g. an import) and the exit code."""
     from trailguard.reporting.views import exempted, filtered
 
     report = replace(exempted(report, args.exemptions), scope=scope)
     code = EXIT_OK if report.all_clear else EXIT_NON_COMPLIANT
     write_reports(filtered(report, args.status), args, stdout)
-    return code
+    return report, code
 
 
 def base_scope(args: argparse.Namespace, report: Any, caller: str | None) -> ReportScope:

@@ -134,4 +134,6 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     )
     asked = tuple(args.accounts or (t.account_id for t in targets))
     reached = tuple(t.account_id for t in targets if t.session is not None)
-    return finish(report, args, stdout, scan_scope(args, report, caller, asked, reached, regions))
+    scope = scan_scope(args, report, caller, asked, reached, regions)
+    report, code = finish(report, args, stdout, scope)
+    return code
