@@ -66,7 +66,6 @@ class Settings:
     regions: tuple[str, ...] | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     exemptions: tuple[Exemption, ...] = ()
-    warnings: tuple[str, ...] = ()
 
 
 class _Bad(Exception):
