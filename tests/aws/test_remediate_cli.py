@@ -22,6 +22,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
+from scan_helpers import without_banner
 from selector_data import ACCOUNT, MANAGEMENT, SNS_ALL_OWN, make_trail, moto_with_bucket
 
 import trailguard.aws.clients
@@ -48,7 +49,7 @@ class Result:
 def run(*argv: str) -> Result:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), stdin=io.StringIO(""), stdout=out, stderr=err)
-    return Result(code, out.getvalue(), err.getvalue())
+    return Result(code, out.getvalue(), without_banner(err.getvalue()))
 
 
 @pytest.fixture

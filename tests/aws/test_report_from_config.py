@@ -28,9 +28,11 @@ from findings import (
     expected_id,
     with_identity,
 )
+from scan_helpers import without_banner
 from selector_data import RULE_RISK, RULE_SEVERITY
 
 import trailguard.aws.clients
+from trailguard import __version__
 from trailguard.aws.config_results import (
     build_report,
     from_account,
@@ -570,7 +572,7 @@ def identity(stub: Stubber, partition: str = "aws") -> None:
 def report_cli(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(["report", *args], stdin=io.StringIO(""), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+    return code, out.getvalue(), without_banner(err.getvalue())
 
 
 def test_cli_report_account_json(stubbed: dict[str, Stubber]) -> None:
@@ -670,7 +672,14 @@ def test_cli_report_pack_not_deployed_is_not_a_pass(stubbed: dict[str, Stubber])
                 "source": f"AWS Config in account {ACCOUNT}, {REGION}",
                 "notEvaluated": [statement],
                 "population": None,
-                "scope": None,
+                "scope": {
+                    "accountsAsked": [ACCOUNT], "accountsReached": [],
+                    "regionsAsked": [REGION], "regionsReached": [],
+                    "rules": [TRAIL_RULE, ACCOUNT_RULE], "parameters": {},
+                    "acceptedExclusions": [], "exemptions": [], "toolVersion": __version__,
+                    "caller": f"arn:aws:iam::{ACCOUNT}:user/auditor", "generatedAt": when,
+                    "statusFilter": [],
+                },
                 "summary": {"accounts": 0, "regions": 0, "trails": 0,
                             "compliance": {"NOT_EVALUATED": 1}, "topics": None},
                 "findings": [with_identity(

@@ -41,6 +41,7 @@ from scan_helpers import (
     build_org,
     check,
     scheduled_event,
+    without_banner,
 )
 from selector_data import (
     ACCOUNT_RULE,
@@ -120,7 +121,7 @@ def scan(*args: str, tps: float | None = FAST_TPS) -> Run:
     out, err = io.StringIO(), io.StringIO()
     code = main(["scan", *args], stdin=io.StringIO(""), stdout=out, stderr=err)
     scanner = RecordingScanner.instances[-1] if RecordingScanner.instances else None
-    return Run(code, out.getvalue(), err.getvalue(), scanner)
+    return Run(code, out.getvalue(), without_banner(err.getvalue()), scanner)
 
 
 ORG_ARGS = ("--org", "--role-name", ROLE, "--regions", ",".join(REGIONS))

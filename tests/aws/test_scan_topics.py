@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 import pytest
 from moto.sns.models import sns_backends
+from scan_helpers import without_banner
 from selector_data import make_trail, moto_with_bucket
 from throttling import FakeClock
 
@@ -288,7 +289,7 @@ def test_sns_calls_are_paced_at_their_own_documented_quota(
 def run_cli(*argv: str) -> tuple[int, dict[str, Any], str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), stdin=io.StringIO(""), stdout=out, stderr=err)
-    return code, json.loads(out.getvalue()), err.getvalue()
+    return code, json.loads(out.getvalue()), without_banner(err.getvalue())
 
 
 def test_cli_lists_topics_unless_told_not_to(aws: None) -> None:

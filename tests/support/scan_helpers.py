@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,16 @@ def build_org(endpoint: str) -> Org:
     org.trails.append(_create(org, org_trail))
     org.solo_trail = _create(org, _plain_trail("solo-trail", SOLO))
     return org
+
+
+# The line scan and report write first on stderr (unless --quiet): who runs and what is covered.
+BANNER = re.compile(r"trailguard (?:scan|report): account \d{12} \(arn:[^)\n]*\), [^\n]*\n")
+
+
+def without_banner(stderr: str) -> str:
+    """``stderr`` without the banner line scan and report write first (tests/cli checks it)."""
+    found = BANNER.match(stderr)
+    return stderr[found.end() :] if found else stderr
 
 
 # --- the core, through the CLI ------------------------------------------------------------------

@@ -5,7 +5,8 @@ Exit codes: one table for every command (``EXIT_TABLE`` in :mod:`.exits`, and RE
 0 ok, 1 non-compliant, 2 bad input, 3 refused, 4 failed, 5-7 remediate's unconfirmed, left and
 deferred, 130 interrupted; every command's ``--help`` lists those it uses. Every expected
 failure is one line on stderr naming what is wrong and where (a usage error also names the
-command's ``--help``); a traceback is never shown to a user.
+command's ``--help``); a traceback is never shown to a user, but with ``--debug`` (which also
+logs boto3's and botocore's requests, credentials removed: :mod:`.debug`).
 
 ``--output`` means the same on every command: ``text`` for a person (the default, but for
 ``plan``, whose output is JSON to put), ``json`` for tools; reports add ``csv``, ``html`` and
@@ -52,6 +53,12 @@ def build_parser() -> Parser:
         epilog="Run 'trailguard COMMAND --help' for a command's options and exit codes.",
     )
     parser.add_argument("--version", action="version", version=f"trailguard {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="boto3/botocore debug log on stderr (credentials removed) and the traceback of "
+        "an unexpected error",
+    )
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, parser_class=Parser
     )
@@ -87,6 +94,16 @@ def main(
     except SystemExit as exc:  # argparse has printed usage or help already
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_BAD_INPUT
     args.stderr = stderr  # for progress output, on the stream main was given
+    if args.debug:
+        from .debug import debug_logging
+
+        with debug_logging(stderr):
+            return _run(args, stdin, stdout, stderr)
+    return _run(args, stdin, stdout, stderr)
+
+
+def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    """The command, each expected failure as one line (and ``--debug``'s traceback)."""
     try:
         result: int = args.handler(args, stdin, stdout)
     except OptionError as exc:
@@ -108,8 +125,16 @@ def main(
     except Exception as exc:
         # An AWS client error no command anticipated (no endpoint, expired token, ...): one
         # line, never a traceback. Matched by module so that `check` need not import botocore.
-        if not type(exc).__module__.startswith("botocore"):
-            raise
+        botocore = type(exc).__module__.startswith("botocore")
+        if args.debug:
+            from .debug import traceback_text
+
+            stderr.write(traceback_text())
+        if not botocore:
+            if not args.debug:
+                raise
+            stderr.write(traceback_text(f"trailguard: failed: unexpected error: {exc!r}"))
+            return EXIT_FAILED
         from trailguard.aws.session import error_text  # botocore is loaded already
 
         stderr.write(f"trailguard: failed: {one_line(error_text(exc))}\n")

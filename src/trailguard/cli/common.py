@@ -342,28 +342,6 @@ def emit(stdout: TextIO, text: str, stderr: TextIO) -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
 
 
-def write_report(report: Any, args: argparse.Namespace, stdout: TextIO) -> None:
-    """The report in ``--output`` format, to ``--out`` or standard output. CSV keeps control
-    characters as data; on a terminal they are shown as escapes, as in every other format."""
-    text = formats.render("report", report, args.output)
-    if args.out:
-        try:
-            with open(args.out, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        except OSError as exc:
-            raise UsageError(f"cannot write {one_line(args.out)}: {exc.strerror or exc}") from exc
-        emit(stdout, f"report written to {one_line(args.out)}\n", args.stderr)
-    else:
-        text = printable(text) if stdout.isatty() else text
-        emit(stdout, text if text.endswith("\n") else text + "\n", args.stderr)
-
-
-def add_report_options(parser: argparse.ArgumentParser) -> None:
-    add_output_option(parser, "report", "text")
-    parser.add_argument("--out", metavar="FILE", help="write the report to FILE, not stdout")
-    add_aws_options(parser, "region for the API calls (default: the profile's)")
-
-
 def rule_parameters(raw: str | None) -> Any:
     from trailguard.rules.metadata import ParameterError
     from trailguard.rules.parameters import rule_parameters as parse

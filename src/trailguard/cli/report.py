@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TextIO
 
-from .common import (
-    EXIT_NON_COMPLIANT,
-    EXIT_OK,
-    REPORT_EXIT_CODES,
-    Commands,
-    Failed,
-    add_report_options,
-    exit_codes,
-    warn,
-    write_report,
-)
+from .common import REPORT_EXIT_CODES, Commands, Failed, exit_codes, warn
 from .guards import open_clients
+from .report_run import add_report_options, announce, base_scope, finish, settle
 
 EXIT_CODES = REPORT_EXIT_CODES
 
@@ -42,11 +34,16 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from trailguard.aws.config_results import build_report, from_account, from_aggregator
     from trailguard.aws.session import AWS_ERRORS, error_text
 
+    from .banner import report_banner
+
+    settle(args, scan=False)
     clients, warnings = open_clients(args)
     warn(None, warnings, args.stderr)
     try:
         identity = clients.client("sts").get_caller_identity()
         partition = identity["Arn"].split(":")[1]
+        line = report_banner(identity["Account"], identity["Arn"], clients.region, args.aggregator)
+        announce(args, line)
         config = clients.client("config")
         if args.aggregator:
             entries = from_aggregator(config, args.aggregator, partition)
@@ -58,5 +55,9 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         raise Failed(f"cannot read AWS Config results: {error_text(exc)}") from exc
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = build_report(entries, source, generated)
-    write_report(report, args, stdout)
-    return EXIT_OK if report.all_clear else EXIT_NON_COMPLIANT
+    scope = base_scope(args, report, identity["Arn"])
+    if not args.aggregator:  # an aggregator's accounts and regions: those it collects from
+        scope = replace(
+            scope, accounts_asked=(identity["Account"],), regions_asked=(clients.region,)
+        )
+    return finish(report, args, stdout, scope)[1]

@@ -10,22 +10,19 @@ from trailguard.reporting.titles import SCAN_TITLE
 
 from .common import (
     EXIT_FAILED,
-    EXIT_NON_COMPLIANT,
-    EXIT_OK,
     REPORT_EXIT_CODES,
     Commands,
     Failed,
     OptionError,
     UsageError,
-    add_report_options,
     comma_list,
     exit_codes,
     progress_bar,
     rule_parameters,
     warn,
-    write_report,
 )
 from .guards import notifier, open_clients, positive_float, positive_int, region_problems
+from .report_run import add_report_options, announce, finish, scan_scope, settle
 from .securityhub import EXIT_TEXT as SECURITYHUB_EXIT
 from .securityhub import add_option as add_securityhub_option
 from .securityhub import import_report as import_to_securityhub
@@ -87,6 +84,9 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from trailguard.aws.session import AWS_ERRORS, error_text
     from trailguard.reporting.model import scan_report
 
+    from .banner import scan_banner
+
+    settle(args, scan=True)
     params = rule_parameters(args.parameters)
     if args.org and not args.role_name:
         raise OptionError("--org needs --role-name (the role to assume in each account)")
@@ -104,6 +104,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     try:
         session = clients.session
         account = clients.account_id()
+        caller = str(clients.client("sts").get_caller_identity()["Arn"])
         regions = args.regions or enabled_regions(session, clients.region)
         if args.org:
             targets = organization_targets(
@@ -115,6 +116,8 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         raise UsageError(str(exc)) from exc
     except AWS_ERRORS as exc:
         raise Failed(f"cannot start the scan: {error_text(exc)}") from exc
+    accounts = len(targets) if args.org else None
+    announce(args, scan_banner(account, caller, regions, accounts, args.role_name))
     no_accounts = "no account to scan"
     if args.org:
         no_accounts = "no active account found in the organization"
@@ -141,8 +144,10 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         topics=result.topics,
     )
-    write_report(report, args, stdout)
-    code = EXIT_OK if report.all_clear else EXIT_NON_COMPLIANT
+    asked = tuple(args.accounts or (t.account_id for t in targets))
+    reached = tuple(t.account_id for t in targets if t.session is not None)
+    scope = scan_scope(args, report, caller, asked, reached, regions)
+    report, code = finish(report, args, stdout, scope)
     if args.to_securityhub:
         code = import_to_securityhub(report, targets, regions, clients.region, args, code)
     return code

@@ -154,3 +154,10 @@ def region_hint(name: str, regions: Iterable[str]) -> str:
     region looks like."""
     near = _nearest(name.lower(), regions, 0.6)
     return f"; did you mean {near}?" if near else " (a region looks like us-east-1)"
+
+
+def choice_hint(value: str, known: Iterable[str]) -> str:
+    """``; did you mean html?`` for a name close to one of ``known``, else the choices."""
+    names = list(known)
+    near = _nearest(value, names, 0.6)
+    return f"; did you mean {near}?" if near else f" (choose from {', '.join(names)})"

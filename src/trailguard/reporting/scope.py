@@ -75,6 +75,9 @@ class ReportScope:
     tool_version: str = ""
     caller: str | None = None  # the caller identity's ARN, when known
     generated_at: str = ""
+    # The statuses the findings shown were filtered to (``--status``); empty: every finding.
+    # What has no result is shown whatever the filter.
+    status_filter: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +92,7 @@ class ReportScope:
             "toolVersion": self.tool_version,
             "caller": self.caller,
             "generatedAt": self.generated_at,
+            "statusFilter": list(self.status_filter),
         }
 
 

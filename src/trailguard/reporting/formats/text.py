@@ -17,6 +17,7 @@ from ..escape import json_text, one_line
 from ..model import Report
 from ..results import CheckResult, RemediationView
 from ..sections import plain, sections, short_rule, summary_line
+from ..views import filter_note
 from . import Format
 
 TABLE_WIDTH = 120
@@ -85,6 +86,9 @@ def render_table(report: Report) -> str:
         lines.extend(line(r) for r in rows)
         lines.append("")
     lines.append(one_line(summary_line(report)))  # it names any compliance value seen
+    if report.scope is not None and report.scope.status_filter:  # --status
+        note = filter_note(report.scope.status_filter)
+        lines.append(note[0].upper() + note[1:])
     return "\n".join(lines) + "\n"
 
 

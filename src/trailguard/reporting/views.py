@@ -1,0 +1,72 @@
+"""What ``scan`` and ``report`` do to a report before writing it: exemptions applied, the scope
+attached, the findings shown filtered by status.
+
+- :func:`exempted`: each verdict (PASS, FAIL, NOT_APPLICABLE) of an account,
+  region and rule that an :class:`~.scope.Exemption` matches is marked with its reason, so a
+  NON_COMPLIANT one no longer makes the run fail. What has no result is never exempted: an
+  exemption accepts a verdict, it cannot stand in for one that is missing.
+- :func:`filtered`: the findings shown, cut to some statuses (``PASS``, ``FAIL``,
+  ``NOT_APPLICABLE``, ``NOT_EVALUATED``). What has no result is kept whatever the filter (every
+  rendering opens with it), the scope and population are kept, the scope records the filter
+  and the report's source says it. The run's verdict is always taken from the report before
+  filtering: a filter never changes an exit code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from .finding import STATUSES, status_of
+from .model import NOT_EVALUATED, Report, ReportEntry
+from .scope import Exemption
+
+
+def exemption_for(entry: ReportEntry, exemptions: Iterable[Exemption]) -> str | None:
+    """The reason of the first exemption matching ``entry``'s account, region and rule."""
+    if status_of(entry.compliance) == NOT_EVALUATED:
+        return None
+    found = next(
+        (e for e in exemptions if e.matches(entry.account_id, entry.region, entry.rule)), None
+    )
+    return None if found is None else found.reason
+
+
+def exempted(report: Report, exemptions: tuple[Exemption, ...]) -> Report:
+    """``report`` with each verdict an exemption matches marked with the exemption's reason."""
+    if not exemptions:
+        return report
+    entries = tuple(
+        replace(e, exemption=reason) if (reason := exemption_for(e, exemptions)) else e
+        for e in report.entries
+    )
+    return replace(report, entries=entries)
+
+
+def filter_note(statuses: Iterable[str]) -> str:
+    """What the report says about a filter: "findings shown: FAIL only (what has no result
+    is always shown)"."""
+    return f"findings shown: {', '.join(statuses)} only (what has no result is always shown)"
+
+
+def filtered(report: Report, statuses: tuple[str, ...]) -> Report:
+    """The report showing only findings with one of ``statuses`` (see the module docstring);
+    ``report`` itself when ``statuses`` is empty or names every status."""
+    if not statuses or set(STATUSES) <= set(statuses):
+        return report
+    kept = tuple(e for e in report.entries if status_of(e.compliance) in (NOT_EVALUATED, *statuses))
+    scope = report.scope
+    if scope is not None:
+        scope = replace(scope, status_filter=statuses)
+    view = replace(
+        report,
+        source=f"{report.source}; {filter_note(statuses)}",
+        scope=scope,
+        entries=kept,
+    )
+    if not kept:
+        # Report fills an empty list with a "nothing was evaluated" entry, so that no report
+        # shows an all-clear for nothing. Here every finding was evaluated and the filter hid
+        # them all (the source says so): show none, rather than a failure that is not there.
+        object.__setattr__(view, "entries", ())
+    return view

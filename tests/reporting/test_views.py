@@ -1,0 +1,87 @@
+"""``reporting.views``: exemptions applied to a report and the findings shown filtered by
+status, compared as whole entry lists; the run's verdict (``all_clear``) before and after."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from selector_data import ACCOUNT_RULE, TRAIL_RULE
+
+from trailguard.reporting.model import Report, ReportEntry, not_evaluated_entry
+from trailguard.reporting.scope import Exemption, ReportScope
+from trailguard.reporting.views import exempted, filter_note, filtered
+
+A, B = "111122223333", "444455556666"
+TRAIL = "AWS::CloudTrail::Trail"
+
+
+def entry(rule: str, account: str, region: str, compliance: str, name: str = "t") -> ReportEntry:
+    return ReportEntry(rule, account, region, TRAIL, name, None, compliance, f"{compliance} {name}")
+
+
+FAIL_A = entry(TRAIL_RULE, A, "ap-east-1", "NON_COMPLIANT", "closed")
+FAIL_B = entry(TRAIL_RULE, B, "eu-west-1", "NON_COMPLIANT", "other")
+PASS_A = entry(ACCOUNT_RULE, A, "ap-east-1", "COMPLIANT")
+SKIP_B = entry(TRAIL_RULE, B, "eu-west-1", "NOT_APPLICABLE", "shadow")
+MISSING = not_evaluated_entry("DescribeTrails failed: AccessDenied", account=A, region="ap-east-1")
+WHEN = "2026-12-03T07:00:00Z"
+SCP = Exemption(A, "ap-east-1", "region closed by SCP p-1234")
+
+
+def report(*entries: ReportEntry) -> Report:
+    return Report("t", WHEN, "test", entries, scope=ReportScope(generated_at=WHEN))
+
+
+def marked(e: ReportEntry, reason: str) -> ReportEntry:
+    return dataclasses.replace(e, exemption=reason, evaluated_at=WHEN)
+
+
+def timed(e: ReportEntry) -> ReportEntry:
+    return dataclasses.replace(e, evaluated_at=WHEN)
+
+
+def test_exemption_marks_the_verdicts_it_matches_never_what_has_no_result() -> None:
+    before = report(FAIL_A, PASS_A, FAIL_B, MISSING)
+    after = exempted(before, (SCP,))
+    assert after.entries == (
+        timed(MISSING),
+        marked(FAIL_A, SCP.reason),
+        timed(FAIL_B),
+        marked(PASS_A, SCP.reason),
+    )
+    assert (before.all_clear, after.all_clear) == (False, False)  # FAIL_B, and MISSING
+
+
+def test_exemption_of_the_only_failure_clears_the_report() -> None:
+    only = report(FAIL_A, PASS_A)
+    assert (only.all_clear, exempted(only, (SCP,)).all_clear) == (False, True)
+    rule_only = Exemption("*", "*", "accepted", rule=ACCOUNT_RULE)
+    assert exempted(only, (rule_only,)).entries == (timed(FAIL_A), marked(PASS_A, "accepted"))
+    with_missing = report(FAIL_A, MISSING)
+    assert exempted(with_missing, (SCP,)).all_clear is False
+
+
+def test_filter_keeps_what_has_no_result_and_says_so() -> None:
+    whole = report(FAIL_A, PASS_A, FAIL_B, SKIP_B, MISSING)
+    shown = filtered(whole, ("PASS",))
+    assert shown.entries == (timed(MISSING), timed(PASS_A))
+    assert shown.statements() == whole.statements()
+    assert shown.scope == ReportScope(generated_at=WHEN, status_filter=("PASS",))
+    assert shown.source == "test; findings shown: PASS only (what has no result is always shown)"
+    assert filtered(whole, ("FAIL", "NOT_APPLICABLE")).entries == (
+        timed(MISSING), timed(FAIL_A), timed(FAIL_B), timed(SKIP_B)
+    )  # fmt: skip
+
+
+def test_filter_of_everything_or_nothing_is_the_report() -> None:
+    whole = report(FAIL_A, PASS_A)
+    assert filtered(whole, ()) is whole
+    assert filtered(whole, ("PASS", "FAIL", "NOT_APPLICABLE", "NOT_EVALUATED")) is whole
+
+
+def test_filter_hiding_every_finding_shows_none_not_a_made_up_failure() -> None:
+    shown = filtered(report(PASS_A), ("FAIL",))
+    assert (shown.entries, shown.not_evaluated()) == ((), ())
+    assert (
+        filter_note(("FAIL",)) == "findings shown: FAIL only (what has no result is always shown)"
+    )
