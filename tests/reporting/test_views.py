@@ -40,16 +40,22 @@ def timed(e: ReportEntry) -> ReportEntry:
     return dataclasses.replace(e, evaluated_at=WHEN)
 
 
-def test_exemption_marks_the_verdicts_it_matches_never_what_has_no_result() -> None:
+def test_exemption_marks_what_it_matches_and_a_missing_result_only_in_its_region() -> None:
     before = report(FAIL_A, PASS_A, FAIL_B, MISSING)
     after = exempted(before, (SCP,))
     assert after.entries == (
-        timed(MISSING),
+        marked(MISSING, SCP.reason),
         marked(FAIL_A, SCP.reason),
         timed(FAIL_B),
         marked(PASS_A, SCP.reason),
     )
-    assert (before.all_clear, after.all_clear) == (False, False)  # FAIL_B, and MISSING
+    assert (before.all_clear, after.all_clear) == (False, False)  # FAIL_B
+    # An exemption of every region accepts verdicts, never a missing result.
+    everywhere = Exemption(A, "*", "accepted")
+    assert exempted(before, (everywhere,)).entries[0] == timed(MISSING)
+    # What has no result in every account or region is never exempted.
+    nothing = not_evaluated_entry("no account to scan")
+    assert exempted(report(nothing), (Exemption("*", "*", "x"),)).entries == (timed(nothing),)
 
 
 def test_exemption_of_the_only_failure_clears_the_report() -> None:
@@ -58,7 +64,8 @@ def test_exemption_of_the_only_failure_clears_the_report() -> None:
     rule_only = Exemption("*", "*", "accepted", rule=ACCOUNT_RULE)
     assert exempted(only, (rule_only,)).entries == (timed(FAIL_A), marked(PASS_A, "accepted"))
     with_missing = report(FAIL_A, MISSING)
-    assert exempted(with_missing, (SCP,)).all_clear is False
+    assert exempted(with_missing, (SCP,)).all_clear is True  # the SCP's region, exempted
+    assert exempted(with_missing, (Exemption(A, "*", "r"),)).all_clear is False
 
 
 def test_filter_keeps_what_has_no_result_and_says_so() -> None:

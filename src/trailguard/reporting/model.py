@@ -347,10 +347,11 @@ class Report:
 
     @property
     def complete(self) -> bool:
-        """Nothing asked for lacks a result: no NOT_EVALUATED entry, and the population (when
-        known) has no account-region without a result."""
+        """Nothing asked for lacks a result but what an exemption accepts: no NOT_EVALUATED
+        entry without an exemption, and the population (when known) has no account-region
+        without a result."""
         population_ok = self.population is None or self.population.complete
-        return population_ok and not self.not_evaluated()
+        return population_ok and not any(not e.exemption for e in self.not_evaluated())
 
     @property
     def all_clear(self) -> bool:

@@ -1,10 +1,14 @@
 """What ``scan`` and ``report`` do to a report before writing it: exemptions applied, the scope
 attached, the findings shown filtered by status.
 
-- :func:`exempted`: each verdict (PASS, FAIL, NOT_APPLICABLE) of an account,
-  region and rule that an :class:`~.scope.Exemption` matches is marked with its reason, so a
-  NON_COMPLIANT one no longer makes the run fail. What has no result is never exempted: an
-  exemption accepts a verdict, it cannot stand in for one that is missing.
+- :func:`exempted`: each finding of an account, region and rule that an
+  :class:`~.scope.Exemption` matches is marked with its reason, so a NON_COMPLIANT one no
+  longer makes the run fail. What has no result in a named account and region is exempted
+  only by an exemption that names that region (a region an SCP closes answers AccessDenied;
+  the exemption is the auditor's record of why): it stays NOT_EVALUATED, shown with the
+  reason, never a pass, and no longer makes the run fail. An exemption of every region
+  (``*``) accepts verdicts only, and what has no result in every account or region is never
+  exempted.
 - :func:`filtered`: the findings shown, cut to some statuses (``PASS``, ``FAIL``,
   ``NOT_APPLICABLE``, ``NOT_EVALUATED``). What has no result is kept whatever the filter (every
   rendering opens with it), the scope and population are kept, the scope records the filter
@@ -18,16 +22,23 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from .finding import STATUSES, status_of
-from .model import NOT_EVALUATED, Report, ReportEntry
+from .model import ANY, NOT_EVALUATED, Report, ReportEntry
 from .scope import Exemption
 
 
 def exemption_for(entry: ReportEntry, exemptions: Iterable[Exemption]) -> str | None:
     """The reason of the first exemption matching ``entry``'s account, region and rule."""
-    if status_of(entry.compliance) == NOT_EVALUATED:
+    missing = status_of(entry.compliance) == NOT_EVALUATED
+    if missing and ANY in (entry.account_id, entry.region):
         return None
     found = next(
-        (e for e in exemptions if e.matches(entry.account_id, entry.region, entry.rule)), None
+        (
+            e
+            for e in exemptions
+            if e.matches(entry.account_id, entry.region, entry.rule)
+            and not (missing and e.region == ANY)
+        ),
+        None,
     )
     return None if found is None else found.reason
 
