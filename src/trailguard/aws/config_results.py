@@ -27,6 +27,7 @@ from trailguard.aws.detect import pack_rule_id
 from trailguard.aws.population import (
     Source,
     SourceStatus,
+    Statuses,
     Where,
     aggregator_sources,
     exemption_of,
@@ -124,25 +125,33 @@ def _no_trail_applies(entries: list[ReportEntry]) -> bool:
     )
 
 
-def missing_results(places: Places, entries: list[ReportEntry]) -> list[ReportEntry]:
-    """NOT_EVALUATED entries for each place and rule with no result, saying why."""
+def missing_results(
+    places: Places, entries: list[ReportEntry], listed: bool = False
+) -> list[ReportEntry]:
+    """NOT_EVALUATED entries for each place and rule with no result, saying why. ``listed``:
+    ``places`` holds the rules listed with results (an aggregator lists no rule without
+    any), so a per-trail rule missing where no trail applies is expected, not undeployed."""
     missing: list[ReportEntry] = []
+    by_place: dict[tuple[str, str], list[ReportEntry]] = {}
+    for entry in entries:
+        by_place.setdefault((entry.account_id, entry.region), []).append(entry)
     for (account, region), deployed in sorted(places.items()):
         if not deployed:
             missing.append(not_evaluated_entry(NO_PACK, account=account, region=region))
             continue
-        here = [e for e in entries if (e.account_id, e.region) == (account, region)]
+        here = by_place.get((account, region), [])
         for each in rules():
             rule_id = each.id
             names = deployed.get(rule_id)
+            no_trail = each.scope == "trail" and _no_trail_applies(here)
+            if names is None and listed and no_trail:
+                continue
             if names is None:
                 why = (
                     f"no Config rule {rule_id} here (nor a conformance pack's copy of it): "
                     "is the whole pack deployed in this account and region?"
                 )
-            elif any(e.rule == rule_id for e in here) or (
-                each.scope == "trail" and _no_trail_applies(here)
-            ):
+            elif any(e.rule == rule_id for e in here) or no_trail:
                 continue
             else:
                 why = (
@@ -246,15 +255,16 @@ def _population(
     exemptions: Sequence[Exemption],
 ) -> tuple[list[ReportEntry], list[Place]]:
     """The NOT_EVALUATED entries of the expected places, and each place's state."""
+    found = Statuses(statuses)
     listed = {where: places[where] for where in expected if where in places}
     missing: dict[Where, list[ReportEntry]] = {}
-    for entry in missing_results(listed, entries):
+    for entry in missing_results(listed, entries, listed=True):
         missing.setdefault((entry.account_id, entry.region), []).append(entry)
     not_evaluated: list[ReportEntry] = []
     population: list[Place] = []
     for where in expected:
         account, region = where
-        reason = why_no_result(where, sources, statuses, aggregator)
+        reason = why_no_result(where, sources, found, aggregator)
         if reason is None and where not in places:
             reason = NO_CONFIG_RESULTS
         if reason is not None:

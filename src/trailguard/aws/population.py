@@ -77,9 +77,15 @@ def _regions(source: dict[str, Any]) -> frozenset[str] | None:
 
 
 def source_statuses(config: Any, aggregator: str) -> list[SourceStatus]:
-    pages = config.get_paginator("describe_configuration_aggregator_sources_status")
+    """Each source's last update status, every page (a ``NextToken`` loop: the client may be
+    a model of the API without botocore's paginators)."""
     statuses = []
-    for page in pages.paginate(ConfigurationAggregatorName=aggregator):
+    token: str | None = None
+    while True:
+        more = {"NextToken": token} if token else {}
+        page = config.describe_configuration_aggregator_sources_status(
+            ConfigurationAggregatorName=aggregator, **more
+        )
         for item in page.get("AggregatedSourceStatusList", []):
             code, message = item.get("LastErrorCode", ""), item.get("LastErrorMessage", "")
             statuses.append(
@@ -91,7 +97,9 @@ def source_statuses(config: Any, aggregator: str) -> list[SourceStatus]:
                     error=": ".join(part for part in (code, message) if part),
                 )
             )
-    return statuses
+        token = page.get("NextToken")
+        if not token:
+            return statuses
 
 
 def organization_accounts(organizations: Any | None) -> tuple[list[str] | None, str]:
@@ -134,20 +142,27 @@ def source_accounts(sources: Sequence[Source], seen: Iterable[Where]) -> list[st
     return sorted(accounts)
 
 
-def status_of(statuses: Sequence[SourceStatus], account: str, region: str) -> SourceStatus | None:
-    """The status of the source an account and region come from: the account's own, else the
-    organization source's in that region."""
-    own = [s for s in statuses if s.source_type == "ACCOUNT" and s.source_id == account]
-    for status in own + [s for s in statuses if s.source_type == "ORGANIZATION"]:
-        if status.region == region:
-            return status
-    return None
+class Statuses:
+    """The sources' statuses, found by account and region: the account's own, else the
+    organization source's in that region (the first listed of each)."""
+
+    def __init__(self, statuses: Iterable[SourceStatus]) -> None:
+        self.own: dict[Where, SourceStatus] = {}
+        self.organization: dict[str, SourceStatus] = {}
+        for status in statuses:
+            if status.source_type == "ACCOUNT":
+                self.own.setdefault((status.source_id, status.region), status)
+            elif status.source_type == "ORGANIZATION":
+                self.organization.setdefault(status.region, status)
+
+    def of(self, account: str, region: str) -> SourceStatus | None:
+        return self.own.get((account, region)) or self.organization.get(region)
 
 
 def why_no_result(
     where: Where,
     sources: Sequence[Source],
-    statuses: Sequence[SourceStatus],
+    statuses: Statuses,
     aggregator: str,
 ) -> str | None:
     """Why a place has no result for a reason of the aggregator's own (sources, status);
@@ -158,7 +173,7 @@ def why_no_result(
             f"not in the sources of the aggregator {aggregator}: it does not collect from "
             "this account and region"
         )
-    status = status_of(statuses, account, region)
+    status = statuses.of(account, region)
     if status is not None and status.status == "FAILED":
         return f"the aggregator's source status is FAILED: {status.error or 'no error given'}"
     if status is not None and status.status == "OUTDATED":
