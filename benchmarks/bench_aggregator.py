@@ -83,9 +83,10 @@ def main() -> None:
         f"({sum(sample_calls.values())} calls), {scaled:.0f} s scaled to {total} calls: "
         f"{scaled / elapsed:.1f}x the concurrent time"
     )
-    paced = calls["describe_aggregate_compliance_by_config_rules"] + calls[
-        "get_aggregate_compliance_details_by_config_rule"
-    ]
+    paced = (
+        calls["describe_aggregate_compliance_by_config_rules"]
+        + calls["get_aggregate_compliance_details_by_config_rule"]
+    )
     print(
         f"  against AWS at the default {DEFAULT_TPS:g} calls a second: {paced} paced calls take "
         f"at least {paced / DEFAULT_TPS:.0f} s ({paced / DEFAULT_TPS / 3600:.1f} h); "
