@@ -291,7 +291,9 @@ def test_unreadable_details_leave_that_place_without_a_result(
 # --- exact shapes: an organization-wide aggregator, all regions ---------------------------------
 
 
-def test_organization_aggregator_all_regions_stubbed(organizations: tuple[Any, Stubber]) -> None:
+def test_organization_aggregator_all_regions_stubbed(
+    organizations: tuple[Any, Stubber], clock: ThreadClock
+) -> None:
     """AllAwsRegions: the regions are those its status and results name; the organization
     source's status is per region, for every account; ListAccounts in two pages of 20, one
     account SUSPENDED (not expected)."""

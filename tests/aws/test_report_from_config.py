@@ -31,6 +31,7 @@ from findings import (
 from selector_data import RULE_RISK, RULE_SEVERITY
 
 import trailguard.aws.clients
+from trailguard.aws.aggregate_reads import Pacer
 from trailguard.aws.config_results import (
     build_report,
     from_account,
@@ -585,7 +586,9 @@ def test_from_aggregator_whole_entry_list_and_population() -> None:
     organizations, accounts = organizations_client()
     stub_aggregator(stubber)
     with stubber, accounts:
-        entries, population = from_aggregator(client, AGGREGATOR, "aws", organizations, workers=1)
+        entries, population = from_aggregator(
+            client, AGGREGATOR, "aws", organizations, workers=1, pacer=Pacer(1000.0)
+        )
         stubber.assert_no_pending_responses()
         accounts.assert_no_pending_responses()
     assert entries == aggregator_entries()
@@ -650,8 +653,9 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Stubber]]:
 
 
 def aggregator_cli(*args: str) -> tuple[int, str, str]:
-    """``report --aggregator`` one call at a time (a Stubber answers in order, one thread)."""
-    return report_cli("--aggregator", AGGREGATOR, "--max-workers", "1", *args)
+    """``report --aggregator`` one call at a time (a Stubber answers in order, one thread),
+    paced fast (a Stubber is no AWS)."""
+    return report_cli("--aggregator", AGGREGATOR, "--max-workers", "1", "--tps", "1000", *args)
 
 
 def identity(stub: Stubber, partition: str = "aws") -> None:
