@@ -33,7 +33,7 @@ the rules once per region, builds the model from their evaluations with the orga
 last account left out of the aggregator's sources, runs the real
 :func:`trailguard.aws.config_results.from_aggregator` against it and the sandbox's real
 Organizations listing, and prints the population's statement and each place without a
-result, e.g. ``INCOMPLETE: 6 of 9 account-region(s) evaluated, 3 with no result (...)`` and
+result, e.g. ``INCOMPLETE: 3 of 9 account-region(s) evaluated, 6 with no result (...)`` and
 ``  <account> <region>: not in the sources of the aggregator ...``. It returns the report.
 """
 
