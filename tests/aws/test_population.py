@@ -238,24 +238,31 @@ def test_unreadable_organizations_is_an_unverified_population_never_clean(
     assert not report.complete and not report.all_clear
 
 
-def test_exempted_places_have_no_not_evaluated_entry(
+def test_exemptions_cover_evaluated_places_never_missing_ones(
     organizations: tuple[Any, Stubber], clock: ThreadClock
 ) -> None:
+    """An exempted place keeps its findings; a place without a result stays without one
+    (and NOT_EVALUATED), exempted or not; an exemption of one rule exempts no place."""
     client, stubber = organizations
-    made = world(2)  # account 1 is not a source
+    made = world(3)  # 0: evaluated; 1: not a source; 2: FAILED in REGIONS[1]
     stub_pages(stubber, made.accounts)
-    skipped = Exemption(account_id(1), "*", "a sandbox account, closed by SCP")
-    partial = Exemption(account_id(0), REGIONS[0], "opt-in region", rule=TRAIL_RULE)
+    whole = Exemption(account_id(0), "*", "a sandbox account")
+    absent = Exemption(account_id(1), "*", "closed by SCP")
+    partial = Exemption(account_id(2), "*", "opt-in regions", rule=TRAIL_RULE)
     entries, population = from_aggregator(
-        made.model, AGGREGATOR, "aws", client, exemptions=[skipped, partial], workers=1,
+        made.model, AGGREGATOR, "aws", client, exemptions=[whole, absent, partial], workers=1,
     )  # fmt: skip
-    assert [p for p in population.places if p.account == account_id(1)] == [
-        Place(account_id(1), r, "exempted", skipped.describe()) for r in REGIONS
+    places, missing = expected(3)
+    assert population.places == tuple(
+        Place(a, r, "exempted", whole.describe()) if a == account_id(0) else Place(a, r, s, w)  # type: ignore[arg-type]
+        for a, r, s, w in places
+    )
+    assert [e for e in entries if e.compliance == NOT_EVALUATED] == [
+        not_evaluated_entry(why, account=account, region=region, rule=rule)
+        for account, region, rule, why in missing
     ]
-    # An exemption of one rule does not exempt the place.
-    assert Place(account_id(0), REGIONS[0], "evaluated") in population.places
-    assert [e for e in entries if e.compliance == NOT_EVALUATED] == []
-    assert population.complete
+    check_consistent(entries, population)
+    assert not population.complete
 
 
 def test_unreadable_details_leave_that_place_without_a_result(

@@ -273,9 +273,9 @@ def _population(
             unreadable = {e.rule for e in unread.get(where, [])}
             here = [e for e in missing.get(where, []) if e.rule not in unreadable]
             here += unread.get(where, [])
-        exempted = exemption_of(exemptions, account, region)
-        if exempted is None:
-            not_evaluated += here
+        # An exemption never covers what has no result: only an evaluated place is exempted.
+        exempted = None if here else exemption_of(exemptions, account, region)
+        not_evaluated += here
         whys = [e.annotation if e.rule == ANY else f"rule {e.rule}: {e.annotation}" for e in here]
         population.append(place(where, whys, exempted))
     return not_evaluated, population

@@ -21,7 +21,8 @@ Each place is then one of (:func:`why_no_result`, in this order of precedence):
 - Config rules with results, but none of trailguard's (the pack is missing);
 - some rule of the pack without results, or its results unreadable;
 
-or evaluated; or exempted, when the given exemptions cover every rule there.
+or evaluated; or exempted, when it has its results and the given exemptions cover every rule
+there (an exemption never covers what has no result: that place stays without one).
 """
 
 from __future__ import annotations
