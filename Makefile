@@ -88,6 +88,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_topics.py
 	$(BIN)/python benchmarks/bench_cfnlint.py
+	$(BIN)/python benchmarks/bench_aggregator.py
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -33,6 +33,7 @@ from selector_data import RULE_RISK, RULE_SEVERITY
 
 import trailguard.aws.clients
 from trailguard import __version__
+from trailguard.aws.aggregate_reads import Pacer
 from trailguard.aws.config_results import (
     build_report,
     from_account,
@@ -42,6 +43,7 @@ from trailguard.aws.config_results import (
 from trailguard.cli import main
 from trailguard.reporting.model import FIELDS, ReportEntry, not_evaluated_entry
 from trailguard.reporting.render import parse_csv, parse_json
+from trailguard.reporting.scope import Place, Population
 from trailguard.rules.parameters import rule_parameters
 from trailguard.rules.sns_data_events_account_coverage import evaluate_account
 
@@ -281,6 +283,10 @@ def test_from_account_other_partition() -> None:
 
 
 NO_PACK = "no trailguard Config rule here: is the pack deployed in this account and region?"
+NO_CONFIG_RESULTS = (
+    "no Config rule results from this account and region at all: is AWS Config recording "
+    "here, and the pack deployed?"
+)
 
 
 def no_rule(rule: str) -> str:
@@ -415,9 +421,66 @@ def summary_item(rule: str, account: str, region: str, compliance: str) -> dict[
 
 
 MEMBER_TRAIL_RULE = TRAIL_RULE + "-conformance-pack-ffff9999"  # another account's pack id
+# The aggregator's sources: each account in one region (so each misses the other's region).
+SOURCES = [
+    {"AccountIds": [ACCOUNT], "AwsRegions": ["us-east-1"]},
+    {"AccountIds": [MEMBER], "AwsRegions": ["ap-northeast-1"]},
+]
+
+
+def stub_sources(
+    stubber: Stubber,
+    sources: list[dict[str, Any]] | None = None,
+    statuses: list[dict[str, Any]] | None = None,
+) -> None:
+    """DescribeConfigurationAggregators, then its sources' status (all SUCCEEDED)."""
+    sources = SOURCES if sources is None else sources
+    stubber.add_response(
+        "describe_configuration_aggregators",
+        {"ConfigurationAggregators": [{
+            "ConfigurationAggregatorName": AGGREGATOR,
+            "ConfigurationAggregatorArn":
+                f"arn:aws:config:{REGION}:{ACCOUNT}:config-aggregator/config-aggregator-1",
+            "AccountAggregationSources": sources,
+        }]},
+        {"ConfigurationAggregatorNames": [AGGREGATOR]},
+    )  # fmt: skip
+    if statuses is None:
+        statuses = [
+            {"SourceId": account, "SourceType": "ACCOUNT", "AwsRegion": region,
+             "LastUpdateStatus": "SUCCEEDED"}
+            for source in sources for account in source["AccountIds"]
+            for region in source.get("AwsRegions", [])
+        ]  # fmt: skip
+    stubber.add_response(
+        "describe_configuration_aggregator_sources_status",
+        {"AggregatedSourceStatusList": statuses},
+        {"ConfigurationAggregatorName": AGGREGATOR},
+    )
+
+
+def organizations_client(accounts: tuple[str, ...] = (ACCOUNT, MEMBER)) -> tuple[Any, Stubber]:
+    """Organizations answering ListAccounts with ``accounts``, all ACTIVE."""
+    client = boto3.client("organizations", region_name="us-east-1")
+    stubber = Stubber(client)
+    stub_accounts(stubber, accounts)
+    return client, stubber
+
+
+def stub_accounts(stubber: Stubber, accounts: tuple[str, ...] = (ACCOUNT, MEMBER)) -> None:
+    stubber.add_response(
+        "list_accounts",
+        {"Accounts": [
+            {"Id": a, "Arn": f"arn:aws:organizations::{ACCOUNT}:account/o-abc/{a}",
+             "Email": f"{a}@example.com", "Name": a, "Status": "ACTIVE", "State": "ACTIVE"}
+            for a in accounts
+        ]},
+        {},
+    )  # fmt: skip
 
 
 def stub_aggregator(stubber: Stubber) -> None:
+    stub_sources(stubber)
     stubber.add_response(
         "describe_aggregate_compliance_by_config_rules",
         {"AggregateComplianceByConfigRules": [
@@ -425,28 +488,6 @@ def stub_aggregator(stubber: Stubber) -> None:
             summary_item(UNRELATED, ACCOUNT, "us-east-1", "NON_COMPLIANT"),
         ], "NextToken": "agg-2"},
         {"ConfigurationAggregatorName": AGGREGATOR},
-    )  # fmt: skip
-    stubber.add_response(
-        "get_aggregate_compliance_details_by_config_rule",
-        {"AggregateEvaluationResults": [
-            result(TRAIL_PACK_RULE, TRAIL_TYPE, "org-trail", "COMPLIANT", ANN_OK,
-                   ACCOUNT, "us-east-1"),
-            result(TRAIL_PACK_RULE, TRAIL_TYPE, "legacy", "NON_COMPLIANT", ANN_PUBLISH,
-                   ACCOUNT, "us-east-1"),
-            result(TRAIL_PACK_RULE, TRAIL_TYPE, "unread", "INSUFFICIENT_DATA", None,
-                   ACCOUNT, "us-east-1"),
-        ], "NextToken": "details-2"},
-        {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": TRAIL_PACK_RULE,
-         "AccountId": ACCOUNT, "AwsRegion": "us-east-1"},
-    )  # fmt: skip
-    stubber.add_response(
-        "get_aggregate_compliance_details_by_config_rule",
-        {"AggregateEvaluationResults": [
-            result(TRAIL_PACK_RULE, TRAIL_TYPE, "org-trail-shadow", "NOT_APPLICABLE",
-                   ANN_SHADOW, ACCOUNT, "us-east-1"),
-        ]},
-        {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": TRAIL_PACK_RULE,
-         "AccountId": ACCOUNT, "AwsRegion": "us-east-1", "NextToken": "details-2"},
     )  # fmt: skip
     stubber.add_response(
         "describe_aggregate_compliance_by_config_rules",
@@ -460,12 +501,34 @@ def stub_aggregator(stubber: Stubber) -> None:
     stubber.add_response(
         "get_aggregate_compliance_details_by_config_rule",
         {"AggregateEvaluationResults": [
+            result(TRAIL_PACK_RULE, TRAIL_TYPE, "org-trail", "COMPLIANT", ANN_OK,
+                   ACCOUNT, "us-east-1"),
+            result(TRAIL_PACK_RULE, TRAIL_TYPE, "legacy", "NON_COMPLIANT", ANN_PUBLISH,
+                   ACCOUNT, "us-east-1"),
+            result(TRAIL_PACK_RULE, TRAIL_TYPE, "unread", "INSUFFICIENT_DATA", None,
+                   ACCOUNT, "us-east-1"),
+        ], "NextToken": "details-2"},
+        {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": TRAIL_PACK_RULE,
+         "AccountId": ACCOUNT, "AwsRegion": "us-east-1", "Limit": 100},
+    )  # fmt: skip
+    stubber.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {"AggregateEvaluationResults": [
+            result(TRAIL_PACK_RULE, TRAIL_TYPE, "org-trail-shadow", "NOT_APPLICABLE",
+                   ANN_SHADOW, ACCOUNT, "us-east-1"),
+        ]},
+        {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": TRAIL_PACK_RULE,
+         "AccountId": ACCOUNT, "AwsRegion": "us-east-1", "Limit": 100, "NextToken": "details-2"},
+    )  # fmt: skip
+    stubber.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {"AggregateEvaluationResults": [
             result(ACCOUNT_PACK_RULE, ACCOUNT_TYPE, MEMBER, "NON_COMPLIANT",
                    ANN_NO_TRAIL.replace("eu-west-1", "ap-northeast-1"), MEMBER,
                    "ap-northeast-1"),
         ]},
         {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": ACCOUNT_PACK_RULE,
-         "AccountId": MEMBER, "AwsRegion": "ap-northeast-1"},
+         "AccountId": MEMBER, "AwsRegion": "ap-northeast-1", "Limit": 100},
     )  # fmt: skip
     stubber.add_response(
         "get_aggregate_compliance_details_by_config_rule",
@@ -474,7 +537,7 @@ def stub_aggregator(stubber: Stubber) -> None:
                    "ap-northeast-1"),
         ]},
         {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": MEMBER_TRAIL_RULE,
-         "AccountId": MEMBER, "AwsRegion": "ap-northeast-1"},
+         "AccountId": MEMBER, "AwsRegion": "ap-northeast-1", "Limit": 100},
     )  # fmt: skip
 
 
@@ -493,19 +556,45 @@ def aggregator_entries() -> list[ReportEntry]:
                     ANN_NO_TRAIL.replace("eu-west-1", tokyo), fix=coverage_fix(tokyo)),
         expected_entry(TRAIL_RULE, MEMBER, tokyo, TRAIL_TYPE, "tokyo",
                     trail_arn("tokyo", tokyo, MEMBER), "COMPLIANT", ANN_OK),
+        # Each account is a source in one region only: the organization's population has
+        # the other's region too.
+        expected_entry("*", ACCOUNT, tokyo, ACCOUNT_TYPE, ACCOUNT, None, "NOT_EVALUATED",
+                       NOT_A_SOURCE),
         # The account has the trail rule in us-east-1, not the account rule.
         expected_entry(ACCOUNT_RULE, ACCOUNT, east, ACCOUNT_TYPE, ACCOUNT, None, "NOT_EVALUATED",
                     no_rule(ACCOUNT_RULE)),
+        expected_entry("*", MEMBER, east, ACCOUNT_TYPE, MEMBER, None, "NOT_EVALUATED",
+                       NOT_A_SOURCE),
     ]  # fmt: skip
 
 
-def test_from_aggregator_whole_entry_list() -> None:
+NOT_A_SOURCE = (
+    f"not in the sources of the aggregator {AGGREGATOR}: it does not collect from this account "
+    "and region"
+)
+AGGREGATOR_POPULATION = Population(
+    source=f"AWS Organizations: 2 active account(s), aggregator {AGGREGATOR}, 2 region(s)",
+    places=(
+        Place(ACCOUNT, "ap-northeast-1", "no result", NOT_A_SOURCE),
+        Place(ACCOUNT, "us-east-1", "no result", f"rule {ACCOUNT_RULE}: {no_rule(ACCOUNT_RULE)}"),
+        Place(MEMBER, "ap-northeast-1", "evaluated"),
+        Place(MEMBER, "us-east-1", "no result", NOT_A_SOURCE),
+    ),
+)
+
+
+def test_from_aggregator_whole_entry_list_and_population() -> None:
     client, stubber = config_client()
+    organizations, accounts = organizations_client()
     stub_aggregator(stubber)
-    with stubber:
-        entries = from_aggregator(client, AGGREGATOR, "aws")
+    with stubber, accounts:
+        entries, population = from_aggregator(
+            client, AGGREGATOR, "aws", organizations, workers=1, pacer=Pacer(1000.0)
+        )
         stubber.assert_no_pending_responses()
+        accounts.assert_no_pending_responses()
     assert entries == aggregator_entries()
+    assert population == AGGREGATOR_POPULATION
 
 
 def test_build_report_from_aggregator_entries() -> None:
@@ -513,6 +602,8 @@ def test_build_report_from_aggregator_entries() -> None:
     ids = [(e.compliance, e.account_id, e.resource_id) for e in report.entries]
     assert ids == [
         ("NOT_EVALUATED", ACCOUNT, ACCOUNT),
+        ("NOT_EVALUATED", ACCOUNT, ACCOUNT),
+        ("NOT_EVALUATED", MEMBER, MEMBER),
         ("NON_COMPLIANT", ACCOUNT, "legacy"),
         ("NON_COMPLIANT", MEMBER, MEMBER),
         ("COMPLIANT", ACCOUNT, "org-trail"),
@@ -546,18 +637,27 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Stubber]]:
     config, config_stub = config_client()
     sts = boto3.client("sts", region_name=REGION)
     sts_stub = Stubber(sts)
+    organizations = boto3.client("organizations", region_name=REGION)
+    organizations_stub = Stubber(organizations)
     FakeClients.created = []
 
     def from_profile(profile: str | None, region: str | None, notify: Any = None) -> FakeClients:
         FakeClients.created.append((profile, region))
-        return FakeClients({"config": config, "sts": sts})
+        return FakeClients({"config": config, "sts": sts, "organizations": organizations})
 
     monkeypatch.setattr(trailguard.aws.clients.Clients, "from_profile", staticmethod(from_profile))
-    config_stub.activate()
-    sts_stub.activate()
-    yield {"config": config_stub, "sts": sts_stub}
-    config_stub.deactivate()
-    sts_stub.deactivate()
+    stubs = {"config": config_stub, "sts": sts_stub, "organizations": organizations_stub}
+    for stub in stubs.values():
+        stub.activate()
+    yield stubs
+    for stub in stubs.values():
+        stub.deactivate()
+
+
+def aggregator_cli(*args: str) -> tuple[int, str, str]:
+    """``report --aggregator`` one call at a time (a Stubber answers in order, one thread),
+    paced fast (a Stubber is no AWS)."""
+    return report_cli("--aggregator", AGGREGATOR, "--max-workers", "1", "--tps", "1000", *args)
 
 
 def identity(stub: Stubber, partition: str = "aws") -> None:
@@ -758,16 +858,27 @@ def stub_summary(stubber: Stubber, items: list[dict[str, Any]]) -> None:
 
 
 def test_cli_report_empty_aggregator(stubbed: dict[str, Stubber]) -> None:
+    """All regions, no source status, no results: no region to expect results from."""
     identity(stubbed["sts"])
+    stub_sources(stubbed["config"], [{"AccountIds": [ACCOUNT, MEMBER], "AllAwsRegions": True}])
+    stub_accounts(stubbed["organizations"])
     stub_summary(stubbed["config"], [])
-    code, out, err = report_cli("--aggregator", AGGREGATOR, "--output", "json")
+    code, out, err = aggregator_cli("--output", "json")
     assert (code, err) == (1, "")
     why = (
-        f"the aggregator {AGGREGATOR} holds no Config rule results: is the pack deployed, and "
-        "does the aggregator collect from its accounts and regions?"
+        f"the aggregator {AGGREGATOR} names no account and region to collect from, and holds "
+        "no Config rule results: does it collect from the organization's accounts?"
     )
     data = json.loads(out)
     assert data["notEvaluated"] == [why]
+    assert data["population"] == {
+        "source": f"AWS Organizations: 2 active account(s), aggregator {AGGREGATOR}, 0 region(s)",
+        "complete": False,
+        "statement": f"INCOMPLETE: no account-region found (AWS Organizations: 2 active "
+        f"account(s), aggregator {AGGREGATOR}, 0 region(s))",
+        "counts": {"evaluated": 0, "no result": 0, "exempted": 0},
+        "places": [],
+    }
     assert_valid_findings(data["findings"])
     assert data["findings"] == [with_identity(
         {"rule": "*", "accountId": "*", "region": "*", "resourceType": ACCOUNT_TYPE,
@@ -781,6 +892,9 @@ def test_cli_report_aggregator_places_without_the_pack(stubbed: dict[str, Stubbe
     """Where the aggregator holds other rules but not the pack's, that place has no result;
     a rule whose only results are INSUFFICIENT_DATA has none either."""
     identity(stubbed["sts"])
+    regions = ["eu-central-1", "us-east-1"]
+    stub_sources(stubbed["config"], [{"AccountIds": [ACCOUNT, MEMBER], "AwsRegions": regions}])
+    stub_accounts(stubbed["organizations"])
     stub_summary(stubbed["config"], [
         summary_item(UNRELATED, MEMBER, "eu-central-1", "COMPLIANT"),
         summary_item(TRAIL_PACK_RULE, ACCOUNT, "us-east-1", "INSUFFICIENT_DATA"),
@@ -792,7 +906,7 @@ def test_cli_report_aggregator_places_without_the_pack(stubbed: dict[str, Stubbe
             result(TRAIL_PACK_RULE, TRAIL_TYPE, "unread", "INSUFFICIENT_DATA", None,
                    ACCOUNT, "us-east-1")]},
         {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": TRAIL_PACK_RULE,
-         "AccountId": ACCOUNT, "AwsRegion": "us-east-1"},
+         "AccountId": ACCOUNT, "AwsRegion": "us-east-1", "Limit": 100},
     )  # fmt: skip
     covered = result(ACCOUNT_PACK_RULE, ACCOUNT_TYPE, ACCOUNT, "COMPLIANT", ANN_COVERED,
                      ACCOUNT, "us-east-1")  # fmt: skip
@@ -800,40 +914,54 @@ def test_cli_report_aggregator_places_without_the_pack(stubbed: dict[str, Stubbe
         "get_aggregate_compliance_details_by_config_rule",
         {"AggregateEvaluationResults": [covered]},
         {"ConfigurationAggregatorName": AGGREGATOR, "ConfigRuleName": ACCOUNT_PACK_RULE,
-         "AccountId": ACCOUNT, "AwsRegion": "us-east-1"},
+         "AccountId": ACCOUNT, "AwsRegion": "us-east-1", "Limit": 100},
     )  # fmt: skip
-    code, out, err = report_cli("--aggregator", AGGREGATOR, "--output", "json")
+    code, out, err = aggregator_cli("--output", "json")
     assert (code, err) == (1, "")
     for stub in stubbed.values():
         stub.assert_no_pending_responses()
     data = json.loads(out)
     assert data["notEvaluated"] == [
+        f"account {ACCOUNT}, region eu-central-1: {NO_CONFIG_RESULTS}",
         f"account {ACCOUNT}, region us-east-1, rule {TRAIL_RULE}: {no_results(TRAIL_PACK_RULE)}",
         f"account {MEMBER}, region eu-central-1: {NO_PACK}",
+        f"account {MEMBER}, region us-east-1: {NO_CONFIG_RESULTS}",
     ]
     assert [(f["compliance"], f["accountId"], f["region"]) for f in data["findings"]] == [
+        ("NOT_EVALUATED", ACCOUNT, "eu-central-1"),
         ("NOT_EVALUATED", ACCOUNT, "us-east-1"),
         ("NOT_EVALUATED", MEMBER, "eu-central-1"),
+        ("NOT_EVALUATED", MEMBER, "us-east-1"),
         ("COMPLIANT", ACCOUNT, "us-east-1"),
+    ]
+    assert [(p["account"], p["region"], p["state"]) for p in data["population"]["places"]] == [
+        (ACCOUNT, "eu-central-1", "no result"),
+        (ACCOUNT, "us-east-1", "no result"),
+        (MEMBER, "eu-central-1", "no result"),
+        (MEMBER, "us-east-1", "no result"),
     ]
 
 
 def test_cli_report_aggregator_markdown(stubbed: dict[str, Stubber]) -> None:
     identity(stubbed["sts"])
     stub_aggregator(stubbed["config"])
-    code, out, err = report_cli("--aggregator", AGGREGATOR, "--output", "md")
+    stub_accounts(stubbed["organizations"])
+    code, out, err = aggregator_cli("--output", "md")
     assert (code, err) == (1, "")
     for stub in stubbed.values():
         stub.assert_no_pending_responses()
     lines = out.splitlines()
     assert lines[0] == f"# {TITLE}"
-    assert lines[4:10] == [
-        "## Not evaluated (1)", "",
-        "**NOT EVALUATED: 1 item has no result, so the verdicts below are not the whole "
+    start = lines.index("## Not evaluated (3)")
+    assert lines[start:start + 9] == [
+        "## Not evaluated (3)", "",
+        "**NOT EVALUATED: 3 items have no result, so the verdicts below are not the whole "
         "picture.**", "",
+        f"- account {ACCOUNT}, region ap-northeast-1: {NOT_A_SOURCE}",
         f"- account {ACCOUNT}, region us-east-1, rule {ACCOUNT_RULE}: no Config rule "
         f"{ACCOUNT_RULE} here (nor a conformance pack's copy of it): is the whole pack "
-        "deployed in this account and region?", "",
+        "deployed in this account and region?",
+        f"- account {MEMBER}, region us-east-1: {NOT_A_SOURCE}", "", "## Summary",
     ]  # fmt: skip
     assert re.fullmatch(
         rf"Generated \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ from AWS Config aggregator {AGGREGATOR}\.",
@@ -861,11 +989,13 @@ def test_cli_report_aggregator_markdown(stubbed: dict[str, Stubber]) -> None:
 def test_cli_report_aggregator_json(stubbed: dict[str, Stubber]) -> None:
     identity(stubbed["sts"])
     stub_aggregator(stubbed["config"])
-    code, out, _ = report_cli("--aggregator", AGGREGATOR, "--output", "json")
+    stub_accounts(stubbed["organizations"])
+    code, out, _ = aggregator_cli("--output", "json")
     assert code == 1
     report = parse_json(out)
     assert report.source == f"AWS Config aggregator {AGGREGATOR}"
     assert_valid_findings(json.loads(out)["findings"])
+    assert json.loads(out)["population"] == AGGREGATOR_POPULATION.to_dict()
     # What has no result is shown at the report's time.
     assert report.entries == build_report(aggregator_entries(), "", report.generated_at).entries
 
@@ -873,11 +1003,11 @@ def test_cli_report_aggregator_json(stubbed: dict[str, Stubber]) -> None:
 def test_cli_report_config_error_is_one_line_exit_4(stubbed: dict[str, Stubber]) -> None:
     identity(stubbed["sts"])
     stubbed["config"].add_client_error(
-        "describe_aggregate_compliance_by_config_rules",
+        "describe_configuration_aggregators",
         service_error_code="NoSuchConfigurationAggregatorException",
         service_message="The configuration aggregator does not exist.",
         http_status_code=400,
-        expected_params={"ConfigurationAggregatorName": "missing"},
+        expected_params={"ConfigurationAggregatorNames": ["missing"]},
     )
     code, out, err = report_cli("--aggregator", "missing")
     assert (code, out) == (4, "")
