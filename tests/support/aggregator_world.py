@@ -40,7 +40,7 @@ FAILED_ACCOUNT = 2  # its source FAILED in REGIONS[1], no results there
 NO_PACK_ACCOUNT = 3  # only another Config rule in REGIONS[0]
 OUTDATED_ACCOUNT = 4  # its source OUTDATED in REGIONS[2], results still there
 CONFIG_OFF_ACCOUNT = 5  # no Config results at all in REGIONS[3]
-PARTIAL_ACCOUNT = 6  # only the account rule in REGIONS[4] (a trail elsewhere applies)
+PARTIAL_ACCOUNT = 6  # only the trail rule in REGIONS[4] (the account rule has no result)
 
 NOT_A_SOURCE = (
     f"not in the sources of the aggregator {AGGREGATOR}: it does not collect from this account "
@@ -53,8 +53,8 @@ NO_CONFIG = (
     "here, and the pack deployed?"
 )
 NO_PACK = "no trailguard Config rule here: is the pack deployed in this account and region?"
-NO_TRAIL_RULE = (
-    f"no Config rule {TRAIL_RULE} here (nor a conformance pack's copy of it): is the whole "
+NO_ACCOUNT_RULE = (
+    f"no Config rule {ACCOUNT_RULE} here (nor a conformance pack's copy of it): is the whole "
     "pack deployed in this account and region?"
 )
 ANN_OK = "Every Publish and PublishBatch on AWS::SNS::Topic is logged"
@@ -95,10 +95,14 @@ def place_results(i: int, region: str) -> list[tuple[str, dict[str, Any]]]:
     if kind == NO_PACK_ACCOUNT and region == REGIONS[0]:
         return [(UNRELATED, _evaluation(TRAIL_TYPE, "main", "COMPLIANT", ""))]
     if kind == PARTIAL_ACCOUNT and region == REGIONS[4]:
-        return [(ACCOUNT_RULE, _evaluation(ACCOUNT_TYPE, account, "COMPLIANT", ANN_COVERED))]
+        return [(TRAIL_RULE, _evaluation(TRAIL_TYPE, f"main-{region}", "COMPLIANT", ANN_OK))]
     if i % 11 == 0:  # no trail applies: the trail rule rightly has no result
         none_here = f"No CloudTrail trail applies to {region}, so SNS data events are not recorded"
         return [(ACCOUNT_RULE, _evaluation(ACCOUNT_TYPE, account, "NON_COMPLIANT", none_here))]
+    if i % 13 == 0 and region != REGIONS[0]:
+        # No trail homed here, one of REGIONS[0] applies: the trail rule has no result here,
+        # rightly, and the account rule's result is the place's (evaluated).
+        return [(ACCOUNT_RULE, _evaluation(ACCOUNT_TYPE, account, "COMPLIANT", ANN_COVERED))]
     found = [
         (TRAIL_RULE, _evaluation(TRAIL_TYPE, f"main-{region}", "COMPLIANT", ANN_OK)),
         (ACCOUNT_RULE, _evaluation(ACCOUNT_TYPE, account, "COMPLIANT", ANN_COVERED)),
@@ -156,12 +160,12 @@ def expected(size: int) -> tuple[list[tuple[str, str, str, str]], list[tuple[str
                     (NO_PACK_ACCOUNT, 0): NO_PACK,
                     (OUTDATED_ACCOUNT, 2): OUTDATED,
                     (CONFIG_OFF_ACCOUNT, 3): NO_CONFIG,
-                    (PARTIAL_ACCOUNT, 4): NO_TRAIL_RULE,
+                    (PARTIAL_ACCOUNT, 4): NO_ACCOUNT_RULE,
                 }.get((kind, n), ""),
                 "*",
             )
             if kind == PARTIAL_ACCOUNT and n == 4:
-                rule = TRAIL_RULE
+                rule = ACCOUNT_RULE
             if not why:
                 places.append((account, region, "evaluated", ""))
                 continue

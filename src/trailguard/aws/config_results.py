@@ -11,9 +11,19 @@ Every account and region that should have results (the current one; for an aggre
 population of :mod:`trailguard.aws.population`: the organization's active accounts times the
 aggregator's regions) must hold every rule of the registry with results: what has none is a
 NOT_EVALUATED entry saying which rule and why (not in the aggregator's sources, its source
-failing or outdated, no Config results, not deployed, or no evaluation results yet). A
-per-trail rule has no result where no trail applies at all; that is not reported when an
-account rule says so.
+failing or outdated, no Config results, not deployed, or no evaluation results yet).
+
+A per-trail rule may rightly have no result: where no trail applies at all (the account rule
+says so), and, in an aggregator, where no trail of the account has its home region (the rule
+judges each trail in its home region only, as the scheduled run lists them; whether AWS Config
+also sends a region its other regions' shadow trails is not documented, and either way works).
+So in an aggregator, a per-trail rule that is not listed at all (the aggregator lists no rule
+without any result) is expected wherever an account-region rule has its result: that rule has
+judged every trail that applies there, other regions' multi-region and organization trails
+included, so nothing about the place goes unjudged. A per-trail rule listed there with no
+usable result (only INSUFFICIENT_DATA) is still reported. In one account, where the rule is
+deployed but its results cannot be told apart from INSUFFICIENT_DATA ones (they are not read),
+it is reported unless no trail applies.
 """
 
 from __future__ import annotations
@@ -114,6 +124,13 @@ def _entry(
     )
 
 
+def _place_judged(entries: list[ReportEntry]) -> bool:
+    """An account-region rule has its result here (so a per-trail rule the aggregator does
+    not list may rightly have none: see the module docstring)."""
+    accounts = {r.id for r in rules_for("account-region")}
+    return any(e.rule in accounts for e in entries)
+
+
 def _no_trail_applies(entries: list[ReportEntry]) -> bool:
     """An account rule's results say that no trail applies (so per-trail rules have none)."""
     accounts = {r.id for r in rules_for("account-region")}
@@ -130,7 +147,7 @@ def missing_results(
 ) -> list[ReportEntry]:
     """NOT_EVALUATED entries for each place and rule with no result, saying why. ``listed``:
     ``places`` holds the rules listed with results (an aggregator lists no rule without
-    any), so a per-trail rule missing where no trail applies is expected, not undeployed."""
+    any), so a per-trail rule missing where the place is judged is expected, not undeployed."""
     missing: list[ReportEntry] = []
     by_place: dict[tuple[str, str], list[ReportEntry]] = {}
     for entry in entries:
@@ -144,7 +161,7 @@ def missing_results(
             rule_id = each.id
             names = deployed.get(rule_id)
             no_trail = each.scope == "trail" and _no_trail_applies(here)
-            if names is None and listed and no_trail:
+            if names is None and listed and each.scope == "trail" and _place_judged(here):
                 continue
             if names is None:
                 why = (
