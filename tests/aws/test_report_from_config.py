@@ -771,7 +771,14 @@ def test_cli_report_pack_not_deployed_is_not_a_pass(stubbed: dict[str, Stubber])
                 "title": TITLE,
                 "source": f"AWS Config in account {ACCOUNT}, {REGION}",
                 "notEvaluated": [statement],
-                "population": None,
+                "population": {
+                    "source": "the accounts and regions asked for", "complete": False,
+                    "statement": "INCOMPLETE: 0 of 1 account-region(s) evaluated, 1 with no "
+                    "result (the accounts and regions asked for)",
+                    "counts": {"evaluated": 0, "no result": 1, "exempted": 0},
+                    "places": [{"account": ACCOUNT, "region": REGION, "state": "no result",
+                                "why": statement}],
+                },
                 "scope": {
                     "accountsAsked": [ACCOUNT], "accountsReached": [],
                     "regionsAsked": [REGION], "regionsReached": [],

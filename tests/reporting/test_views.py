@@ -8,8 +8,8 @@ import dataclasses
 from selector_data import ACCOUNT_RULE, TRAIL_RULE
 
 from trailguard.reporting.model import Report, ReportEntry, not_evaluated_entry
-from trailguard.reporting.scope import Exemption, ReportScope
-from trailguard.reporting.views import exempted, filter_note, filtered
+from trailguard.reporting.scope import Exemption, Place, Population, ReportScope
+from trailguard.reporting.views import exempted, filter_note, filtered, scan_population
 
 A, B = "111122223333", "444455556666"
 TRAIL = "AWS::CloudTrail::Trail"
@@ -91,4 +91,26 @@ def test_filter_hiding_every_finding_shows_none_not_a_made_up_failure() -> None:
     assert (shown.entries, shown.not_evaluated()) == ((), ())
     assert (
         filter_note(("FAIL",)) == "findings shown: FAIL only (what has no result is always shown)"
+    )
+
+
+def test_scan_population_places_each_account_and_region_asked() -> None:
+    """Each account asked times each region asked: no result where a NOT_EVALUATED finding
+    covers it (its own, or one of every region), exempted where an exemption was applied to
+    every such finding, evaluated elsewhere."""
+    every_region = not_evaluated_entry("cannot assume the role", account=B)
+    whole = exempted(report(FAIL_A, PASS_A, MISSING, every_region), (SCP,))
+    population = scan_population(whole, [A, B], ["ap-east-1", "eu-west-1"], "asked")
+    assert population == Population(
+        "asked",
+        (
+            Place(A, "ap-east-1", "exempted", SCP.reason),
+            Place(A, "eu-west-1", "evaluated"),
+            Place(B, "ap-east-1", "no result", f"account {B}: cannot assume the role"),
+            Place(B, "eu-west-1", "no result", f"account {B}: cannot assume the role"),
+        ),
+    )
+    assert not population.complete
+    assert population.statement() == (
+        "INCOMPLETE: 1 of 4 account-region(s) evaluated, 1 exempted, 2 with no result (asked)"
     )

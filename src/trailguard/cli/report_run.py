@@ -130,12 +130,19 @@ def announce(args: argparse.Namespace, line: str) -> None:
 def finish(
     report: Any, args: argparse.Namespace, stdout: TextIO, scope: ReportScope
 ) -> tuple[Any, int]:
-    """Exemptions applied, ``scope`` attached, the exit code from the whole report, then the
+    """Exemptions applied, ``scope`` attached, the population of the accounts and regions asked
+    for (unless the report has its own), the exit code from the whole report, then the
     report written (filtered by ``--status``). Returns the whole report (for what is done
     with it next, e.g. an import) and the exit code."""
-    from trailguard.reporting.views import exempted, filtered
+    from trailguard.reporting.views import exempted, filtered, scan_population
 
     report = replace(exempted(report, args.exemptions), scope=scope)
+    if report.population is None and scope.accounts_asked and scope.regions_asked:
+        # Every account asked times every region asked (an aggregator's report has its own).
+        population = scan_population(
+            report, scope.accounts_asked, scope.regions_asked, "the accounts and regions asked for"
+        )
+        report = replace(report, population=population)
     code = EXIT_OK if report.all_clear else EXIT_NON_COMPLIANT
     write_reports(filtered(report, args.status), args, stdout)
     return report, code

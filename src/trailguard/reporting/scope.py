@@ -21,10 +21,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-EVALUATED = "evaluated"
-NO_RESULT = "no result"
-EXEMPTED = "exempted"
 PlaceState = Literal["evaluated", "no result", "exempted"]
+EVALUATED: PlaceState = "evaluated"
+NO_RESULT: PlaceState = "no result"
+EXEMPTED: PlaceState = "exempted"
 STATES: tuple[PlaceState, ...] = ("evaluated", "no result", "exempted")
 
 

@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from .finding import STATUSES, status_of
-from .model import ANY, NOT_EVALUATED, Report, ReportEntry
-from .scope import Exemption
+from .model import ANY, NOT_EVALUATED, Report, ReportEntry, statement
+from .scope import EVALUATED, EXEMPTED, NO_RESULT, Exemption, Place, Population
 
 
 def exemption_for(entry: ReportEntry, exemptions: Iterable[Exemption]) -> str | None:
@@ -81,3 +81,29 @@ def filtered(report: Report, statuses: tuple[str, ...]) -> Report:
         # them all (the source says so): show none, rather than a failure that is not there.
         object.__setattr__(view, "entries", ())
     return view
+
+
+def scan_population(
+    report: Report, accounts: Iterable[str], regions: Iterable[str], source: str
+) -> Population:
+    """The population of a scan: each account asked times each region asked, ``no result``
+    where a NOT_EVALUATED finding covers it (its own, or one of every account or region: an
+    account not entered, a region not listed, a rule with no result there), with that
+    finding's sentence, unless an exemption of the place was applied to it (``exempted``);
+    else ``evaluated``. A trail that could not be read leaves its home place without a full
+    result too: every NOT_EVALUATED finding counts."""
+    places = []
+    missing = report.not_evaluated()
+    for account in sorted(set(accounts)):
+        for region in sorted(set(regions)):
+            here = [
+                e for e in missing if e.account_id in (ANY, account) and e.region in (ANY, region)
+            ]
+            if not here:
+                places.append(Place(account, region, EVALUATED))
+            elif all(e.exemption for e in here):
+                places.append(Place(account, region, EXEMPTED, here[0].exemption or ""))
+            else:
+                why = "; ".join(statement(e) for e in here if not e.exemption)
+                places.append(Place(account, region, NO_RESULT, why))
+    return Population(source, tuple(places))
