@@ -3,14 +3,50 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import socket
 from pathlib import Path
 
 import pytest
+from asff_shape import asff_problems
+from findings import assert_valid_findings
+from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
 
 from trailguard.cli import main
-from trailguard.reporting.render import parse_json
+from trailguard.reporting.model import Report
+from trailguard.reporting.render import parse_csv, parse_json
+
+
+def check_machine_forms(folder: Path, when: str) -> None:
+    """Every finding of the JSON fits the published schema (severity, controls, id, time
+    included), the CSV holds the same findings, each OCSF event is a valid Compliance Finding
+    and the ASFF is what BatchImportFindings takes."""
+    name = f"trailguard-demo-{when}"
+    text = (folder / f"{name}.json").read_text(encoding="utf-8")
+    report = parse_json(text)
+    data = json.loads(text)
+    assert_valid_findings(data["findings"])
+    for finding in data["findings"]:
+        if finding["status"] != "NOT_EVALUATED":
+            assert finding["severity"] and finding["controls"], finding["id"]
+    assert parse_csv((folder / f"{name}.csv").read_text(encoding="utf-8")) == list(report.entries)
+    events = json.loads((folder / f"{name}.ocsf.json").read_text(encoding="utf-8"))
+    assert len(events) == len(report.entries)
+    for event in events:
+        ComplianceFinding.model_validate(event)
+    asff = json.loads((folder / f"{name}.asff.json").read_text(encoding="utf-8"))
+    assert len(asff) == len(report.entries)
+    assert asff_problems(asff) == []
+
+
+def unrecorded(report: Report) -> dict[tuple[str, str], tuple[str, ...] | None]:
+    """Each non-compliant account-region and the topics it names."""
+    return {
+        (e.account_id, e.region): e.unrecorded_topics
+        for e in report.coverage()
+        if e.compliance == "NON_COMPLIANT"
+    }
 
 
 @pytest.mark.slow
@@ -24,11 +60,13 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written == [
         f"trailguard-demo-{when}.{fmt}"
-        for when in ("after", "before")
-        for fmt in ("html", "json", "md")
+        for when in ("after", "aggregator", "before")
+        for fmt in ("asff.json", "csv", "html", "json", "md", "ocsf.json")
     ]
     for name in written:
         assert str(tmp_path / name) in text
+    for when in ("after", "aggregator", "before"):
+        check_machine_forms(tmp_path, when)
 
     before = parse_json((tmp_path / "trailguard-demo-before.json").read_text(encoding="utf-8"))
     after = parse_json((tmp_path / "trailguard-demo-after.json").read_text(encoding="utf-8"))
@@ -78,6 +116,35 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         f"trail org-trail (us-east-1, read by the central function in account {management}) "
     )
     assert any(line.startswith(central) for line in text.splitlines())
+    # Each non-compliant account-region names the topics whose publishes go unrecorded.
+    found = re.search(r"payments (\d{12}), analytics (\d{12})", text)
+    assert found is not None
+    pay, ana = found.groups()
+
+    def arns(account: str, region: str, *names: str) -> tuple[str, ...]:
+        return tuple(f"arn:aws:sns:{region}:{account}:{n}" for n in names)
+
+    assert unrecorded(before) == {
+        (pay, "ap-northeast-1"): (),  # no topic there
+        (pay, "eu-west-1"): arns(pay, "eu-west-1", "orders", "payments", "refunds"),
+        (pay, "us-east-1"): arns(pay, "us-east-1", "orders", "payments"),
+        (ana, "ap-northeast-1"): arns(ana, "ap-northeast-1", "team-b-reports"),
+        (ana, "eu-west-1"): (),
+        (ana, "us-east-1"): arns(ana, "us-east-1", "ingest-done"),
+    }
+    assert before.topics_summary() == (7, 11)
+    assert unrecorded(after) == {}
+    # The aggregator leaves the analytics account out: incomplete, never clean.
+    aggregated = json.loads(
+        (tmp_path / "trailguard-demo-aggregator.json").read_text(encoding="utf-8")
+    )
+    assert aggregated["population"]["complete"] is False
+    assert {(p["account"], p["state"]) for p in aggregated["population"]["places"]} == {
+        (management, "evaluated"),
+        (pay, "evaluated"),
+        (ana, "no result"),
+    }
+    assert "the report is not a pass (exit 1): an incomplete population never is." in text
     stopped = next(e for e in after.trails() if e.resource_id == "payments-archive")
     assert stopped.fix is not None and stopped.fix.startswith("aws cloudtrail start-logging")
     for when in ("before", "after"):

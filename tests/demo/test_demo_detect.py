@@ -17,7 +17,7 @@ from trailguard.demo import HOME, Sandbox
 from trailguard.demo.detect import detection_step
 
 EXPECTED = """
-6. Detection within minutes: security-audit (123456789012, us-east-1) narrowed after the scan
+7. Detection within minutes: security-audit (123456789012, us-east-1) narrowed after the scan
    [AWS] = what AWS does; [sandbox] = what the sandbox does in its place
    [sandbox] deploy's pieces put here: the pack's Config rules (*-conformance-pack-demo0001), \
 the EventBridge rule trailguard-trail-changes

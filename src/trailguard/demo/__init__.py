@@ -33,9 +33,11 @@ from trailguard.aws.runtime import RuleError, run_rule
 from trailguard.aws.scan import Scanner, Target
 from trailguard.aws.session import session_from_credentials
 from trailguard.core.requirement import DEFAULT_RESOURCE_TYPES
+from trailguard.demo.aggregator import aggregator_step
 from trailguard.demo.detect import detection_step
 from trailguard.demo.organization import central_function, members_see_organization_trails
 from trailguard.demo.organization import reset as _reset
+from trailguard.demo.reports import with_scope, write_all
 from trailguard.demo.topics import create_topics
 from trailguard.reporting.model import Report, scan_report
 from trailguard.reporting.render import render
@@ -261,7 +263,8 @@ class Sandbox:
     def scan(self, title: str) -> Report:
         targets = [Target(self.account_ids[k], self._session(k)) for k in self.sessions]
         result = Scanner(targets, list(REGIONS), rule_parameters(), topics=True).scan()
-        return scan_report(
+        caller = self.sessions["management"].client("sts").get_caller_identity()["Arn"]
+        report = scan_report(
             result.findings,
             result.facts,
             result.not_evaluated,
@@ -270,6 +273,7 @@ class Sandbox:
             generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             topics=result.topics,
         )
+        return with_scope(report, [t.account_id for t in targets], REGIONS, caller)
 
     def remediate(self, report: Report) -> list[str]:
         """Run the SSM document's own script for each remediable non-compliant trail, with
@@ -376,15 +380,11 @@ def run(out_dir: Path, out: TextIO) -> int:
                     sandbox.say(f"  {entry.account_id} {entry.region} {entry.resource_id}: "
                                 f"{entry.fix or entry.annotation}")  # fmt: skip
                 sandbox.say("  (Remediation changes selectors, never starts a stopped trail.)\n")
-            out_dir.mkdir(parents=True, exist_ok=True)
-            paths = []
-            for name, report in (("before", before), ("after", after)):
-                for fmt in ("html", "md", "json"):
-                    path = out_dir / f"trailguard-demo-{name}.{fmt}"
-                    path.write_text(render(report, fmt), encoding="utf-8")
-                    paths.append(path)
-            sandbox.say("Reports written:")
-            for path in paths:
+            sandbox.say("6. trailguard report --aggregator, from AWS Config's results:")
+            aggregated = aggregator_step(sandbox)
+            reports = [("before", before), ("after", after), ("aggregator", aggregated)]
+            sandbox.say("\nReports written (HTML, Markdown, CSV, JSON, OCSF, ASFF):")
+            for path in write_all(out_dir, reports):
                 sandbox.say(f"  {path}")
             detected = detection_step(sandbox, HOME)
     finally:

@@ -268,14 +268,10 @@ def aggregator_step(sandbox: Any, say: Callable[[str], None] | None = None) -> R
         when.strftime("%Y-%m-%dT%H:%M:%SZ"),
         population,
     )
-    say(f"\nThe aggregator {AGGREGATOR} collects from every account but {left_out}:")
+    say(f"The aggregator {AGGREGATOR} collects from every account but {left_out}:")
     say(f"  {population.statement()}")
     for place in population.missing():
         say(f"  {place.account} {place.region}: {place.why}")
-    say(
-        "  (The sandbox runs the per-trail rule on the trails homed in each region only, so a "
-        "region that only another region's trail covers has no result of it either.)"
-    )
     verdict = "a pass" if report.all_clear else "not a pass (exit 1)"
     say(f"  {len(rules())} rules; the report is {verdict}: an incomplete population never is.")
     return report

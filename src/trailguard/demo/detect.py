@@ -171,7 +171,7 @@ def detection_step(sandbox: Sandbox, region: str) -> bool:
     say = sandbox.say
     key, session = "management", sandbox.sessions["management"]
     account = sandbox.account_ids[key]
-    say(f"\n6. Detection within minutes: {TRAIL} ({account}, {region}) narrowed after the scan")
+    say(f"\n7. Detection within minutes: {TRAIL} ({account}, {region}) narrowed after the scan")
     say("   [AWS] = what AWS does; [sandbox] = what the sandbox does in its place")
     install(sandbox, region)
     say(f"   [sandbox] deploy's pieces put here: the pack's Config rules (*{PACK_SUFFIX}), the "
