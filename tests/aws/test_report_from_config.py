@@ -173,9 +173,12 @@ def trail_fix(
 
 
 def coverage_fix(region: str) -> str:
+    """The fix of a region no trail applies to (Config's annotation says so): create one."""
     return (
-        "make one multi-region trail record SNS data events: "
-        f"trailguard remediate --trail NAME --region {region} (or the SSM document {DOCUMENT})"
+        f"no trail applies to {region}: create a multi-region trail (aws cloudtrail create-trail "
+        f"--name NAME --s3-bucket-name BUCKET --is-multi-region-trail --region {region}; aws "
+        f"cloudtrail start-logging --name NAME --region {region}), then make it record SNS data "
+        f"events: trailguard remediate --trail NAME --region {region}"
     )
 
 

@@ -49,6 +49,7 @@ from selector_data import (
     RULE_SEVERITY,
     TRAIL_RULE,
     TRAIL_TYPE,
+    cut,
     stopped_annotation,
 )
 from throttling import FakeClock, Throttler
@@ -213,6 +214,10 @@ def test_trail_verdicts_equal_check_on_their_selectors(org: Org, org_scan: Run) 
         # ... which check judges as it judges the fixture.
         assert check(read)[1]["compliance"] == checked["compliance"]
         assert check(read)[1]["annotation"] == checked["annotation"]
+        # The report holds the whole annotation; AWS Config gets it cut, as check shows it.
+        facts = TrailFacts(trail.name, trail.arn, trail.region, selectors=read)
+        whole = trail_verdict(facts, rule_parameters(None)).full_annotation
+        assert cut(whole) == checked["annotation"]
         gaps = checked["gaps"]
         if trail.exempt:
             kinds["exempt"] += 1
@@ -224,14 +229,15 @@ def test_trail_verdicts_equal_check_on_their_selectors(org: Org, org_scan: Run) 
         if not trail.logging:
             kinds["stopped"] += 1
             assert entry.compliance == "NON_COMPLIANT", trail.fixture
-            assert entry.annotation == stopped_annotation(checked["annotation"])
+            assert cut(entry.annotation) == stopped_annotation(checked["annotation"])
+            assert entry.annotation == stopped_annotation(whole, whole=True)
             assert entry.fix == (
                 f"aws cloudtrail start-logging --name {trail.arn} --region {trail.region}"
             )
         else:
             kinds[checked["compliance"]] += 1
             assert (entry.compliance, entry.annotation) == (
-                checked["compliance"], checked["annotation"],
+                checked["compliance"], whole,
             ), trail.fixture  # fmt: skip
             if entry.compliance == "COMPLIANT":
                 assert entry.fix is None
@@ -280,9 +286,10 @@ def _rule_evaluations(org: Org) -> list[tuple[str, ...]]:
 @pytest.mark.slow
 def test_findings_equal_the_config_rules_evaluations(org: Org, org_scan: Run) -> None:
     report = parse_json(org_scan.stdout)
+    # The scan's annotation is the whole text; AWS Config holds it cut to its 256 characters.
     scanned = sorted(
         (e.rule, e.account_id, e.region, e.resource_type, e.resource_id, e.compliance,
-         e.annotation)
+         cut(e.annotation))
         for e in report.entries
     )  # fmt: skip
     expected = _rule_evaluations(org)

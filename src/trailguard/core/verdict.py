@@ -77,14 +77,23 @@ class Gap:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """``annotation`` is cut to AWS Config's limit (what a Config rule puts); ``full`` is the
+    whole text (what a report shows), "" when it is the annotation itself."""
+
     compliance: str
     annotation: str
     gaps: tuple[Gap, ...]
     selector_kind: str
+    full: str = field(default="", compare=False, repr=False)
 
     @property
     def compliant(self) -> bool:
         return self.compliance == COMPLIANT
+
+    @property
+    def full_annotation(self) -> str:
+        """The annotation before it was cut to AWS Config's limit."""
+        return self.full or self.annotation
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -312,12 +321,13 @@ def exclusions_text(exclusions: tuple[AdvancedSelector, ...]) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _compliant_annotation(requirement: Requirement, excused: bool) -> str:
+    """The whole text (not cut)."""
     if excused:
-        return cut(
+        return (
             f"Compliant except accepted exclusions: {exclusions_text(requirement.exclusions)}. "
             f"Logged for every other resource, caller and session: {_requirement_text(requirement)}"
         )
-    return cut("Logged for every resource, caller and session: " + _requirement_text(requirement))
+    return "Logged for every resource, caller and session: " + _requirement_text(requirement)
 
 
 def cut(text: str, limit: int = ANNOTATION_LIMIT) -> str:
@@ -326,6 +336,7 @@ def cut(text: str, limit: int = ANNOTATION_LIMIT) -> str:
 
 
 def _annotation(gaps: list[Gap]) -> str:
+    """The whole text (not cut): each group of gaps with one cause, once."""
     groups: dict[tuple[str, str, str, tuple[str, ...]], list[str]] = {}
     for gap in gaps:
         key = (gap.resource_type, gap.cause, gap.certainty, gap.missing_fields)
@@ -342,7 +353,7 @@ def _annotation(gaps: list[Gap]) -> str:
         else:
             verb = "is" if len(names) == 1 else "are"
             parts.append(f"{subject} {verb} not logged: {cause}")
-    return cut("; ".join(parts))
+    return "; ".join(parts)
 
 
 # --- entry point -----------------------------------------------------------------------------
@@ -392,8 +403,10 @@ def evaluate(config: SelectorConfig, requirement: Requirement) -> Verdict:
         if gap is not None:
             gaps.append(gap)
     if gaps:
-        return Verdict(NON_COMPLIANT, _annotation(gaps), tuple(gaps), config.kind)
+        text = _annotation(gaps)
+        return Verdict(NON_COMPLIANT, cut(text), tuple(gaps), config.kind, text)
     excused = bool(requirement.exclusions) and not _covered_without_exclusions(
         selectors, requirement
     )
-    return Verdict(COMPLIANT, _compliant_annotation(requirement, excused), (), config.kind)
+    text = _compliant_annotation(requirement, excused)
+    return Verdict(COMPLIANT, cut(text), (), config.kind, text)

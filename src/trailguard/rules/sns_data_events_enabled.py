@@ -41,6 +41,7 @@ def evaluate_trail(
     """
 
     def finding(compliance: str, annotation: str, verdict: Verdict | None = None) -> Finding:
+        # Config gets the annotation cut to its limit; a report the whole text.
         return Finding(
             rule_id=RULE_ID,
             resource_type=METADATA.resource_type,
@@ -51,6 +52,7 @@ def evaluate_trail(
             region=region,
             trail_arn=facts.arn,
             verdict=verdict,
+            full_annotation=annotation,
         )
 
     if account_id and facts.account_id != account_id:
@@ -71,10 +73,10 @@ def evaluate_trail(
             return finding(
                 NON_COMPLIANT,
                 "The trail is not logging (stopped), so it records nothing; start it with "
-                "StartLogging. Selectors: " + verdict.annotation,
+                "StartLogging. Selectors: " + verdict.full_annotation,
                 verdict,
             )
-    return finding(verdict.compliance, verdict.annotation, verdict)
+    return finding(verdict.compliance, verdict.full_annotation, verdict)
 
 
 def trail_fix(arn: str, region: str, name: str) -> str:
