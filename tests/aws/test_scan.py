@@ -62,7 +62,7 @@ from trailguard.aws.scan import Scanner, Target
 from trailguard.cli import _progress_bar, main
 from trailguard.reporting.model import FIELDS, ReportEntry
 from trailguard.reporting.render import parse_csv, parse_json
-from trailguard.rules.facts import TrailFacts, trail_verdict
+from trailguard.rules.facts import TrailFacts, trail_verdict, whole
 from trailguard.rules.parameters import rule_parameters
 
 NOT_IN_ORG = "999999999999"
@@ -216,8 +216,8 @@ def test_trail_verdicts_equal_check_on_their_selectors(org: Org, org_scan: Run) 
         assert check(read)[1]["annotation"] == checked["annotation"]
         # The report holds the whole annotation; AWS Config gets it cut, as check shows it.
         facts = TrailFacts(trail.name, trail.arn, trail.region, selectors=read)
-        whole = trail_verdict(facts, rule_parameters(None)).full_annotation
-        assert cut(whole) == checked["annotation"]
+        full_text = whole(trail_verdict(facts, rule_parameters(None)))
+        assert cut(full_text) == checked["annotation"]
         gaps = checked["gaps"]
         if trail.exempt:
             kinds["exempt"] += 1
@@ -230,14 +230,14 @@ def test_trail_verdicts_equal_check_on_their_selectors(org: Org, org_scan: Run) 
             kinds["stopped"] += 1
             assert entry.compliance == "NON_COMPLIANT", trail.fixture
             assert cut(entry.annotation) == stopped_annotation(checked["annotation"])
-            assert entry.annotation == stopped_annotation(whole, whole=True)
+            assert entry.annotation == stopped_annotation(full_text, whole=True)
             assert entry.fix == (
                 f"aws cloudtrail start-logging --name {trail.arn} --region {trail.region}"
             )
         else:
             kinds[checked["compliance"]] += 1
             assert (entry.compliance, entry.annotation) == (
-                checked["compliance"], whole,
+                checked["compliance"], full_text,
             ), trail.fixture  # fmt: skip
             if entry.compliance == "COMPLIANT":
                 assert entry.fix is None

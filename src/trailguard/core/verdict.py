@@ -77,11 +77,8 @@ class Gap:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """``annotation`` is cut to AWS Config's limit (what a Config rule puts); ``full`` is the
-    whole text (what a report shows), "" when it is the annotation itself."""
-
     compliance: str
-    annotation: str
+    annotation: str  # cut to AWS Config's limit; ``full``: the whole text ("" when not cut)
     gaps: tuple[Gap, ...]
     selector_kind: str
     full: str = field(default="", compare=False, repr=False)
@@ -89,11 +86,6 @@ class Verdict:
     @property
     def compliant(self) -> bool:
         return self.compliance == COMPLIANT
-
-    @property
-    def full_annotation(self) -> str:
-        """The annotation before it was cut to AWS Config's limit."""
-        return self.full or self.annotation
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -321,7 +313,6 @@ def exclusions_text(exclusions: tuple[AdvancedSelector, ...]) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _compliant_annotation(requirement: Requirement, excused: bool) -> str:
-    """The whole text (not cut)."""
     if excused:
         return (
             f"Compliant except accepted exclusions: {exclusions_text(requirement.exclusions)}. "
@@ -336,7 +327,6 @@ def cut(text: str, limit: int = ANNOTATION_LIMIT) -> str:
 
 
 def _annotation(gaps: list[Gap]) -> str:
-    """The whole text (not cut): each group of gaps with one cause, once."""
     groups: dict[tuple[str, str, str, tuple[str, ...]], list[str]] = {}
     for gap in gaps:
         key = (gap.resource_type, gap.cause, gap.certainty, gap.missing_fields)
@@ -402,11 +392,8 @@ def evaluate(config: SelectorConfig, requirement: Requirement) -> Verdict:
         gap = _find_gap(config, selectors, requirement.exclusions, required, place)
         if gap is not None:
             gaps.append(gap)
-    if gaps:
-        text = _annotation(gaps)
-        return Verdict(NON_COMPLIANT, cut(text), tuple(gaps), config.kind, text)
-    excused = bool(requirement.exclusions) and not _covered_without_exclusions(
-        selectors, requirement
-    )
-    text = _compliant_annotation(requirement, excused)
-    return Verdict(COMPLIANT, cut(text), (), config.kind, text)
+    excused = not gaps and bool(requirement.exclusions)
+    excused = excused and not _covered_without_exclusions(selectors, requirement)
+    text = _annotation(gaps) if gaps else _compliant_annotation(requirement, excused)
+    compliance = NON_COMPLIANT if gaps else COMPLIANT  # Config gets the text cut; reports whole
+    return Verdict(compliance, cut(text), tuple(gaps), config.kind, text)

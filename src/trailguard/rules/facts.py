@@ -107,6 +107,11 @@ class Finding:
         return self.full_annotation or self.annotation
 
 
+def whole(verdict: Verdict) -> str:
+    """The verdict's whole annotation (its ``annotation`` is cut to AWS Config's limit)."""
+    return verdict.full or verdict.annotation
+
+
 class NotEvaluated(Exception):
     """A trail's facts could not be read, so no verdict may be given (never COMPLIANT)."""
 

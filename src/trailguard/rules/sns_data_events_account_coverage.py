@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from trailguard import DOCUMENT_NAME
 from trailguard.core.verdict import ANNOTATION_LIMIT, COMPLIANT, NON_COMPLIANT, cut
-from trailguard.rules.facts import Finding, NotEvaluated, TrailFacts, trail_verdict
+from trailguard.rules.facts import Finding, NotEvaluated, TrailFacts, trail_verdict, whole
 from trailguard.rules.metadata import load
 from trailguard.rules.parameters import RuleParameters
 from trailguard.rules.registry import Rule
@@ -71,9 +71,9 @@ def evaluate_account(
                 unread.append(str(exc))
             continue
         if verdict.compliant and trail.is_logging:
-            text = verdict.full_annotation
+            text = whole(verdict)
             return finding(COMPLIANT, f"{_trail(trail, account_id)} logs it: {text}")
-        why = verdict.full_annotation if trail.is_logging else "not logging"
+        why = whole(verdict) if trail.is_logging else "not logging"
         source = f" (read by {trail.read_by})" if elsewhere and trail.read_by else ""
         reasons.append(f"{trail.name}{source}: {why}")
     if unread:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from trailguard import DOCUMENT_NAME
 from trailguard.core.verdict import NON_COMPLIANT, Verdict, cut
-from trailguard.rules.facts import NOT_APPLICABLE, Finding, NotEvaluated, TrailFacts
+from trailguard.rules.facts import NOT_APPLICABLE, Finding, NotEvaluated, TrailFacts, whole
 from trailguard.rules.facts import trail_verdict as _trail_verdict
 from trailguard.rules.metadata import load
 from trailguard.rules.parameters import RuleParameters
@@ -73,10 +73,10 @@ def evaluate_trail(
             return finding(
                 NON_COMPLIANT,
                 "The trail is not logging (stopped), so it records nothing; start it with "
-                "StartLogging. Selectors: " + verdict.full_annotation,
+                "StartLogging. Selectors: " + whole(verdict),
                 verdict,
             )
-    return finding(verdict.compliance, verdict.full_annotation, verdict)
+    return finding(verdict.compliance, whole(verdict), verdict)
 
 
 def trail_fix(arn: str, region: str, name: str) -> str:
