@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from trailguard.reporting.escape import json_text, one_line, printable
+from trailguard.reporting.formats.text import render_table
 from trailguard.reporting.model import Report, ReportEntry
 from trailguard.reporting.render import parse_csv, parse_json, render
 
@@ -154,7 +155,7 @@ def test_summary_names_an_odd_compliance_value_escaped() -> None:
     # Found by the report fuzzer: the text table's summary line counts every compliance value
     # seen (AWS Config may hold others) and printed it raw.
     odd = dataclasses.replace(HOSTILE, compliance="INSUFFICIENT\x1b[2J\ud800")
-    last = render(Report("t", "g", "s", (odd,)), "text").splitlines()[-1]
+    last = render_table(Report("t", "g", "s", (odd,)), width=160).splitlines()[-1]
     assert last == (
         "1 account, 1 region, 1 trail: 0 COMPLIANT, 0 NON_COMPLIANT, 0 NOT_APPLICABLE, "
         "1 INSUFFICIENT\\x1b[2J\\ud800"
