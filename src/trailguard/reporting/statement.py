@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from trailguard.core.verdict import ANNOTATION_LIMIT
 
 from .finding import FAIL, PASS, status_of
-from .model import Report, ReportEntry
-from .scope import ReportScope
+from .model import ANY, Report, ReportEntry
+from .scope import Place, ReportScope
 
 INCOMPLETE = "INCOMPLETE"
 RESULTS = (PASS, FAIL, INCOMPLETE)
@@ -54,6 +54,24 @@ class Opening:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def unreached(report: Report) -> tuple[Place, ...]:
+    """The population's account-regions with no result that no NOT_EVALUATED entry already
+    names (so that nothing is listed twice)."""
+    if report.population is None:
+        return ()
+    named = [(e.account_id, e.region) for e in report.not_evaluated()]
+    return tuple(
+        p
+        for p in report.population.missing()
+        if not any(a in (ANY, p.account) and r in (ANY, p.region) for a, r in named)
+    )
+
+
+def place_statement(place: Place) -> str:
+    """A place with no result as one sentence, as a NOT_EVALUATED entry's statement reads."""
+    return f"account {place.account}, region {place.region}: {place.why or 'no result'}"
 
 
 def result_of(report: Report) -> str:
@@ -126,16 +144,12 @@ def opening(report: Report) -> Opening:
         )
     evaluated += "."
     not_evaluated = "Not evaluated: nothing."
-    if missing or (population is not None and population.missing()):
-        parts = []
-        if missing:
-            parts.append(f"{_plural(missing, 'item')} (listed under Not evaluated)")
-        if population is not None and population.missing():
-            parts.append(
-                f"{len(population.missing())} account-region(s) of the population with no "
-                "result (listed under Scope)"
-            )
-        not_evaluated = f"Not evaluated: {'; '.join(parts)}."
+    places = unreached(report)
+    if missing or places:
+        parts = [_plural(missing, "item")] if missing else []
+        if places:
+            parts.append(f"{len(places)} account-region(s) of the population with no result")
+        not_evaluated = f"Not evaluated: {' and '.join(parts)} (listed under Not evaluated)."
     return Opening(result, sentence, pass_rate(report), evaluated, not_evaluated)
 
 

@@ -127,10 +127,6 @@ def _md_opening(report: Report) -> list[str]:
     if topics is not None:
         lines += [_md(topics), ""]
     lines += [_md(population_line(report)), ""]
-    if report.population is not None:
-        missing = report.population.missing()
-        lines += [f"- {_md(f'{p.account} {p.region}: no result: {p.why}')}" for p in missing]
-        lines += [""] if missing else []
     if report.scope is not None:
         lines += [_md(scope_line(report.scope)), ""]
         exemptions = [f"- Exemption: {_md(e.describe())}" for e in report.scope.exemptions]

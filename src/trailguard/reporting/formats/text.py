@@ -97,10 +97,6 @@ def _opening_lines(report: Report, width: int) -> list[str]:
     if topics is not None:
         texts.append(topics)
     lines = [line for text in texts for line in _wrap(plain(text), width)]
-    population = report.population
-    for place in population.missing() if population is not None else ():
-        text = plain(f"{place.account} {place.region}: no result: {place.why}")
-        lines += _wrap(text, width, "- ", "  ")
     if report.scope is not None:
         lines += _wrap(plain(scope_line(report.scope)), width)
     return [*lines, ""]
