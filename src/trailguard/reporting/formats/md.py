@@ -118,6 +118,11 @@ def _md_entry(entry: ReportEntry) -> list[str]:
     return lines
 
 
+def _md_annotation(text: str) -> str:
+    """An annotation in a table cell, with a note when AWS Config cut it."""
+    return _md(f"{text} ({CUT_NOTE})" if config_cut(text) else text)
+
+
 def _md_opening(report: Report) -> list[str]:
     """The opening statement (the result in bold), the population and the scope."""
     found = opening(report)
@@ -183,7 +188,7 @@ def render_markdown(report: Report) -> str:
     if parts.others:
         rows = [
             [_md(e.account_id), _md(e.region), _md(e.rule), _md(e.resource_id),
-             _md(e.trail_arn or ""), _md(e.compliance), _md(e.annotation)]
+             _md(e.trail_arn or ""), _md(e.compliance), _md_annotation(e.annotation)]
             for e in parts.others
         ]  # fmt: skip
         lines += [*_md_table(list(OTHERS_HEADER), rows), ""]
