@@ -30,7 +30,8 @@ from trailguard.reporting.formats.text import render_table
 from trailguard.reporting.html_parts import token
 from trailguard.reporting.model import Report, not_evaluated_entry
 from trailguard.reporting.render import parse_json, render
-from trailguard.reporting.statement import opening
+from trailguard.reporting.scope import ReportScope
+from trailguard.reporting.statement import opening, scope_line, scope_rows
 from trailguard.reporting.svg import chart_svg, grid_svg
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots" / "report"
@@ -271,3 +272,30 @@ def test_json_round_trips_scope_and_population() -> None:
     assert parse_json(render(PASSED, "json")) == PASSED
     text = render(AUDIT, "json")
     assert CUT in text  # what Config holds, as it holds it
+
+
+def test_scope_line_and_rows() -> None:
+    assert scope_line(AUDIT.scope or ReportScope()) == (
+        "Scope: 2 of 3 account(s) asked reached, 2 of 2 region(s) asked reached; rules "
+        "cloudtrail-sns-data-events-enabled, cloudtrail-sns-data-events-account-coverage; "
+        "1 exemption; trailguard 1.4.0, caller arn:aws:sts::111122223333:assumed-role/Auditor/"
+        "alice, at 2024-05-01T12:00:00Z."
+    )
+    assert scope_line(ReportScope()) == (
+        "Scope: 0 account(s) reached (the caller's), 0 region(s) reached (the enabled ones); "
+        "rules none named; 0 exemptions; trailguard (version not stated), caller not known, at "
+        "a time not stated."
+    )
+    assert scope_rows(ReportScope()) == (
+        ("Accounts asked", "the caller's (none named)"),
+        ("Accounts reached", "0: none"),
+        ("Regions asked", "the enabled regions (none named)"),
+        ("Regions reached", "0: none"),
+        ("Rules", "none named"),
+        ("Parameters", "defaults"),
+        ("Accepted exclusions", "none"),
+        ("Exemptions", "none"),
+        ("Tool version", "not stated"),
+        ("Caller", "not known"),
+        ("Time", "not stated"),
+    )

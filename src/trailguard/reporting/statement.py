@@ -188,13 +188,22 @@ def scope_rows(scope: ReportScope) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _reached(reached: int, asked: int, what: str, default: str) -> str:
+    if not asked:
+        return f"{reached} {what}(s) reached ({default})"
+    return f"{reached} of {asked} {what}(s) asked reached"
+
+
 def scope_line(scope: ReportScope) -> str:
     """The scope in one sentence (Markdown, text): counts and the figures an auditor checks."""
+    accounts = _reached(
+        len(scope.accounts_reached), len(scope.accounts_asked), "account", "the caller's"
+    )
+    regions = _reached(
+        len(scope.regions_reached), len(scope.regions_asked), "region", "the enabled ones"
+    )
     return (
-        f"Scope: {len(scope.accounts_reached)} of "
-        f"{len(scope.accounts_asked) or 'the'} account(s) asked reached, "
-        f"{len(scope.regions_reached)} of {len(scope.regions_asked) or 'the'} region(s) asked "
-        f"reached; rules {_listed(scope.rules, 'none named')}; "
+        f"Scope: {accounts}, {regions}; rules {_listed(scope.rules, 'none named')}; "
         f"{_plural(len(scope.exemptions), 'exemption')}; "
         f"trailguard {scope.tool_version or '(version not stated)'}, "
         f"caller {scope.caller or 'not known'}, at {scope.generated_at or 'a time not stated'}."
