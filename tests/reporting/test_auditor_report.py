@@ -54,8 +54,7 @@ def test_opening_statements() -> None:
     assert opening(FAILED).lines()[0] == "Result: FAIL: 2 findings failed (not exempted)."
     assert opening(FAILED).lines()[3] == "Not evaluated: nothing."
     assert opening(PASSED).lines() == (
-        "Result: PASS: everything asked for was evaluated and no finding failed but 1 exempted "
-        "one.",
+        "Result: PASS: everything asked for has a result and no finding failed but 1 exempted one.",
         "Pass rate: 66.6% (2 PASS of 3 findings with a PASS or FAIL verdict; 0 NOT_APPLICABLE "
         "and 0 NOT_EVALUATED not counted, 1 exempted FAIL counted as FAIL).",
         "Evaluated: 3 findings over 1 account, 2 regions and 2 rules; 1 of 2 account-region(s) "
@@ -70,6 +69,21 @@ def test_opening_statements() -> None:
     assert opening(both).sentence == (
         "Result: INCOMPLETE: 1 item with no result, so this is not a clean result "
         "(2 failing findings among what was evaluated)."
+    )
+    # What has no result but an exemption accepts is said so (never a silent pass).
+    accepted = not_evaluated_entry("AccessDenied", account=B, region="eu-west-1")
+    accepted = dataclasses.replace(accepted, exemption=EXEMPT_WHY)
+    odd = dataclasses.replace(PASSED, entries=(*PASSED.entries, accepted))
+    assert opening(odd).not_evaluated == (
+        "Not evaluated: 1 item with no result that an exemption accepts (listed under Not "
+        "evaluated)."
+    )
+    # Whether that is complete is the model's to say (Report.complete); the sentence follows.
+    assert opening(odd).sentence == (
+        "Result: PASS: everything asked for has a result and no finding failed but 2 exempted ones."
+        if odd.complete
+        else "Result: INCOMPLETE: 1 item with no result (exempted), so this is not a clean "
+        "result (0 failing findings among what was evaluated)."
     )
     # An older caller's report: no scope, no population; the statement stands on the findings.
     bare = Report("t", "2024-05-01T12:00:00Z", "s", PASSED.entries)

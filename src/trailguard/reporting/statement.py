@@ -111,7 +111,10 @@ def pass_rate(report: Report) -> str:
 def opening(report: Report) -> Opening:
     result = result_of(report)
     failing = sum(1 for e in report.entries if status_of(e.compliance) == FAIL and not e.exemption)
-    missing = len(report.not_evaluated())
+    # What has no result and no exemption accepting that (an exemption may accept a region
+    # that cannot be read): only that makes a report incomplete.
+    missing = sum(1 for e in report.not_evaluated() if not e.exemption)
+    accepted = len(report.not_evaluated()) - missing
     population = report.population
     if result == INCOMPLETE:
         why = []
@@ -119,6 +122,8 @@ def opening(report: Report) -> Opening:
             why.append(f"{_plural(missing, 'item')} with no result")
         if population is not None and not population.complete:
             why.append("an incomplete population")
+        if not why:  # what has no result is all accepted by exemptions, yet not complete
+            why.append(f"{_plural(accepted, 'item')} with no result (exempted)")
         sentence = f"Result: {INCOMPLETE}: {' and '.join(why)}, so this is not a clean result"
         if report.evaluated():
             sentence += f" ({_plural(failing, 'failing finding')} among what was evaluated)"
@@ -126,7 +131,7 @@ def opening(report: Report) -> Opening:
     elif result == FAIL:
         sentence = f"Result: {FAIL}: {_plural(failing, 'finding')} failed (not exempted)."
     else:
-        sentence = f"Result: {PASS}: everything asked for was evaluated and no finding failed"
+        sentence = f"Result: {PASS}: everything asked for has a result and no finding failed"
         exempted = sum(1 for e in report.entries if e.exemption and e.compliance != "COMPLIANT")
         sentence += f" but {_plural(exempted, 'exempted one')}." if exempted else "."
     accounts, regions = len(report.accounts), len(report.regions)
@@ -145,10 +150,12 @@ def opening(report: Report) -> Opening:
     evaluated += "."
     not_evaluated = "Not evaluated: nothing."
     places = unreached(report)
-    if missing or places:
+    if missing or places or accepted:
         parts = [_plural(missing, "item")] if missing else []
         if places:
             parts.append(f"{len(places)} account-region(s) of the population with no result")
+        if accepted:
+            parts.append(f"{_plural(accepted, 'item')} with no result that an exemption accepts")
         not_evaluated = f"Not evaluated: {' and '.join(parts)} (listed under Not evaluated)."
     return Opening(result, sentence, pass_rate(report), evaluated, not_evaluated)
 
