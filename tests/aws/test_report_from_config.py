@@ -28,6 +28,7 @@ from findings import (
     expected_id,
     with_identity,
 )
+from report_text import after_opening, from_heading
 from scan_helpers import without_banner
 from selector_data import RULE_RISK, RULE_SEVERITY
 
@@ -177,9 +178,12 @@ def trail_fix(
 
 
 def coverage_fix(region: str) -> str:
+    """The fix of a region no trail applies to (Config's annotation says so): create one."""
     return (
-        "make one multi-region trail record SNS data events: "
-        f"trailguard remediate --trail NAME --region {region} (or the SSM document {DOCUMENT})"
+        f"no trail applies to {region}: create a multi-region trail (aws cloudtrail create-trail "
+        f"--name NAME --s3-bucket-name BUCKET --is-multi-region-trail --region {region}; aws "
+        f"cloudtrail start-logging --name NAME --region {region}), then make it record SNS data "
+        f"events: trailguard remediate --trail NAME --region {region}"
     )
 
 
@@ -731,8 +735,11 @@ def test_cli_report_all_compliant_exits_0(stubbed: dict[str, Stubber]) -> None:
     ]  # fmt: skip
 
 
-def test_cli_report_pack_not_deployed_is_not_a_pass(stubbed: dict[str, Stubber]) -> None:
+def test_cli_report_pack_not_deployed_is_not_a_pass(
+    stubbed: dict[str, Stubber], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The new user's case: no rule deployed; every format says so first, exit 1."""
+    monkeypatch.setenv("COLUMNS", "100")  # the text form fits the terminal's width
     statement = f"account {ACCOUNT}, region {REGION}: {NO_PACK}"
     for fmt in ("table", "md", "json", "csv", "html"):
         identity(stubbed["sts"])
@@ -745,17 +752,17 @@ def test_cli_report_pack_not_deployed_is_not_a_pass(stubbed: dict[str, Stubber])
             stub.assert_no_pending_responses()
         lines = out.splitlines()
         if fmt == "table":
-            assert lines == [
+            assert after_opening(lines) == [
                 "NOT EVALUATED: nothing has a result, so this report is not a pass.",
                 f"- account {ACCOUNT}, region {REGION}: no trailguard Config rule here: is the "
-                "pack deployed in this account and",
-                "  region?",
+                "pack deployed in",
+                "  this account and region?",
                 "",
                 "0 accounts, 0 regions, 0 trails: 0 COMPLIANT, 0 NON_COMPLIANT, 0 NOT_APPLICABLE; "
                 "1 NOT_EVALUATED",
             ]
         elif fmt == "md":
-            assert lines[4:10] == [
+            assert from_heading(lines, "## Not evaluated")[:6] == [
                 "## Not evaluated (1)", "",
                 "**NOT EVALUATED: nothing has a result, so this report is not a pass.**", "",
                 f"- {statement}", "",
@@ -807,7 +814,7 @@ def test_cli_report_pack_not_deployed_is_not_a_pass(stubbed: dict[str, Stubber])
             ]
         else:
             assert (
-                '</header>\n<section class="not-evaluated">\n<h2>Not evaluated (1)</h2>\n'
+                '<section class="not-evaluated" id="not-evaluated">\n<h2>Not evaluated (1)</h2>\n'
                 '<p class="warning">NOT EVALUATED: nothing has a result, so this report is not '
                 f"a pass.</p>\n<ul>\n<li>{statement}</li>\n</ul>\n</section>\n"
             ) in out
@@ -833,8 +840,11 @@ def test_cli_report_rules_without_results(stubbed: dict[str, Stubber]) -> None:
     ]  # fmt: skip
 
 
-def test_cli_report_partial_results_exit_1(stubbed: dict[str, Stubber]) -> None:
+def test_cli_report_partial_results_exit_1(
+    stubbed: dict[str, Stubber], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The trail rule has results, all compliant; the account rule has none: exit 1."""
+    monkeypatch.setenv("COLUMNS", "100")  # the text form fits the terminal's width
     identity(stubbed["sts"])
     stub_rules(stubbed["config"], {
         TRAIL_PACK_RULE: [result(TRAIL_PACK_RULE, TRAIL_TYPE, "main", "COMPLIANT", ANN_OK)],
@@ -842,12 +852,12 @@ def test_cli_report_partial_results_exit_1(stubbed: dict[str, Stubber]) -> None:
     })  # fmt: skip
     code, out, err = report_cli("--output", "table")
     assert (code, err) == (1, "")
-    lines = out.splitlines()
+    lines = after_opening(out.splitlines())
     assert lines[:5] == [
         "NOT EVALUATED: 1 item has no result, so the verdicts below are not the whole picture.",
-        f"- account {ACCOUNT}, region {REGION}, rule {ACCOUNT_RULE}: Config rule",
-        f"  {ACCOUNT_PACK_RULE} has no evaluation results: has it run? (AWS",
-        "  Config shows its evaluation status)",
+        f"- account {ACCOUNT}, region {REGION}, rule {ACCOUNT_RULE}: Config",
+        f"  rule {ACCOUNT_PACK_RULE} has no evaluation",
+        "  results: has it run? (AWS Config shows its evaluation status)",
         "",
     ]
     assert lines[-1] == (
@@ -959,8 +969,7 @@ def test_cli_report_aggregator_markdown(stubbed: dict[str, Stubber]) -> None:
         stub.assert_no_pending_responses()
     lines = out.splitlines()
     assert lines[0] == f"# {TITLE}"
-    start = lines.index("## Not evaluated (3)")
-    assert lines[start:start + 9] == [
+    assert from_heading(lines, "## Not evaluated")[:9] == [
         "## Not evaluated (3)", "",
         "**NOT EVALUATED: 3 items have no result, so the verdicts below are not the whole "
         "picture.**", "",

@@ -30,6 +30,7 @@ import pytest
 from aws_behaviours import installed
 from findings import TIME_PATTERN, expected_id, with_identity
 from moto.server import ThreadedMotoServer
+from report_text import after_opening, from_heading
 from scan_helpers import (
     EXEMPT_TAG,
     MANAGEMENT,
@@ -50,6 +51,7 @@ from selector_data import (
     RULE_SEVERITY,
     TRAIL_RULE,
     TRAIL_TYPE,
+    cut,
     stopped_annotation,
 )
 from throttling import FakeClock, Throttler
@@ -62,7 +64,7 @@ from trailguard.aws.scan import Scanner, Target
 from trailguard.cli import _progress_bar, main
 from trailguard.reporting.model import FIELDS, ReportEntry
 from trailguard.reporting.render import parse_csv, parse_json
-from trailguard.rules.facts import TrailFacts, trail_verdict
+from trailguard.rules.facts import TrailFacts, trail_verdict, whole
 from trailguard.rules.parameters import rule_parameters
 
 NOT_IN_ORG = "999999999999"
@@ -214,6 +216,10 @@ def test_trail_verdicts_equal_check_on_their_selectors(org: Org, org_scan: Run) 
         # ... which check judges as it judges the fixture.
         assert check(read)[1]["compliance"] == checked["compliance"]
         assert check(read)[1]["annotation"] == checked["annotation"]
+        # The report holds the whole annotation; AWS Config gets it cut, as check shows it.
+        facts = TrailFacts(trail.name, trail.arn, trail.region, selectors=read)
+        full_text = whole(trail_verdict(facts, rule_parameters(None)))
+        assert cut(full_text) == checked["annotation"]
         gaps = checked["gaps"]
         if trail.exempt:
             kinds["exempt"] += 1
@@ -225,14 +231,15 @@ def test_trail_verdicts_equal_check_on_their_selectors(org: Org, org_scan: Run) 
         if not trail.logging:
             kinds["stopped"] += 1
             assert entry.compliance == "NON_COMPLIANT", trail.fixture
-            assert entry.annotation == stopped_annotation(checked["annotation"])
+            assert cut(entry.annotation) == stopped_annotation(checked["annotation"])
+            assert entry.annotation == stopped_annotation(full_text, whole=True)
             assert entry.fix == (
                 f"aws cloudtrail start-logging --name {trail.arn} --region {trail.region}"
             )
         else:
             kinds[checked["compliance"]] += 1
             assert (entry.compliance, entry.annotation) == (
-                checked["compliance"], checked["annotation"],
+                checked["compliance"], full_text,
             ), trail.fixture  # fmt: skip
             if entry.compliance == "COMPLIANT":
                 assert entry.fix is None
@@ -281,9 +288,10 @@ def _rule_evaluations(org: Org) -> list[tuple[str, ...]]:
 @pytest.mark.slow
 def test_findings_equal_the_config_rules_evaluations(org: Org, org_scan: Run) -> None:
     report = parse_json(org_scan.stdout)
+    # The scan's annotation is the whole text; AWS Config holds it cut to its 256 characters.
     scanned = sorted(
         (e.rule, e.account_id, e.region, e.resource_type, e.resource_id, e.compliance,
-         e.annotation)
+         cut(e.annotation))
         for e in report.entries
     )  # fmt: skip
     expected = _rule_evaluations(org)
@@ -345,7 +353,7 @@ def test_account_not_in_the_organization_is_an_error(org: Org) -> None:
     ]  # fmt: skip
     run = scan(*ORG_ARGS, "--accounts", NOT_IN_ORG)
     assert run.code == 1
-    assert run.stdout.splitlines() == [
+    assert after_opening(run.stdout.splitlines()) == [
         NOTHING,
         f"- account {NOT_IN_ORG}: {why}",
         "",
@@ -488,7 +496,11 @@ def test_org_without_active_accounts(org: Org, monkeypatch: pytest.MonkeyPatch) 
             when = next(csv.reader([lines[1]]))[FIELDS.index("evaluatedAt")]
             assert re.fullmatch(TIME_PATTERN, when)
             opening[1] = opening[1].replace("WHEN", when)
-        assert (lines[4:] if fmt == "md" else lines)[: len(opening)] == opening, fmt
+        if fmt == "md":
+            lines = from_heading(lines, "## Not evaluated")
+        elif fmt == "table":
+            lines = after_opening(lines)
+        assert lines[: len(opening)] == opening, fmt
 
 
 def test_no_enabled_region(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -502,6 +514,7 @@ def test_no_enabled_region(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_region_whose_trails_cannot_be_listed(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without --org (the management account): DescribeTrails fails in eu-west-1 only."""
+    monkeypatch.setenv("COLUMNS", "100")  # the text form fits the terminal's width
     failing = "eu-west-1"
     answer_with(
         monkeypatch, "before-call.cloudtrail.DescribeTrails",
@@ -523,10 +536,12 @@ def test_a_region_whose_trails_cannot_be_listed(org: Org, monkeypatch: pytest.Mo
     assert sorted(e.region for e in entries if e.rule == ACCOUNT_RULE) == sorted(
         set(REGIONS) - {failing}
     )
-    table = scan("--regions", ",".join(REGIONS)).stdout.splitlines()
-    assert table[:3] == [
+    table = after_opening(scan("--regions", ",".join(REGIONS)).stdout.splitlines())
+    assert table[:4] == [
         "NOT EVALUATED: 1 item has no result, so the verdicts below are not the whole picture.",
-        f"- account {MANAGEMENT}, region {failing}: {why}",
+        f"- account {MANAGEMENT}, region {failing}: DescribeTrails failed: "
+        "AccessDeniedException: no",
+        "  DescribeTrails here",
         "",
     ]
 
@@ -544,9 +559,11 @@ def test_every_account_region_failed(org: Org, monkeypatch: pytest.MonkeyPatch) 
     ]
     assert data["summary"]["compliance"] == {"NOT_EVALUATED": 3}
     md = scan("--regions", ",".join(REGIONS), "--output", "md").stdout.splitlines()
-    assert md[4:8] == ["## Not evaluated (3)", "", f"**{NOTHING}**", ""]
+    assert from_heading(md, "## Not evaluated")[:4] == [
+        "## Not evaluated (3)", "", f"**{NOTHING}**", "",
+    ]  # fmt: skip
     html = scan("--regions", ",".join(REGIONS), "--output", "html").stdout
-    assert f'</header>\n<section class="not-evaluated">\n<h2>Not evaluated (3)</h2>\n' \
+    assert '<section class="not-evaluated" id="not-evaluated">\n<h2>Not evaluated (3)</h2>\n' \
         f'<p class="warning">{NOTHING}</p>' in html  # fmt: skip
 
 

@@ -37,6 +37,9 @@ FORMATS = ("text", "md", "html", "json", "csv")
 HTML_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "h4", "p",
     "section", "ul", "li", "table", "thead", "tbody", "tr", "th", "td", "span", "article", "pre",
+    "nav", "ol", "a", "wbr", "code", "figure", "figcaption",
+    # the inline SVG pictures
+    "svg", "defs", "pattern", "rect", "line", "path", "circle", "g", "text",
 }  # fmt: skip
 
 

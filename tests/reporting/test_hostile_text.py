@@ -9,6 +9,9 @@ import csv
 import dataclasses
 import io
 import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from typing import Any
 
 from findings import expected_id
@@ -17,8 +20,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from trailguard.reporting.escape import json_text, one_line, printable
+from trailguard.reporting.formats.text import render_table
 from trailguard.reporting.model import Report, ReportEntry
 from trailguard.reporting.render import parse_csv, parse_json, render
+from trailguard.reporting.scope import Exemption, Place, Population, ReportScope
 
 CHARS = st.one_of(
     st.sampled_from(NASTY),
@@ -154,7 +159,7 @@ def test_summary_names_an_odd_compliance_value_escaped() -> None:
     # Found by the report fuzzer: the text table's summary line counts every compliance value
     # seen (AWS Config may hold others) and printed it raw.
     odd = dataclasses.replace(HOSTILE, compliance="INSUFFICIENT\x1b[2J\ud800")
-    last = render(Report("t", "g", "s", (odd,)), "text").splitlines()[-1]
+    last = render_table(Report("t", "g", "s", (odd,)), width=160).splitlines()[-1]
     assert last == (
         "1 account, 1 region, 1 trail: 0 COMPLIANT, 0 NON_COMPLIANT, 0 NOT_APPLICABLE, "
         "1 INSUFFICIENT\\x1b[2J\\ud800"
@@ -179,3 +184,75 @@ def test_no_format_writes_raw_control_characters_or_markup() -> None:
             ),
         ),
     )
+
+
+# --- the auditor's parts: scope, population, exemptions, topics, the SVG pictures ----------
+
+HOSTILE_SCOPE = ReportScope(
+    accounts_asked=("1\x1b[2J<script>",),
+    accounts_reached=("1\x1b[2J<script>",),
+    regions_asked=("us-east-1\u202e</svg>",),
+    regions_reached=("us-east-1\u202e</svg>",),
+    rules=("r\n## forged heading",),
+    parameters={"<b>k": "v\x00|"},
+    accepted_exclusions=("<script>alert(1)</script>",),
+    exemptions=(Exemption("<i>a", "r\r\n", "why <script>\u2028", "*"),),
+    tool_version="1\x9b",
+    caller="arn:aws:sts::1:assumed-role/<script>/x\ud800",
+    generated_at="\r\n`",
+)
+HOSTILE_POPULATION = Population(
+    "src <script>\x1b",
+    (
+        Place("1\x1b[2J<script>", "us-east-1\u202e</svg>", "no result", "why\x00<script>"),
+        Place("<b>acct", "reg\ufffe", "exempted", '<svg onload="x">'),
+    ),
+)
+HOSTILE_COVERAGE = dataclasses.replace(
+    HOSTILE,
+    rule="cloudtrail-sns-data-events-account-coverage",
+    resource_type="AWS::::Account",
+    trail_arn=None,
+    unrecorded_topics=("<script>t\x1b", "o\u2066|"),
+    topics_checked=3,
+    exemption='<b onclick="x">ex\r',
+)
+
+
+def test_auditor_parts_write_nothing_raw() -> None:
+    from test_fuzz_reports import HTML_TAGS
+
+    report = Report("t", "g", "s", (HOSTILE, HOSTILE_COVERAGE), HOSTILE_SCOPE, HOSTILE_POPULATION)
+    for fmt in ("text", "md", "html", "json"):
+        text = render(report, fmt)
+        assert not RAW.search(text), (fmt, RAW.search(text))
+        text.encode("utf-8")
+    html_text = render(report, "html")
+    tags = _StartTags()
+    tags.feed(html_text)
+    assert tags.tags - HTML_TAGS == set()
+    assert "<script" not in html_text.lower() and "<b " not in html_text
+    assert [a for a in tags.attrs if a.startswith("on")] == []
+    for svg in re.findall(r"<svg\b.*?</svg>", html_text, re.S):
+        ET.fromstring(svg)  # well-formed, the non-characters XML refuses escaped
+    assert "reg\\ufffe" in html_text
+    assert "&lt;script&gt;t\\x1b, o\\u2066|" in html_text  # the topics, escaped
+    md = render(report, "md")
+    assert "\n## forged" not in md and "\\<script\\>t\\\\x1b, o\\\\u2066\\|" in md
+    # JSON reads back the scope and population (a lone surrogate as its visible text).
+    back = parse_json(render(report, "json"))
+    assert back.scope == dataclasses.replace(
+        HOSTILE_SCOPE, caller="arn:aws:sts::1:assumed-role/<script>/x\\ud800"
+    )
+    assert back.population == HOSTILE_POPULATION
+
+
+class _StartTags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attrs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attrs += [name for name, _ in attrs]

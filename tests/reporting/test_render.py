@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from findings import assert_valid_findings, expected_controls, expected_id, with_identity
+from report_text import after_opening, from_heading
 from selector_data import RULE_RISK, RULE_SEVERITY
 from snapshots import assert_text_snapshot
 
@@ -258,11 +259,15 @@ def test_html_is_valid_and_self_contained() -> None:
     assert ("charset", "utf-8") in checker.attrs
     assert "title" in checker.tags and "style" in checker.tags
     lowered = text.lower()
-    for banned in ("http", "<script", "src=", "href=", "url(", "@import", "<link", "<img"):
+    for banned in ("http", "<script", "src=", "url(http", "@import", "<link", "<img"):
         assert banned not in lowered, banned
+    # Links only to places in the page (the index of failing findings), each place there.
+    hrefs = [v for k, v in checker.attrs if k == "href"]
+    ids = {v for k, v in checker.attrs if k == "id"}
+    assert hrefs and all(h and h.startswith("#") and h[1:] in ids for h in hrefs), hrefs
     assert "@media print" in text and "page-break-inside: avoid" in text
     # Every non-compliant finding is there with its evidence and its fix.
-    assert text.count('<article class="finding">') == 2
+    assert text.count('<article class="finding" id="finding-') == 2
     assert "PublishBatch" in text and "remediate --trail" in text
     assert "Log SNS Publish | prod" in text
 
@@ -307,8 +312,8 @@ def test_markdown_snapshot(update_snapshots: bool) -> None:
 
 
 def test_table_snapshot(update_snapshots: bool) -> None:
-    text = render(REPORT, "table")
-    assert max(len(line) for line in text.splitlines()) <= 120
+    text = render(REPORT, "table")  # COLUMNS=100 (conftest)
+    assert max(len(line) for line in text.splitlines()) <= 100
     assert_text_snapshot(SNAPSHOTS / "report.txt", text, update_snapshots)
 
 
@@ -324,6 +329,15 @@ PARTIAL = Report(
     (coverage(B, "eu-west-1", "COMPLIANT", "Trail org-wide (us-east-1) logs it"), UNREACHABLE),
 )  # fmt: skip
 NOTHING_LINE = "NOT EVALUATED: nothing has a result, so this report is not a pass."
+NOTHING_OPENING = [
+    "Result: INCOMPLETE: 1 item with no result, so this is not a clean result.",
+    "Pass rate: none (no finding has a PASS or FAIL verdict; 0 NOT_APPLICABLE and 1 NOT_EVALUATED "
+    "not counted).",
+    "Evaluated: 0 findings over 0 accounts, 0 regions and 0 rules.",
+    "Not evaluated: 1 item (listed under Not evaluated).",
+    "Population: not stated (only the findings below are known; what should have a result and has "
+    "none cannot be told).",
+]
 ONE_LINE = "NOT EVALUATED: 1 item has no result, so the verdicts below are not the whole picture."
 UNREACHABLE_TEXT = f"account {C}: {DENIED}"
 
@@ -427,10 +441,21 @@ def test_csv_rows_of_a_partial_report() -> None:
 @pytest.mark.parametrize(
     ("fmt", "opening"),
     [
-        ("table", [NOTHING_LINE, f"- {NOTHING_EVALUATED}", "",
+        ("table", ["Result: INCOMPLETE: 1 item with no result, so this is not a clean result.",
+                   "Pass rate: none (no finding has a PASS or FAIL verdict; 0 NOT_APPLICABLE and "
+                   "1 NOT_EVALUATED not",
+                   "counted).",
+                   NOTHING_OPENING[2], NOTHING_OPENING[3],
+                   "Population: not stated (only the findings below are known; what should have "
+                   "a result and has none",
+                   "cannot be told).",
+                   "",
+                   NOTHING_LINE, f"- {NOTHING_EVALUATED}", "",
                    "0 accounts, 0 regions, 0 trails: 0 COMPLIANT, 0 NON_COMPLIANT, "
                    "0 NOT_APPLICABLE; 1 NOT_EVALUATED"]),
         ("md", ["# empty", "", "Generated 2024-05-01T12:00:00Z from nothing.", "",
+                f"**{NOTHING_OPENING[0]}**", "",
+                *(line for text in NOTHING_OPENING[1:] for line in (text, "")),
                 "## Not evaluated (1)", "", f"**{NOTHING_LINE}**", "",
                 f"- {NOTHING_EVALUATED}", "", "## Summary"]),
         ("csv", [quoted(*FIELDS),
@@ -454,7 +479,14 @@ def test_nothing_evaluated_html_and_json() -> None:
     check_html(text)
     body = text.split("</header>\n", 1)[1].splitlines()
     assert body[:7] == [
-        '<section class="not-evaluated">',
+        '<section class="statement incomplete" id="statement">',
+        '<p class="result"><span class="verdict">INCOMPLETE</span></p>',
+        *(f"<p>{text}</p>" for text in NOTHING_OPENING[:4]),
+        "</section>",
+    ]
+    body = body[body.index("</section>", 8) + 1 :]  # the scope: tested on its own
+    assert body[:7] == [
+        '<section class="not-evaluated" id="not-evaluated">',
         "<h2>Not evaluated (1)</h2>",
         f'<p class="warning">{NOTHING_LINE}</p>',
         "<ul>",
@@ -472,37 +504,41 @@ def test_nothing_evaluated_html_and_json() -> None:
 
 
 def test_partial_report_opening_lines() -> None:
-    table = render(PARTIAL, "table").splitlines()
-    assert table[:4] == [ONE_LINE, f"- {UNREACHABLE_TEXT[:118]}", f"  {UNREACHABLE_TEXT[119:]}", ""]
+    table = after_opening(render(PARTIAL, "table").splitlines())
+    cut_at = UNREACHABLE_TEXT.rindex(" ", 0, 98)
+    assert table[:4] == [
+        ONE_LINE, f"- {UNREACHABLE_TEXT[:cut_at]}", f"  {UNREACHABLE_TEXT[cut_at + 1 :]}", "",
+    ]  # fmt: skip
     assert table[-1] == (
         "1 account, 1 region, 0 trails: 1 COMPLIANT, 0 NON_COMPLIANT, 0 NOT_APPLICABLE; "
         "1 NOT_EVALUATED"
     )
-    md = render(PARTIAL, "md").splitlines()
-    assert md[4:11] == [
+    md = from_heading(render(PARTIAL, "md").splitlines(), "## Not evaluated")
+    assert md[:7] == [
         "## Not evaluated (1)", "", f"**{ONE_LINE}**", "", f"- {UNREACHABLE_TEXT}", "",
         "## Summary",
     ]  # fmt: skip
     html_text = render(PARTIAL, "html")
     assert (
-        '</header>\n<section class="not-evaluated">\n<h2>Not evaluated (1)</h2>\n'
-        f'<p class="warning">{ONE_LINE}</p>\n<ul>\n<li>{UNREACHABLE_TEXT}</li>\n</ul>\n'
-        "</section>\n<section>\n<h2>Summary</h2>"
+        '</section>\n<section class="not-evaluated" id="not-evaluated">\n'
+        f'<h2>Not evaluated (1)</h2>\n<p class="warning">{ONE_LINE}</p>\n<ul>\n'
+        f'<li>{UNREACHABLE_TEXT}</li>\n</ul>\n</section>\n<section class="summary">\n'
+        "<h2>Summary</h2>"
     ) in html_text
 
 
 def test_complete_report_says_everything_was_evaluated() -> None:
     complete = Report("complete", "2024-05-01T12:00:00Z", "a scan", ENTRIES)
-    md = render(complete, "md").splitlines()
-    assert md[4:9] == [
+    md = from_heading(render(complete, "md").splitlines(), "## Not evaluated")
+    assert md[:5] == [
         "## Not evaluated (0)", "", "None: everything asked for has a result.", "", "## Summary",
     ]  # fmt: skip
     html_text = render(complete, "html")
     assert (
-        '<section class="not-evaluated">\n<h2>Not evaluated (0)</h2>\n'
+        '<section class="not-evaluated" id="not-evaluated">\n<h2>Not evaluated (0)</h2>\n'
         "<p>None: everything asked for has a result.</p>\n</section>"
     ) in html_text
-    assert render(complete, "table").startswith("ACCOUNT ")
+    assert after_opening(render(complete, "table").splitlines())[0].startswith("ACCOUNT ")
     assert json.loads(render(complete, "json"))["notEvaluated"] == []
 
 
@@ -544,7 +580,9 @@ def test_no_format_shows_a_summary_before_what_has_no_result(
         return
     if fmt == "html":
         check_html(text)
-    first = text.index("NOT EVALUATED: ")
+    # The opening statement says INCOMPLETE first, then what has no result comes.
+    first = text.index("INCOMPLETE")
+    assert first < text.index("NOT EVALUATED: ")
     for later in ("NON_COMPLIANT", "COMPLIANT", "Summary", "ACCOUNT ", " accounts"):
         if later in text:
             assert first < text.index(later), later

@@ -167,11 +167,13 @@ def cut(text: str) -> str:
     return text if len(text) <= ANNOTATION_LIMIT else text[: ANNOTATION_LIMIT - 1] + "…"
 
 
-def stopped_annotation(selector_annotation: str) -> str:
-    return cut(
+def stopped_annotation(selector_annotation: str, whole: bool = False) -> str:
+    """A stopped trail's annotation, cut to AWS Config's limit (``whole``: the whole text)."""
+    text = (
         "The trail is not logging (stopped), so it records nothing; start it with "
         "StartLogging. Selectors: " + selector_annotation
     )
+    return text if whole else cut(text)
 
 
 # --- moto set-up ------------------------------------------------------------------------------

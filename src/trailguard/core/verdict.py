@@ -78,9 +78,10 @@ class Gap:
 @dataclass(frozen=True, slots=True)
 class Verdict:
     compliance: str
-    annotation: str
+    annotation: str  # cut to AWS Config's limit; ``full``: the whole text ("" when not cut)
     gaps: tuple[Gap, ...]
     selector_kind: str
+    full: str = field(default="", compare=False, repr=False)
 
     @property
     def compliant(self) -> bool:
@@ -313,11 +314,11 @@ def exclusions_text(exclusions: tuple[AdvancedSelector, ...]) -> str:
 @functools.lru_cache(maxsize=64)
 def _compliant_annotation(requirement: Requirement, excused: bool) -> str:
     if excused:
-        return cut(
+        return (
             f"Compliant except accepted exclusions: {exclusions_text(requirement.exclusions)}. "
             f"Logged for every other resource, caller and session: {_requirement_text(requirement)}"
         )
-    return cut("Logged for every resource, caller and session: " + _requirement_text(requirement))
+    return "Logged for every resource, caller and session: " + _requirement_text(requirement)
 
 
 def cut(text: str, limit: int = ANNOTATION_LIMIT) -> str:
@@ -342,7 +343,7 @@ def _annotation(gaps: list[Gap]) -> str:
         else:
             verb = "is" if len(names) == 1 else "are"
             parts.append(f"{subject} {verb} not logged: {cause}")
-    return cut("; ".join(parts))
+    return "; ".join(parts)
 
 
 # --- entry point -----------------------------------------------------------------------------
@@ -391,9 +392,8 @@ def evaluate(config: SelectorConfig, requirement: Requirement) -> Verdict:
         gap = _find_gap(config, selectors, requirement.exclusions, required, place)
         if gap is not None:
             gaps.append(gap)
-    if gaps:
-        return Verdict(NON_COMPLIANT, _annotation(gaps), tuple(gaps), config.kind)
-    excused = bool(requirement.exclusions) and not _covered_without_exclusions(
-        selectors, requirement
-    )
-    return Verdict(COMPLIANT, _compliant_annotation(requirement, excused), (), config.kind)
+    excused = not gaps and bool(requirement.exclusions)
+    excused = excused and not _covered_without_exclusions(selectors, requirement)
+    text = _annotation(gaps) if gaps else _compliant_annotation(requirement, excused)
+    compliance = NON_COMPLIANT if gaps else COMPLIANT  # Config gets the text cut; reports whole
+    return Verdict(compliance, cut(text), tuple(gaps), config.kind, text)

@@ -251,7 +251,7 @@ def entry_from_finding(finding: Finding, facts: TrailFacts | None) -> ReportEntr
         resource_id=finding.resource_id,
         trail_arn=finding.trail_arn,
         compliance=finding.compliance,
-        annotation=finding.annotation,
+        annotation=finding.text,  # the whole text: only Config has a limit
         causes=causes,
         example=example,
         selectors=facts.selectors if facts is not None and finding.trail_arn else None,

@@ -59,6 +59,15 @@ class Exemption:
             "reason": self.reason,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Exemption:
+        return cls(
+            account=str(data["account"]),
+            region=str(data["region"]),
+            reason=str(data["reason"]),
+            rule=str(data.get("rule", "*")),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ReportScope:
@@ -95,6 +104,29 @@ class ReportScope:
             "statusFilter": list(self.status_filter),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReportScope:
+        """What :meth:`to_dict` wrote (a JSON report's ``scope``)."""
+        caller = data.get("caller")
+        return cls(
+            accounts_asked=_strings(data.get("accountsAsked")),
+            accounts_reached=_strings(data.get("accountsReached")),
+            regions_asked=_strings(data.get("regionsAsked")),
+            regions_reached=_strings(data.get("regionsReached")),
+            rules=_strings(data.get("rules")),
+            parameters={str(k): str(v) for k, v in (data.get("parameters") or {}).items()},
+            accepted_exclusions=_strings(data.get("acceptedExclusions")),
+            exemptions=tuple(Exemption.from_dict(e) for e in data.get("exemptions") or ()),
+            tool_version=str(data.get("toolVersion") or ""),
+            caller=None if caller is None else str(caller),
+            generated_at=str(data.get("generatedAt") or ""),
+            status_filter=_strings(data.get("statusFilter")),
+        )
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value or ())
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Place:
@@ -112,6 +144,13 @@ class Place:
             "state": self.state,
             "why": self.why,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Place:
+        state = data["state"]
+        if state not in STATES:
+            raise ValueError(f"population: unknown state {state!r}: expected one of {STATES}")
+        return cls(str(data["account"]), str(data["region"]), state, str(data.get("why") or ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,3 +196,9 @@ class Population:
             "counts": self.counts(),
             "places": [p.to_dict() for p in self.places],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Population:
+        """What :meth:`to_dict` wrote (its complete, statement and counts are recomputed)."""
+        places = tuple(Place.from_dict(p) for p in data.get("places") or ())
+        return cls(source=str(data["source"]), places=places)

@@ -18,6 +18,7 @@ from trailguard.rules.registry import rules_for
 
 from .escape import one_line
 from .model import NOT_EVALUATED, TRAIL_TYPE, Report, ReportEntry, report_order, scope_of
+from .statement import place_statement, unreached
 
 COMPLIANT = "COMPLIANT"
 NON_COMPLIANT = "NON_COMPLIANT"
@@ -105,9 +106,15 @@ def summary_line(report: Report) -> str:
     return line
 
 
+def not_evaluated_statements(report: Report) -> tuple[str, ...]:
+    """What has no result, one sentence each: the NOT_EVALUATED entries, then the population's
+    account-regions with no result that no entry names."""
+    return (*report.statements(), *(place_statement(p) for p in unreached(report)))
+
+
 def headline(report: Report) -> str | None:
     """The sentence every rendering opens with when anything has no result."""
-    missing = len(report.not_evaluated())
+    missing = len(not_evaluated_statements(report))
     if not missing:
         return None
     if not report.evaluated():
@@ -154,9 +161,9 @@ def sections(report: Report) -> Sections:
     entries = sorted_entries(report.evaluated())
     return Sections(
         report=report,
-        not_evaluated_count=len(report.not_evaluated()),
+        not_evaluated_count=len(not_evaluated_statements(report)),
         headline=headline(report),
-        statements=report.statements(),
+        statements=not_evaluated_statements(report),
         scope=(
             ("Accounts", len(report.accounts)),
             ("Regions", len(report.regions)),

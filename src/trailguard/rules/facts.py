@@ -82,7 +82,13 @@ class TrailFacts:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One evaluation, as a Config rule puts it, with the evidence behind it."""
+    """One evaluation, as a Config rule puts it, with the evidence behind it.
+
+    ``annotation`` is what AWS Config gets (cut to its 256 characters); ``full_annotation`` is
+    the whole text a report shows (None: the annotation is whole). ``fix_trail``: for an
+    account-region finding, the trail its fix should change (the closest applicable one),
+    None when no trail applies or none was named.
+    """
 
     rule_id: str
     resource_type: str
@@ -93,6 +99,18 @@ class Finding:
     region: str
     trail_arn: str | None = None
     verdict: Verdict | None = field(default=None, compare=False)
+    full_annotation: str | None = field(default=None, compare=False)
+    fix_trail: TrailFacts | None = field(default=None, compare=False)
+
+    @property
+    def text(self) -> str:
+        """The whole annotation: what a report shows (Config gets ``annotation``)."""
+        return self.full_annotation or self.annotation
+
+
+def whole(verdict: Verdict) -> str:
+    """The verdict's whole annotation (its ``annotation`` is cut to AWS Config's limit)."""
+    return verdict.full or verdict.annotation
 
 
 class NotEvaluated(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from trailguard import DOCUMENT_NAME
 from trailguard.core.verdict import ANNOTATION_LIMIT, COMPLIANT, NON_COMPLIANT, cut
-from trailguard.rules.facts import Finding, NotEvaluated, TrailFacts, trail_verdict
+from trailguard.rules.facts import Finding, NotEvaluated, TrailFacts, trail_verdict, whole
 from trailguard.rules.metadata import load
 from trailguard.rules.parameters import RuleParameters
 from trailguard.rules.registry import Rule
@@ -34,7 +34,11 @@ def evaluate_account(
     INSUFFICIENT_DATA from a custom rule), never a failed run and never COMPLIANT.
     """
 
+    applicable = [t for t in trails if t.applies_to(region)]
+
     def finding(compliance: str, annotation: str) -> Finding:
+        # Config gets the annotation cut to its limit; a report the whole text, and the trail
+        # the fix should change.
         return Finding(
             rule_id=RULE_ID,
             resource_type=METADATA.resource_type,
@@ -43,9 +47,12 @@ def evaluate_account(
             annotation=cut(annotation),
             account_id=account_id,
             region=region,
+            full_annotation=annotation,
+            fix_trail=closest_trail(applicable, account_id)
+            if compliance == NON_COMPLIANT
+            else None,
         )
 
-    applicable = [t for t in trails if t.applies_to(region)]
     unread: list[str] = []
     reasons: list[str] = []
     unreadable: list[TrailFacts] = []  # other accounts' organization trails not read
@@ -64,8 +71,9 @@ def evaluate_account(
                 unread.append(str(exc))
             continue
         if verdict.compliant and trail.is_logging:
-            return finding(COMPLIANT, f"{_trail(trail, account_id)} logs it: {verdict.annotation}")
-        why = verdict.annotation if trail.is_logging else "not logging"
+            text = whole(verdict)
+            return finding(COMPLIANT, f"{_trail(trail, account_id)} logs it: {text}")
+        why = whole(verdict) if trail.is_logging else "not logging"
         source = f" (read by {trail.read_by})" if elsewhere and trail.read_by else ""
         reasons.append(f"{trail.name}{source}: {why}")
     if unread:
@@ -126,16 +134,80 @@ def unread_org_trail(trail: TrailFacts, why: str) -> str:
     return head + error + tail
 
 
+def closest_trail(applicable: list[TrailFacts], account_id: str) -> TrailFacts | None:
+    """The trail a coverage fix should change, of those that apply to the region: one this
+    account owns before another account's organization trail, a logging one before a stopped
+    one, a multi-region one (it covers every region at once) before a single-region one, then
+    by name. None when no trail applies."""
+    if not applicable:
+        return None
+    return min(
+        applicable,
+        key=lambda t: (
+            t.owned_elsewhere(account_id),
+            t.is_logging is not True,
+            not t.is_multi_region,
+            t.name,
+            t.arn,
+        ),
+    )
+
+
 def coverage_fix(region: str) -> str:
-    """The fix for a region no trail covers."""
+    """The fix for a region no trail covers, when the trail to change is not known (a report
+    from AWS Config's results)."""
     return (
         "make one multi-region trail record SNS data events: "
         f"trailguard remediate --trail NAME --region {region} (or the SSM document {DOCUMENT_NAME})"
     )
 
 
+def create_fix(region: str) -> str:
+    """The fix for a region no trail applies to: create one, then make it record the events."""
+    return (
+        f"no trail applies to {region}: create a multi-region trail (aws cloudtrail create-trail "
+        f"--name NAME --s3-bucket-name BUCKET --is-multi-region-trail --region {region}; aws "
+        f"cloudtrail start-logging --name NAME --region {region}), then make it record SNS data "
+        f"events: trailguard remediate --trail NAME --region {region}"
+    )
+
+
+def named_fix(trail: TrailFacts, account_id: str) -> str:
+    """The fix that names the trail to change (see :func:`closest_trail`): its ARN, the
+    command, and the SSM Automation run with that trail (started in its home region)."""
+    home = trail.home_region
+    kind = "multi-region" if trail.is_multi_region else f"single-region, {home}"
+    which = f"trail {trail.arn} ({kind})"
+    steps = []
+    if trail.is_logging is False:
+        steps.append(f"start it: aws cloudtrail start-logging --name {trail.arn} --region {home}")
+    steps.append(
+        f"make it record SNS data events: trailguard remediate --trail {trail.arn} "
+        f"--region {home} (or aws ssm start-automation-execution --document-name "
+        f"{DOCUMENT_NAME} --parameters TrailName={trail.arn},AutomationAssumeRole=ROLE_ARN "
+        f"--region {home})"
+    )
+    text = f"change {which}: " + "; then ".join(steps)
+    if trail.owned_elsewhere(account_id):
+        text += (
+            f"; an organization trail of account {trail.account_id}: run it from the "
+            "management account or a delegated administrator"
+        )
+    return text
+
+
 def fix_text(finding: Finding, facts: TrailFacts | None) -> str | None:
-    return coverage_fix(finding.region) if finding.compliance == NON_COMPLIANT else None
+    """The exact fix of a NON_COMPLIANT account-region: change the closest applicable trail
+    (named), create one when none applies, else (from Config's results, where the trails are
+    not known) make one multi-region trail record the events."""
+    if finding.compliance != NON_COMPLIANT:
+        return None
+    trail = finding.fix_trail or facts
+    if trail is not None:
+        return named_fix(trail, finding.account_id)
+    if finding.annotation.startswith(NO_TRAIL_APPLIES):
+        return create_fix(finding.region)
+    return coverage_fix(finding.region)
 
 
 RULE = Rule(

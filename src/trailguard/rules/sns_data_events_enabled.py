@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from trailguard import DOCUMENT_NAME
 from trailguard.core.verdict import NON_COMPLIANT, Verdict, cut
-from trailguard.rules.facts import NOT_APPLICABLE, Finding, NotEvaluated, TrailFacts
+from trailguard.rules.facts import NOT_APPLICABLE, Finding, NotEvaluated, TrailFacts, whole
 from trailguard.rules.facts import trail_verdict as _trail_verdict
 from trailguard.rules.metadata import load
 from trailguard.rules.parameters import RuleParameters
@@ -41,6 +41,7 @@ def evaluate_trail(
     """
 
     def finding(compliance: str, annotation: str, verdict: Verdict | None = None) -> Finding:
+        # Config gets the annotation cut to its limit; a report the whole text.
         return Finding(
             rule_id=RULE_ID,
             resource_type=METADATA.resource_type,
@@ -51,6 +52,7 @@ def evaluate_trail(
             region=region,
             trail_arn=facts.arn,
             verdict=verdict,
+            full_annotation=annotation,
         )
 
     if account_id and facts.account_id != account_id:
@@ -71,10 +73,10 @@ def evaluate_trail(
             return finding(
                 NON_COMPLIANT,
                 "The trail is not logging (stopped), so it records nothing; start it with "
-                "StartLogging. Selectors: " + verdict.annotation,
+                "StartLogging. Selectors: " + whole(verdict),
                 verdict,
             )
-    return finding(verdict.compliance, verdict.annotation, verdict)
+    return finding(verdict.compliance, whole(verdict), verdict)
 
 
 def trail_fix(arn: str, region: str, name: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from ..escape import json_text
 from ..model import Report, ReportEntry
 from ..results import CheckResult, PlanResult, RemediationView
+from ..scope import Population, ReportScope
 from . import Format
 
 
@@ -21,8 +22,8 @@ def render_report(report: Report) -> str:
 
 
 def parse_json(text: str) -> Report:
-    """The report that ``render_report`` printed (its summary and its ``notEvaluated``
-    sentences are recomputed from the findings)."""
+    """The report that ``render_report`` printed, its scope and population too (its summary
+    and its ``notEvaluated`` sentences are recomputed from the findings)."""
     data = json.loads(text)
     if not isinstance(data, dict):
         raise ValueError("a JSON report is an object")
@@ -30,11 +31,14 @@ def parse_json(text: str) -> Report:
         findings = data["findings"]
         if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
             raise ValueError("findings: expected a list of objects")
+        scope, population = data.get("scope"), data.get("population")
         return Report(
             title=str(data["title"]),
             generated_at=str(data["generatedAt"]),
             source=str(data["source"]),
             entries=tuple(ReportEntry.from_dict(f) for f in findings),
+            scope=None if scope is None else ReportScope.from_dict(scope),
+            population=None if population is None else Population.from_dict(population),
         )
     except KeyError as exc:
         raise ValueError(f"a JSON report needs the key {exc}") from exc

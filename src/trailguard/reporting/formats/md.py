@@ -21,6 +21,15 @@ from ..sections import (
     sections,
     subject,
 )
+from ..statement import (
+    CUT_NOTE,
+    config_cut,
+    opening,
+    population_line,
+    scope_line,
+    topics_line,
+    topics_text,
+)
 from . import Format
 
 # "_" inside a word (NON_COMPLIANT) cannot start or end emphasis, so it is left as it is.
@@ -73,12 +82,18 @@ def _md_entry(entry: ReportEntry) -> list[str]:
                 ["Trail", _md(entry.trail_arn) if entry.trail_arn else "none"],
                 ["Verdict", f"**{_md(entry.compliance)}**"],
                 *([["Severity", _md(entry.severity or "")]] if failing(entry) else []),
+                *([["Exemption", _md(entry.exemption)]] if entry.exemption else []),
             ],
         ),
         "",
         f"Annotation: {_md(entry.annotation)}",
         "",
     ]
+    if config_cut(entry.annotation):
+        lines += [f"(Annotation {_md(CUT_NOTE)}.)", ""]
+    topics = topics_text(entry)
+    if topics is not None:
+        lines += [f"Unrecorded topics: {_md(topics)}", ""]
     if failing(entry) and entry.risk:
         lines += [f"Risk: {_md(entry.risk)}", ""]
     if failing(entry):
@@ -103,6 +118,27 @@ def _md_entry(entry: ReportEntry) -> list[str]:
     return lines
 
 
+def _md_annotation(text: str) -> str:
+    """An annotation in a table cell, with a note when AWS Config cut it."""
+    return _md(f"{text} ({CUT_NOTE})" if config_cut(text) else text)
+
+
+def _md_opening(report: Report) -> list[str]:
+    """The opening statement (the result in bold), the population and the scope."""
+    found = opening(report)
+    lines = [f"**{_md(found.sentence)}**", ""]
+    lines += [line for text in found.lines()[1:] for line in (_md(text), "")]
+    topics = topics_line(report)
+    if topics is not None:
+        lines += [_md(topics), ""]
+    lines += [_md(population_line(report)), ""]
+    if report.scope is not None:
+        lines += [_md(scope_line(report.scope)), ""]
+        exemptions = [f"- Exemption: {_md(e.describe())}" for e in report.scope.exemptions]
+        lines += [*exemptions, ""] if exemptions else []
+    return lines
+
+
 def render_markdown(report: Report) -> str:
     """The auditor's report in Markdown."""
     parts = sections(report)
@@ -111,6 +147,7 @@ def render_markdown(report: Report) -> str:
         "",
         f"Generated {_md(report.generated_at)} from {_md(report.source)}.",
         "",
+        *_md_opening(report),
         f"## Not evaluated ({parts.not_evaluated_count})",
         "",
     ]
@@ -151,7 +188,7 @@ def render_markdown(report: Report) -> str:
     if parts.others:
         rows = [
             [_md(e.account_id), _md(e.region), _md(e.rule), _md(e.resource_id),
-             _md(e.trail_arn or ""), _md(e.compliance), _md(e.annotation)]
+             _md(e.trail_arn or ""), _md(e.compliance), _md_annotation(e.annotation)]
             for e in parts.others
         ]  # fmt: skip
         lines += [*_md_table(list(OTHERS_HEADER), rows), ""]

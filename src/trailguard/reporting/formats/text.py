@@ -6,6 +6,7 @@ lines per input, stating each cause once; a remediation is what changed, before 
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Sequence
 
@@ -14,16 +15,26 @@ from trailguard.core.verdict import Gap
 
 from ..contradictions import contradictions
 from ..escape import json_text, one_line
-from ..model import Report
+from ..model import Report, ReportEntry
 from ..results import CheckResult, RemediationView
 from ..sections import plain, sections, short_rule, summary_line
+from ..statement import (
+    CUT_NOTE,
+    config_cut,
+    opening,
+    population_line,
+    scope_line,
+    topics_line,
+    topics_text,
+)
 from ..views import filter_note
 from . import Format
 
-TABLE_WIDTH = 120
+FALLBACK_WIDTH = 100  # when the terminal's width is not known (a pipe, a file)
 _RESOURCE_MAX = 32
-_ANNOTATION_MIN = 20
+_DETAIL_MIN = 24  # narrower than this, the detail goes under the row
 _HEADER = ("ACCOUNT", "REGION", "RULE", "RESOURCE", "COMPLIANCE")
+_DETAIL = "ANNOTATION AND FIX"
 _EXAMPLE_KEYS = (
     "eventName",
     "resources.ARN",
@@ -41,54 +52,117 @@ _UNDOCUMENTED_NOTE = (
 # --- report --------------------------------------------------------------------------------
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def terminal_width() -> int:
+    """The terminal's width (``COLUMNS`` first), FALLBACK_WIDTH when it is not known."""
+    return shutil.get_terminal_size((FALLBACK_WIDTH, 24)).columns
 
 
-def render_table(report: Report) -> str:
-    """What has no result, then a fixed-width table for a terminal (about TABLE_WIDTH
-    columns) of the verdicts, then a summary."""
+def _wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """``text`` wrapped to ``width`` (never cut: a word longer than a line is split)."""
+    return textwrap.wrap(
+        text,
+        max(width, len(first) + 8, len(rest) + 8),
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_on_hyphens=False,
+    ) or [first.rstrip()]
+
+
+def _detail(entry: ReportEntry) -> list[tuple[str, str]]:
+    """What a row says beyond its columns: the annotation (the cause), then the exemption, the
+    unrecorded topics and the fix, each with its label."""
+    found = [("", plain(entry.annotation))]
+    if config_cut(entry.annotation):
+        found.append(("note: ", f"the annotation was {CUT_NOTE}"))
+    if entry.exemption:
+        found.append(("exempted: ", plain(entry.exemption)))
+    topics = topics_text(entry)
+    if topics is not None:
+        found.append(("topics: ", plain(topics)))
+    if entry.fix:
+        found.append(("fix: ", plain(entry.fix)))
+    return found
+
+
+def _detail_lines(entry: ReportEntry, width: int) -> list[str]:
+    lines = []
+    for label, text in _detail(entry):
+        lines += _wrap(text, width, label, " " * len(label))
+    return lines
+
+
+def _opening_lines(report: Report, width: int) -> list[str]:
+    found = opening(report)
+    texts = [*found.lines(), population_line(report)]
+    topics = topics_line(report)
+    if topics is not None:
+        texts.append(topics)
+    lines = [line for text in texts for line in _wrap(plain(text), width)]
+    if report.scope is not None:
+        lines += _wrap(plain(scope_line(report.scope)), width)
+    return [*lines, ""]
+
+
+def render_table(report: Report, width: int | None = None) -> str:
+    """The opening statement, what has no result, then a table of the verdicts fitted to
+    ``width`` columns (the terminal's when None): each row's annotation (the cause) and fix
+    wrapped in the last column, or under the row when the terminal is too narrow; then a
+    summary. Nothing is cut."""
+    width = width or terminal_width()
     parts = sections(report)
+    entries = (*parts.failing, *parts.others)
     rows = [
         (
-            plain(e.account_id),
-            plain(e.region),
-            plain(short_rule(e.rule)),
-            _cut(plain(e.resource_id), _RESOURCE_MAX),
-            plain(e.compliance),
-            plain(e.annotation),
+            [plain(e.account_id)],
+            [plain(e.region)],
+            [plain(short_rule(e.rule))],
+            _wrap(plain(e.resource_id), _RESOURCE_MAX),
+            [plain(e.compliance)],
         )
-        for e in (*parts.failing, *parts.others)
+        for e in entries
     ]
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(_HEADER)]
+    header = [[h] for h in _HEADER]
+    widths = [max(len(x) for cell in col for x in cell) for col in zip(header, *rows, strict=True)]
     used = sum(widths) + 2 * len(widths)
-    annotation_width = max(_ANNOTATION_MIN, TABLE_WIDTH - used)
+    beside = width - used >= _DETAIL_MIN
 
-    def line(cells: tuple[str, ...]) -> str:
-        fixed = "  ".join(c.ljust(w) for c, w in zip(cells[:-1], widths, strict=True))
-        return f"{fixed}  {_cut(cells[-1], annotation_width)}".rstrip()
+    def line(cells: list[str]) -> str:
+        """The five columns, then the detail (when beside)."""
+        fixed = "  ".join(c.ljust(w) for c, w in zip(cells[:5], widths, strict=True))
+        return f"{fixed}  {''.join(cells[5:])}".rstrip()
 
-    lines = []
+    lines = _opening_lines(report, width)
     if parts.headline:
-        lines += textwrap.wrap(parts.headline, TABLE_WIDTH)
+        lines += _wrap(parts.headline, width)
         for text in parts.statements:
-            lines += textwrap.wrap(
-                plain(text),
-                TABLE_WIDTH,
-                initial_indent="- ",
-                subsequent_indent="  ",
-                break_on_hyphens=False,
-            )
+            lines += _wrap(plain(text), width, "- ", "  ")
         lines.append("")
     if rows:
-        lines.append(line((*_HEADER, "ANNOTATION")))
-        lines.append(line((*("-" * w for w in widths), "-" * len("ANNOTATION"))))
-        lines.extend(line(r) for r in rows)
-        lines.append("")
-    lines.append(one_line(summary_line(report)))  # it names any compliance value seen
+        if beside:
+            lines.append(line([*_HEADER, _DETAIL]))
+            lines.append(line([*("-" * w for w in widths), "-" * len(_DETAIL)]))
+        else:
+            lines.append(line(list(_HEADER)))
+            lines.append(line(["-" * w for w in widths]))
+        for entry, row in zip(entries, rows, strict=True):
+            detail = _detail_lines(entry, width - used if beside else width - 4)
+            if not beside:
+                height = max(len(cell) for cell in row)
+                block = [line([c[i] if i < len(c) else "" for c in row]) for i in range(height)]
+                lines += [*block, *("    " + d for d in detail)]
+            else:
+                height = max(len(detail), *(len(cell) for cell in row))
+                cells = [*row, detail]
+                for i in range(height):
+                    lines.append(line([c[i] if i < len(c) else "" for c in cells]))
+            if len(detail) > 1 or not beside:
+                lines.append("")
+        if lines[-1] != "":
+            lines.append("")
+    lines += _wrap(plain(summary_line(report)), width)  # it names any compliance value seen
     if report.scope is not None and report.scope.status_filter:  # --status
         note = filter_note(report.scope.status_filter)
-        lines.append(note[0].upper() + note[1:])
+        lines += _wrap(note[0].upper() + note[1:], width)
     return "\n".join(lines) + "\n"
 
 
