@@ -19,7 +19,6 @@ from botocore.awsrequest import AWSResponse
 from report_runs import (
     BANNER,
     CALLER,
-    FAILING,
     MIXED,
     REGION,
     STAMP,
@@ -29,6 +28,7 @@ from report_runs import (
     triples,
     untimed,
 )
+from report_text import after_opening
 from selector_data import ACCOUNT, ACCOUNT_RULE, TRAIL_RULE
 
 import trailguard.aws.clients
@@ -157,14 +157,17 @@ def test_status_filters_the_findings_never_the_exit_code(two_trails: Path) -> No
 
 def test_status_text_output_says_the_filter(two_trails: Path) -> None:
     code, out, _ = scan("--status", "FAIL")
-    header = "ACCOUNT       REGION     RULE     RESOURCE   COMPLIANCE     ANNOTATION"
-    rule = "------------  ---------  -------  ---------  -------------  ----------"
-    assert (code, out.splitlines()[:2]) == (1, [header, rule])
-    assert out.splitlines()[2].startswith(
-        f"{ACCOUNT}  {REGION}  enabled  bad-trail  NON_COMPLIANT  {FAILING}"
-    )
-    assert out.splitlines()[3:] == [
-        "",
+    lines = out.splitlines()
+    # The opening speaks of every finding, the filter's hidden ones too.
+    assert (code, lines[:2]) == (1, [
+        "Result: FAIL: 1 finding failed (not exempted).",
+        "Pass rate: 66.6% (2 PASS of 3 findings with a PASS or FAIL verdict; 0 NOT_APPLICABLE "
+        "and 0",
+    ])  # fmt: skip
+    body = after_opening(lines)
+    assert body[0].startswith("ACCOUNT ") and body[1].startswith("------------  ")
+    assert body[2].startswith(f"{ACCOUNT}  {REGION}  enabled  bad-trail  NON_COMPLIANT  ")
+    assert [line for line in body[3:] if not line.startswith(" ")][-2:] == [
         "1 account, 1 region, 1 trail: 0 COMPLIANT, 1 NON_COMPLIANT, 0 NOT_APPLICABLE",
         "Findings shown: FAIL only (what has no result is always shown)",
     ]
@@ -172,11 +175,13 @@ def test_status_text_output_says_the_filter(two_trails: Path) -> None:
 
 def test_status_filter_that_hides_every_finding(two_trails: Path) -> None:
     code, out, _ = scan("--status", "NOT_APPLICABLE")
-    assert (code, out) == (
-        1,
-        "0 accounts, 0 regions, 0 trails: 0 COMPLIANT, 0 NON_COMPLIANT, 0 NOT_APPLICABLE\n"
-        "Findings shown: NOT_APPLICABLE only (what has no result is always shown)\n",
-    )
+    lines = out.splitlines()
+    # The opening still says the whole run failed: the filter hides, it never clears.
+    assert (code, lines[0]) == (1, "Result: FAIL: 1 finding failed (not exempted).")
+    assert after_opening(lines) == [
+        "0 accounts, 0 regions, 0 trails: 0 COMPLIANT, 0 NON_COMPLIANT, 0 NOT_APPLICABLE",
+        "Findings shown: NOT_APPLICABLE only (what has no result is always shown)",
+    ]
 
 
 def test_unknown_status_did_you_mean() -> None:

@@ -299,6 +299,14 @@ class Report:
     entries: tuple[ReportEntry, ...]
     scope: ReportScope | None = None
     population: Population | None = None
+    # What a --status filter hides: not shown, still the subject of the opening statement.
+    hidden: tuple[ReportEntry, ...] = ()
+
+    def whole(self) -> Report:
+        """The report with what a filter hides (the opening statement speaks of it all)."""
+        return (
+            replace(self, entries=(*self.entries, *self.hidden), hidden=()) if self.hidden else self
+        )
 
     def __post_init__(self) -> None:
         entries = self.entries or (not_evaluated_entry(NOTHING_EVALUATED),)

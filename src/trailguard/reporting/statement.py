@@ -59,6 +59,7 @@ def _plural(n: int, word: str) -> str:
 def unreached(report: Report) -> tuple[Place, ...]:
     """The population's account-regions with no result that no NOT_EVALUATED entry already
     names (so that nothing is listed twice)."""
+    report = report.whole()  # what a --status filter hides counts too
     if report.population is None:
         return ()
     named = [(e.account_id, e.region) for e in report.not_evaluated()]
@@ -77,6 +78,7 @@ def place_statement(place: Place) -> str:
 def result_of(report: Report) -> str:
     """INCOMPLETE when anything has no result (never a clean result then), FAIL when a finding
     fails that is not exempted, else PASS."""
+    report = report.whole()  # what a --status filter hides counts too
     if not report.complete:
         return INCOMPLETE
     return FAIL if report.non_compliant else PASS
@@ -84,6 +86,7 @@ def result_of(report: Report) -> str:
 
 def status_counts(report: Report) -> dict[str, int]:
     """Findings per status (PASS, FAIL, NOT_APPLICABLE, NOT_EVALUATED), every status shown."""
+    report = report.whole()  # what a --status filter hides counts too
     counts = dict.fromkeys((PASS, FAIL, "NOT_APPLICABLE", "NOT_EVALUATED"), 0)
     for entry in report.entries:
         counts[status_of(entry.compliance)] += 1
@@ -92,6 +95,7 @@ def status_counts(report: Report) -> dict[str, int]:
 
 def pass_rate(report: Report) -> str:
     """PASS / (PASS + FAIL) over the findings, rounded down (never 100% with one failure)."""
+    report = report.whole()  # what a --status filter hides counts too
     counts = status_counts(report)
     passed, failed = counts[PASS], counts[FAIL]
     left_out = f"{counts['NOT_APPLICABLE']} NOT_APPLICABLE and {counts['NOT_EVALUATED']} " + (
@@ -109,6 +113,7 @@ def pass_rate(report: Report) -> str:
 
 
 def opening(report: Report) -> Opening:
+    report = report.whole()  # what a --status filter hides counts too
     result = result_of(report)
     failing = sum(1 for e in report.entries if status_of(e.compliance) == FAIL and not e.exemption)
     # What has no result and no exemption accepting that (an exemption may accept a region
@@ -219,6 +224,7 @@ def scope_line(scope: ReportScope) -> str:
 
 def topics_line(report: Report) -> str | None:
     """ "N of M topics have publishes that go unrecorded", None when no finding listed topics."""
+    report = report.whole()  # what a --status filter hides counts too
     found = report.topics_summary()
     if found is None:
         return None

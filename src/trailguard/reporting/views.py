@@ -74,6 +74,9 @@ def filtered(report: Report, statuses: tuple[str, ...]) -> Report:
         source=f"{report.source}; {filter_note(statuses)}",
         scope=scope,
         entries=kept,
+        hidden=tuple(
+            e for e in report.entries if status_of(e.compliance) not in (NOT_EVALUATED, *statuses)
+        ),
     )
     if not kept:
         # Report fills an empty list with a "nothing was evaluated" entry, so that no report
