@@ -263,7 +263,6 @@ class Sandbox:
     def scan(self, title: str) -> Report:
         targets = [Target(self.account_ids[k], self._session(k)) for k in self.sessions]
         result = Scanner(targets, list(REGIONS), rule_parameters(), topics=True).scan()
-        caller = self.sessions["management"].client("sts").get_caller_identity()["Arn"]
         report = scan_report(
             result.findings,
             result.facts,
@@ -273,7 +272,13 @@ class Sandbox:
             generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             topics=result.topics,
         )
-        return with_scope(report, [t.account_id for t in targets], REGIONS, caller)
+        return with_scope(report, self.accounts(), REGIONS, self.caller())
+
+    def accounts(self) -> list[str]:
+        return list(self.account_ids.values())
+
+    def caller(self) -> str:
+        return str(self.sessions["management"].client("sts").get_caller_identity()["Arn"])
 
     def remediate(self, report: Report) -> list[str]:
         """Run the SSM document's own script for each remediable non-compliant trail, with
@@ -381,7 +386,8 @@ def run(out_dir: Path, out: TextIO) -> int:
                                 f"{entry.fix or entry.annotation}")  # fmt: skip
                 sandbox.say("  (Remediation changes selectors, never starts a stopped trail.)\n")
             sandbox.say("6. trailguard report --aggregator, from AWS Config's results:")
-            aggregated = aggregator_step(sandbox)
+            aggregated = with_scope(aggregator_step(sandbox), sandbox.accounts(), REGIONS,
+                                    sandbox.caller())  # fmt: skip
             reports = [("before", before), ("after", after), ("aggregator", aggregated)]
             sandbox.say("\nReports written (HTML, Markdown, CSV, JSON, OCSF, ASFF):")
             for path in write_all(out_dir, reports):

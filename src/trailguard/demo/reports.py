@@ -30,11 +30,12 @@ FORMATS = {
 def with_scope(
     report: Report, accounts: Sequence[str], regions: Sequence[str], caller: str
 ) -> Report:
-    """``report`` with the scope and population of a scan of ``accounts`` in ``regions``."""
+    """``report`` with the scope of a run over ``accounts`` in ``regions`` and, unless it has
+    its own (an aggregator's), the population of a scan of them."""
     strings = parameters(rules_for("trail")[0].metadata, None)
     scope = ReportScope(
         accounts_asked=tuple(accounts),
-        accounts_reached=tuple(accounts),
+        accounts_reached=report.accounts,
         regions_asked=tuple(regions),
         regions_reached=report.regions,
         rules=tuple(r.id for r in rules()),
@@ -43,7 +44,9 @@ def with_scope(
         caller=caller,
         generated_at=report.generated_at,
     )
-    population = scan_population(report, accounts, regions, "the sandbox's accounts and regions")
+    population = report.population or scan_population(
+        report, accounts, regions, "the sandbox's accounts and regions"
+    )
     return replace(report, scope=scope, population=population)
 
 

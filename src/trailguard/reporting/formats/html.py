@@ -57,12 +57,12 @@ pre { background: #f6f6f6; border: 1px solid #ddd; padding: 0.6em; overflow-x: a
 .statement.fail, .statement.incomplete { border-style: double; border-width: 4px; }
 svg { max-width: 100%; height: auto; display: block; margin: 0.5em 0; }
 @media print {
-  body { margin: 0; max-width: none; color: #000; font-size: 10pt; }
+  body { margin: 0; max-width: none; color: #000; font-size: 9pt; }
   th, pre { background: none; }
   .non-compliant, .compliant, .meta, .note, .not-evaluated .warning, .scope .warning {
     color: #000; }
-  .finding { border-left-width: 1px; page-break-inside: avoid; break-inside: avoid; }
-  table, pre, li, svg, .statement { page-break-inside: avoid; break-inside: avoid; }
+  .finding { border-left-width: 1px; page-break-inside: auto; break-inside: auto; }
+  table, pre, li, svg, tr, .statement { page-break-inside: avoid; break-inside: avoid; }
   thead { display: table-header-group; }
   h2, h3, h4 { page-break-after: avoid; break-after: avoid; }
   pre { white-space: pre-wrap; overflow: visible; overflow-wrap: break-word; }
