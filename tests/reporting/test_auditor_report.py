@@ -210,8 +210,7 @@ def test_print_styles() -> None:
     print_css = text.split("@media print {", 1)[1].split("\n}\n", 1)[0]
     rules = [line.strip() for line in print_css.splitlines()]
     assert (
-        ".finding { border-left-width: 1px; page-break-inside: auto; break-inside: auto; }"
-        in rules
+        ".finding { border-left-width: 1px; page-break-inside: auto; break-inside: auto; }" in rules
     )  # findings flow one after another: a finding never takes a page of its own
     assert (
         "table, pre, li, svg, tr, .statement { page-break-inside: avoid; break-inside: avoid; }"

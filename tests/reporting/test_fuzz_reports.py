@@ -32,7 +32,7 @@ from trailguard.reporting.render import parse_csv, parse_json, render
 
 REPORTS = int(os.environ.get("TRAILGUARD_FUZZ_REPORTS", "2000"))
 SEED = int(os.environ.get("TRAILGUARD_FUZZ_SEED", "20240901"))
-FORMATS = ("text", "md", "html", "json", "csv")
+FORMATS = ("text", "md", "html", "json", "csv", "ocsf", "asff")
 # The tags the HTML form writes; content must never open another.
 HTML_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "h4", "p",
@@ -75,6 +75,11 @@ def _entry(rng: random.Random) -> ReportEntry:
         example=example if rng.random() < 0.5 else None,
         selectors=selectors if rng.random() < 0.5 else None,
         fix=optional(),
+        unrecorded_topics=(
+            tuple(_text(rng) for _ in range(rng.randrange(0, 3))) if rng.random() < 0.3 else None
+        ),
+        topics_checked=rng.randrange(0, 5) if rng.random() < 0.3 else None,
+        exemption=optional() if rng.random() < 0.3 else None,
     )
 
 
@@ -95,6 +100,8 @@ def problems_of(report: Report, fmt: str, text: str) -> list[str]:
             around = text[max(raw.start() - 30, 0) : raw.end() + 10]
             problems.append(f"raw {raw.group()!r}: {around!r}")
         text.encode("utf-8")  # raises on a lone surrogate
+    if fmt in ("ocsf", "asff"):
+        strict_json(text)
     if fmt == "json":
         strict_json(text)
         expected = dataclasses.replace(

@@ -21,7 +21,7 @@ RAW = re.compile(
     "\ud800-\udfff]"
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-JSON_COLUMNS = ("causes", "example", "selectors")
+JSON_COLUMNS = ("causes", "example", "selectors", "unrecordedTopics")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
