@@ -799,7 +799,7 @@ def test_cli_report_pack_not_deployed_is_not_a_pass(
                 "findings": [with_identity(
                     {"rule": "*", "accountId": ACCOUNT, "region": REGION,
                      "resourceType": ACCOUNT_TYPE, "resourceId": ACCOUNT, "trailARN": None,
-                     "compliance": "NOT_EVALUATED", "severity": None, "annotation": NO_PACK,
+                     "compliance": "NOT_EVALUATED", "severity": "HIGH", "annotation": NO_PACK,
                      "causes": [], "example": None, "selectors": None, "risk": None,
                      "fix": None}, when)],
             }  # fmt: skip
@@ -807,10 +807,10 @@ def test_cli_report_pack_not_deployed_is_not_a_pass(
             when = next(csv.reader([lines[1]]))[FIELDS.index("evaluatedAt")]
             assert re.fullmatch(TIME_PATTERN, when)
             assert lines[1:] == [  # every cell quoted
-                f'"*","{ACCOUNT}","{REGION}","{ACCOUNT_TYPE}","{ACCOUNT}","","NOT_EVALUATED","",'
-                f'"{NO_PACK}","[]","","","","",'
+                f'"*","{ACCOUNT}","{REGION}","{ACCOUNT_TYPE}","{ACCOUNT}","","NOT_EVALUATED",'
+                f'"HIGH","{NO_PACK}","[]","","","","",'
                 f'"{expected_id("*", ACCOUNT, REGION, ACCOUNT_TYPE, ACCOUNT)}","NOT_EVALUATED",'
-                f'"{when}","","","",""'
+                f'"{when}","{controls_line("*")}","","",""'
             ]
         else:
             assert (
@@ -899,7 +899,7 @@ def test_cli_report_empty_aggregator(stubbed: dict[str, Stubber]) -> None:
     assert_valid_findings(data["findings"])
     assert data["findings"] == [with_identity(
         {"rule": "*", "accountId": "*", "region": "*", "resourceType": ACCOUNT_TYPE,
-         "resourceId": "*", "trailARN": None, "compliance": "NOT_EVALUATED", "severity": None,
+         "resourceId": "*", "trailARN": None, "compliance": "NOT_EVALUATED", "severity": "HIGH",
          "annotation": why, "causes": [], "example": None, "selectors": None, "risk": None,
          "fix": None}, data["generatedAt"]),
     ]  # fmt: skip

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import pytest
 from aws_behaviours import installed
-from findings import TIME_PATTERN, expected_id, with_identity
+from findings import TIME_PATTERN, controls_line, expected_id, with_identity
 from moto.server import ThreadedMotoServer
 from report_text import after_opening, from_heading
 from scan_helpers import (
@@ -336,7 +336,17 @@ def test_account_not_in_the_organization_is_an_error(org: Org) -> None:
     why = "not an active account of the organization"
     assert report.statements() == (f"account {NOT_IN_ORG}: {why}",)
     assert untimed(report.entries) == [
-        ReportEntry("*", NOT_IN_ORG, "*", ACCOUNT_TYPE, NOT_IN_ORG, None, "NOT_EVALUATED", why),
+        ReportEntry(
+            "*",
+            NOT_IN_ORG,
+            "*",
+            ACCOUNT_TYPE,
+            NOT_IN_ORG,
+            None,
+            "NOT_EVALUATED",
+            why,
+            severity="HIGH",
+        ),  # every rule's: the highest of their severities
     ]
     assert not report.non_compliant
     assert run.code == 1  # what has no result alone fails the scan
@@ -347,9 +357,9 @@ def test_account_not_in_the_organization_is_an_error(org: Org) -> None:
     when = rows[1][FIELDS.index("evaluatedAt")]
     assert re.fullmatch(TIME_PATTERN, when)  # the run's time
     assert rows[1:] == [
-        ["*", NOT_IN_ORG, "*", ACCOUNT_TYPE, NOT_IN_ORG, "", "NOT_EVALUATED", "", why, "[]", "",
+        ["*", NOT_IN_ORG, "*", ACCOUNT_TYPE, NOT_IN_ORG, "", "NOT_EVALUATED", "HIGH", why, "[]", "",
          "", "", "", expected_id("*", NOT_IN_ORG, "*", ACCOUNT_TYPE, NOT_IN_ORG), "NOT_EVALUATED",
-         when, "", "", "", ""],
+         when, controls_line("*"), "", "", ""],
     ]  # fmt: skip
     run = scan(*ORG_ARGS, "--accounts", NOT_IN_ORG)
     assert run.code == 1
@@ -413,7 +423,7 @@ def test_role_that_cannot_be_assumed_is_an_error(
     assert data["findings"] == [with_identity(
         {"rule": "*", "accountId": denied, "region": "*", "resourceType": ACCOUNT_TYPE,
          "resourceId": denied, "trailARN": None, "compliance": "NOT_EVALUATED",
-         "severity": None, "annotation": why, "causes": [], "example": None,
+         "severity": "HIGH", "annotation": why, "causes": [], "example": None,
          "selectors": None, "risk": None, "fix": None}, data["generatedAt"]),
     ]  # fmt: skip
 
@@ -477,7 +487,7 @@ def test_org_without_active_accounts(org: Org, monkeypatch: pytest.MonkeyPatch) 
     }  # fmt: skip
     assert data["findings"] == [with_identity(
         {"rule": "*", "accountId": "*", "region": "*", "resourceType": ACCOUNT_TYPE,
-         "resourceId": "*", "trailARN": None, "compliance": "NOT_EVALUATED", "severity": None,
+         "resourceId": "*", "trailARN": None, "compliance": "NOT_EVALUATED", "severity": "HIGH",
          "annotation": why, "causes": [], "example": None, "selectors": None, "risk": None,
          "fix": None}, data["generatedAt"]),
     ]  # fmt: skip
@@ -485,9 +495,9 @@ def test_org_without_active_accounts(org: Org, monkeypatch: pytest.MonkeyPatch) 
         ("table", [NOTHING, f"- {why}", ""]),
         ("md", ["## Not evaluated (1)", "", f"**{NOTHING}**", "", f"- {why}", "", "## Summary"]),
         ("csv", [",".join(f'"{f}"' for f in FIELDS),  # every cell quoted
-                 f'"*","*","*","{ACCOUNT_TYPE}","*","","NOT_EVALUATED","","{why}","[]","","","",'
-                 f'"","{expected_id("*", "*", "*", ACCOUNT_TYPE, "*")}","NOT_EVALUATED",'
-                 '"WHEN","","","",""']),
+                 f'"*","*","*","{ACCOUNT_TYPE}","*","","NOT_EVALUATED","HIGH","{why}","[]","",'
+                 f'"","","","{expected_id("*", "*", "*", ACCOUNT_TYPE, "*")}","NOT_EVALUATED",'
+                 f'"WHEN","{controls_line("*")}","","",""']),
     ]:  # fmt: skip
         run = scan(*ORG_ARGS, "--output", fmt)
         assert run.code == 1
@@ -527,9 +537,9 @@ def test_a_region_whose_trails_cannot_be_listed(org: Org, monkeypatch: pytest.Mo
     when = rows[1][FIELDS.index("evaluatedAt")]
     assert re.fullmatch(TIME_PATTERN, when)  # the run's time
     assert rows[1] == [
-        "*", MANAGEMENT, failing, ACCOUNT_TYPE, MANAGEMENT, "", "NOT_EVALUATED", "", why, "[]",
-        "", "", "", "", expected_id("*", MANAGEMENT, failing, ACCOUNT_TYPE, MANAGEMENT),
-        "NOT_EVALUATED", when, "", "", "", "",
+        "*", MANAGEMENT, failing, ACCOUNT_TYPE, MANAGEMENT, "", "NOT_EVALUATED", "HIGH", why,
+        "[]", "", "", "", "", expected_id("*", MANAGEMENT, failing, ACCOUNT_TYPE, MANAGEMENT),
+        "NOT_EVALUATED", when, controls_line("*"), "", "", "",
     ]  # fmt: skip
     entries = parse_csv(run.stdout)
     assert [e.compliance for e in entries].count("NOT_EVALUATED") == 1

@@ -87,11 +87,11 @@ def test_ocsf_failing_finding_whole_and_every_event_valid() -> None:
         "unmapped": {"config_compliance": "NON_COMPLIANT"},
         "remediation": {"desc": FIX},
     }  # fmt: skip
-    # A pass is informational; what has no result has no account or region to name, and
-    # is shown at the report's time.
+    # A pass is informational, and so is what has no result (nothing failed); it has no
+    # account or region to name, and is shown at the report's time.
     assert (events[2]["severity_id"], events[2]["time"]) == (1, REPORT_MS)
     assert events[0]["cloud"] == {"provider": "AWS"}
-    assert (events[0]["severity_id"], events[0]["time"]) == (0, REPORT_MS)
+    assert (events[0]["severity_id"], events[0]["time"]) == (1, REPORT_MS)
 
 
 def test_asff_failing_finding_whole_and_every_finding_valid() -> None:

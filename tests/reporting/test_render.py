@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from findings import assert_valid_findings, expected_controls, expected_id, with_identity
+from findings import (
+    assert_valid_findings,
+    controls_line,
+    expected_controls,
+    expected_id,
+    with_identity,
+)
 from report_text import after_opening, from_heading
 from selector_data import RULE_RISK, RULE_SEVERITY
 from snapshots import assert_text_snapshot
@@ -214,11 +220,11 @@ def test_csv_round_trip() -> None:
     header, first, _, publish = text.splitlines()[:4]
     assert header == quoted(*FIELDS)
     # What has no result comes first.
-    # (no rule, so no severity and no risk)
+    # (every rule: the highest severity and every control of theirs, no one rule's risk)
     assert first == quoted(
-        "*", C, "*", "AWS::::Account", C, "", "NOT_EVALUATED", "", DENIED, "[]", "", "", "", "",
-        expected_id("*", C, "*", "AWS::::Account", C), "NOT_EVALUATED", "2024-05-01T12:00:00Z",
-        "", "", "", "",
+        "*", C, "*", "AWS::::Account", C, "", "NOT_EVALUATED", "HIGH", DENIED, "[]", "", "", "",
+        "", expected_id("*", C, "*", "AWS::::Account", C), "NOT_EVALUATED",
+        "2024-05-01T12:00:00Z", controls_line("*"), "", "", "",
     )  # fmt: skip
     # Lists and dicts are compact JSON; None is an empty cell.
     assert '[""PublishBatch on AWS::SNS::Topic: selector' in publish
@@ -348,7 +354,7 @@ def test_an_empty_report_holds_one_not_evaluated_entry() -> None:
     assert empty.entries == (dataclasses.replace(NOTHING, evaluated_at="2024-05-01T12:00:00Z"),)
     assert ReportEntry(
         "*", "*", "*", "AWS::::Account", "*", None, "NOT_EVALUATED",
-        "nothing was evaluated: the report holds no result",
+        "nothing was evaluated: the report holds no result", severity="HIGH",
     ) == NOTHING  # fmt: skip
     assert (empty.accounts, empty.regions, empty.evaluated()) == ((), (), ())
     assert not empty.non_compliant
@@ -407,7 +413,7 @@ def test_json_opens_with_what_has_no_result() -> None:
         "findings": [with_identity(f, "2024-05-01T12:00:00Z") for f in (
             {"rule": "*", "accountId": C, "region": "*", "resourceType": "AWS::::Account",
              "resourceId": C, "trailARN": None, "compliance": "NOT_EVALUATED",
-             "severity": None, "annotation": DENIED, "causes": [], "example": None,
+             "severity": "HIGH", "annotation": DENIED, "causes": [], "example": None,
              "selectors": None, "risk": None, "fix": None},
             {"rule": ACCOUNT_RULE, "accountId": B, "region": "eu-west-1",
              "resourceType": ACCOUNT_TYPE, "resourceId": B, "trailARN": None,
@@ -425,9 +431,9 @@ def test_csv_rows_of_a_partial_report() -> None:
     text = render(PARTIAL, "csv")
     assert list(csv.reader(io.StringIO(text))) == [
         list(FIELDS),
-        ["*", C, "*", ACCOUNT_TYPE, C, "", "NOT_EVALUATED", "", DENIED, "[]", "", "", "", "",
+        ["*", C, "*", ACCOUNT_TYPE, C, "", "NOT_EVALUATED", "HIGH", DENIED, "[]", "", "", "", "",
          expected_id("*", C, "*", ACCOUNT_TYPE, C), "NOT_EVALUATED", "2024-05-01T12:00:00Z",
-         "", "", "", ""],
+         controls_line("*"), "", "", ""],
         [ACCOUNT_RULE, B, "eu-west-1", ACCOUNT_TYPE, B, "", "COMPLIANT", "HIGH",
          "Trail org-wide (us-east-1) logs it", "[]", "", "", RULE_RISK[ACCOUNT_RULE], "",
          expected_id(ACCOUNT_RULE, B, "eu-west-1", ACCOUNT_TYPE, B), "PASS",
@@ -459,10 +465,10 @@ def test_csv_rows_of_a_partial_report() -> None:
                 "## Not evaluated (1)", "", f"**{NOTHING_LINE}**", "",
                 f"- {NOTHING_EVALUATED}", "", "## Summary"]),
         ("csv", [quoted(*FIELDS),
-                 quoted("*", "*", "*", "AWS::::Account", "*", "", "NOT_EVALUATED", "",
+                 quoted("*", "*", "*", "AWS::::Account", "*", "", "NOT_EVALUATED", "HIGH",
                         NOTHING_EVALUATED, "[]", "", "", "", "",
                         expected_id("*", "*", "*", "AWS::::Account", "*"), "NOT_EVALUATED",
-                        "2024-05-01T12:00:00Z", "", "", "", "")]),
+                        "2024-05-01T12:00:00Z", controls_line("*"), "", "", "")]),
     ],
 )  # fmt: skip
 def test_nothing_evaluated_opening_lines(fmt: str, opening: list[str]) -> None:

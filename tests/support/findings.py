@@ -26,12 +26,28 @@ def expected_id(
     return f"{rule}/{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
 
+# The rules in the registry's order, for what has no result under every rule ("*").
+RULES = ("cloudtrail-sns-data-events-enabled", "cloudtrail-sns-data-events-account-coverage")
+
+
 def expected_controls(rule: str) -> list[dict[str, str]]:
+    """The rule's controls as its definition lists them; for "*", every rule's, each once."""
+    if rule == "*":
+        found: list[dict[str, str]] = []
+        for each in RULES:
+            found += [c for c in expected_controls(each) if c not in found]
+        return found
     path = DEFINITIONS / f"{rule}.json"
     if not path.is_file():
         return []
     controls = json.loads(path.read_text(encoding="utf-8"))["controls"]
     return [{k: c[k] for k in ("framework", "control", "mapping")} for c in controls]
+
+
+def controls_line(rule: str) -> str:
+    """The rule's controls as the CSV, HTML and Markdown forms write them, on one line."""
+    return "; ".join(f"{c['framework']} {c['control']} ({c['mapping']})"
+                     for c in expected_controls(rule))  # fmt: skip
 
 
 def with_identity(finding: dict[str, Any], evaluated_at: str) -> dict[str, Any]:

@@ -28,7 +28,8 @@ ACCOUNT_RULE = "cloudtrail-sns-data-events-account-coverage"
 ANNOTATION_LIMIT = 256
 # What each rule's definition says about a NON_COMPLIANT verdict, written out (every report
 # entry of the rule carries both).
-RULE_SEVERITY = {TRAIL_RULE: "MEDIUM", ACCOUNT_RULE: "HIGH"}
+# "*": what has no result under every rule takes the highest of their severities.
+RULE_SEVERITY = {TRAIL_RULE: "MEDIUM", ACCOUNT_RULE: "HIGH", "*": "HIGH"}
 RULE_RISK = {
     TRAIL_RULE: "Without SNS data events, messages published to topics leave no audit record: "
     "who sent what to which topic cannot be established after an incident.",

@@ -10,8 +10,9 @@
 - ``evaluatedAt``: when the verdict was reached: for ``report``, the time AWS Config recorded
   the result (``ResultRecordedTime``, else ``ConfigRuleInvokedTime``); for ``scan``, ``check``
   and ``iac``, the run's time.
-- ``severity``, ``controls``: from the rule's definition (none for a rule trailguard does not
-  ship).
+- ``severity``, ``controls``: from the rule's definition; for what has no result under every
+  rule (``*``), the highest of their severities and all their controls (none for a rule
+  trailguard does not ship).
 """
 
 from __future__ import annotations
@@ -57,14 +58,21 @@ def now_text() -> str:
 
 def controls_of(rule_id: str) -> list[dict[str, str]]:
     """The rule's control mappings as a finding shows them (framework, control, mapping);
-    none for a rule trailguard does not ship."""
-    found = next((r for r in rules() if r.id == rule_id), None)
-    if found is None:
-        return []
-    return [
-        {"framework": c.framework, "control": c.control, "mapping": c.mapping}
-        for c in found.metadata.controls
-    ]
+    for ``*`` (what has no result under every rule), those of every rule, each once; none for
+    a rule trailguard does not ship."""
+    found = [r for r in rules() if rule_id in (r.id, EVERY_RULE)]
+    shown: list[dict[str, str]] = []
+    for each in found:
+        for c in each.metadata.controls:
+            control = {"framework": c.framework, "control": c.control, "mapping": c.mapping}
+            if control not in shown:
+                shown.append(control)
+    return shown
+
+
+# Severities from the lowest; what has no result under every rule takes the highest of theirs.
+SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+EVERY_RULE = "*"
 
 
 def controls_text(controls: list[dict[str, str]]) -> str:

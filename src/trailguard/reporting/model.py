@@ -18,7 +18,7 @@ from typing import Any
 from trailguard.rules.facts import Finding, TrailFacts
 from trailguard.rules.registry import SCOPE_RESOURCE_TYPES, Rule, Scope, rules
 
-from .finding import identity
+from .finding import SEVERITIES, identity
 from .scope import Population, ReportScope
 from .topics import TopicsByPlace, with_topics
 
@@ -58,15 +58,13 @@ FIELDS = (
 
 
 def known_rule(rule_id: str) -> Rule | None:
-    """The registry's rule ``rule_id``; None for a rule trailguard does not ship (a report
-    from Config may hold others) and for ``ANY``."""
+    """The registry's rule ``rule_id``; None for another (a report from Config) and ``ANY``."""
     return next((r for r in rules() if r.id == rule_id), None)
 
 
 def scope_of(rule_id: str) -> Scope | None:
     """The scope of ``rule_id`` in the registry, None when it is not one of trailguard's."""
-    found = known_rule(rule_id)
-    return found.scope if found is not None else None
+    return found.scope if (found := known_rule(rule_id)) is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,8 +194,10 @@ def not_evaluated_entry(
 
 
 def severity_of(rule_id: str) -> str | None:
-    """The severity the rule's definition gives a NON_COMPLIANT verdict (None for a rule
-    trailguard does not ship)."""
+    """The severity the rule's definition gives a NON_COMPLIANT verdict; for ``ANY``, the
+    highest of every rule's; None for a rule trailguard does not ship."""
+    if rule_id == ANY:
+        return max((r.metadata.severity for r in rules()), key=SEVERITIES.index, default=None)
     found = known_rule(rule_id)
     return found.metadata.severity if found is not None else None
 
