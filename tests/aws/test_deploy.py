@@ -79,6 +79,7 @@ def _code(bucket: str) -> list[dict[str, str]]:
     ]
 
 
+@pytest.mark.slow  # over a second: the whole suite runs it
 def test_account_dry_run_lists_every_call() -> None:
     code, calls, err = _dry_run(
         "--bucket", "artifacts-{region}", "--regions", "eu-west-1,us-east-1"
@@ -106,6 +107,7 @@ def test_account_dry_run_lists_every_call() -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.slow  # over a second: the whole suite runs it
 def test_org_dry_run_lists_admin_stacks_then_the_stack_sets() -> None:
     code, calls, err = _dry_run(
         "--org", "--bucket", "art-{region}", "--regions", "us-east-1,eu-west-1",
@@ -213,6 +215,7 @@ def test_bad_root_is_one_line() -> None:
     )
 
 
+@pytest.mark.slow  # over a second: the whole suite runs it
 def test_account_deploy_makes_the_roles_once_and_the_rest_in_each_region(
     aws_behaviours: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

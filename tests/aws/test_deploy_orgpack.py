@@ -148,6 +148,7 @@ def test_the_management_account_gets_its_own_pack_where_the_organization_pack_mi
     ]
 
 
+@pytest.mark.slow  # over a second: the whole suite runs it
 def test_each_account_where_the_pack_failed_is_named_with_configs_reason(
     org: MotoOrg, aws_behaviours: AwsBehaviours, monkeypatch: pytest.MonkeyPatch
 ) -> None:

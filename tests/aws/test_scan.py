@@ -197,6 +197,7 @@ def test_one_finding_per_trail_arn_shadows_not_double_counted(org: Org, org_scan
             assert trail.arn in arns_here
 
 
+@pytest.mark.slow  # over a second: the whole suite runs it
 def test_trail_verdicts_equal_check_on_their_selectors(org: Org, org_scan: Run) -> None:
     entries = trail_entries(parse_json(org_scan.stdout).entries)
     kinds: Counter[str] = Counter()

@@ -1109,6 +1109,7 @@ def run_process(argv: list[str], stdin: str | None = None) -> subprocess.Complet
     return subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow  # over a second: the whole suite runs it
 def test_console_script_exit_codes() -> None:
     script = str(_console_script())
     for name, code in [
