@@ -5,7 +5,6 @@ report is not a pass, whatever its findings say."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -18,17 +17,6 @@ from trailguard.reporting.scope import Place
 
 TRAIL_RULE = "cloudtrail-sns-data-events-enabled"
 ACCOUNT_RULE = "cloudtrail-sns-data-events-account-coverage"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[tuple[Sandbox, io.StringIO]]:
-    out = io.StringIO()
-    with mock_aws():
-        built = Sandbox(out)
-        built.build()
-        out.seek(0)
-        out.truncate()
-        yield built, out
 
 
 @pytest.mark.slow  # the rules run in every account and region (about 10 s)

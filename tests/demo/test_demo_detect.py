@@ -6,11 +6,9 @@ and which the sandbox does in their place."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
 import trailguard.demo.detect
 from trailguard.demo import HOME, Sandbox
@@ -42,17 +40,6 @@ PublishBatch on AWS::SNS::Topic is not logged: selector 'SNS topics' limits even
    Without this path AWS Config sees the change only at its next periodic run (24 hours by \
 default); that run remains the backstop.
 """
-
-
-@pytest.fixture
-def sandbox() -> Iterator[tuple[Sandbox, io.StringIO]]:
-    out = io.StringIO()
-    with mock_aws():
-        built = Sandbox(out)
-        built.build()
-        out.seek(0)
-        out.truncate()
-        yield built, out
 
 
 def test_a_narrowed_trail_is_found_non_compliant_through_the_eventbridge_path(
