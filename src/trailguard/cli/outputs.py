@@ -4,9 +4,10 @@
 Each file in ``--out-dir`` is named ``trailguard-<command>-<time>.<extension>``, the time being
 the report's (UTC, ``20261203T070500Z``): every file of one run has the same name but for the
 extension, and a later run never overwrites an earlier one. The extension is the format's
-(:data:`EXTENSIONS`). Every file is written whole or not at all: to a temporary file in the
-same folder, then renamed over its name. The report is rendered once per format, all of them
-before any file is written, from the same report; what is written never changes the exit code.
+(:func:`trailguard.reporting.formats.extension`). Every file is written whole or not at all:
+to a temporary file in the same folder, then renamed over its name. The report is rendered
+once per format, all of them before any file is written, from the same report; what is
+written never changes the exit code.
 """
 
 from __future__ import annotations
@@ -24,16 +25,6 @@ from trailguard.reporting import formats
 from .common import OptionError, UsageError, emit, one_line, printable
 from .suggest import choice_hint
 
-# The file extension of each report format in --out-dir (the format's name otherwise).
-EXTENSIONS = {
-    "text": "txt",
-    "md": "md",
-    "html": "html",
-    "json": "json",
-    "csv": "csv",
-    "ocsf": "ocsf.json",
-    "asff": "asff.json",
-}
 DEFAULT_FORMAT = "text"
 
 
@@ -76,7 +67,7 @@ def format_list(text: str) -> tuple[str, ...]:
 def file_name(command: str, generated_at: str, fmt: str) -> str:
     """``trailguard-scan-20261203T070500Z.html``: the report's time without separators."""
     stamp = generated_at.replace("-", "").replace(":", "")
-    return f"trailguard-{command}-{stamp}.{EXTENSIONS.get(fmt, fmt)}"
+    return f"trailguard-{command}-{stamp}.{formats.extension(fmt)}"
 
 
 def write_atomically(path: Path, text: str) -> None:

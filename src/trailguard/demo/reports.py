@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from trailguard import __version__
+from trailguard.reporting import formats
 from trailguard.reporting.model import Report
 from trailguard.reporting.render import render
 from trailguard.reporting.scope import ReportScope
@@ -16,15 +17,8 @@ from trailguard.reporting.views import scan_population
 from trailguard.rules.metadata import parameters
 from trailguard.rules.registry import rules, rules_for
 
-# The formats an auditor's tools read, and the file extension of each (as ``--out-dir``).
-FORMATS = {
-    "html": "html",
-    "md": "md",
-    "csv": "csv",
-    "json": "json",
-    "ocsf": "ocsf.json",
-    "asff": "asff.json",
-}
+# The formats an auditor's tools read.
+FORMATS = ("html", "md", "csv", "json", "ocsf", "asff")
 
 
 def with_scope(
@@ -51,12 +45,13 @@ def with_scope(
 
 
 def write_all(out_dir: Path, reports: Sequence[tuple[str, Report]]) -> list[Path]:
-    """Each report in every format of :data:`FORMATS`, as ``trailguard-demo-NAME.EXT``."""
+    """Each report in every format of :data:`FORMATS`, as ``trailguard-demo-NAME.EXT`` (the
+    extension ``--out-dir`` gives the format too)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, report in reports:
-        for fmt, extension in FORMATS.items():
-            path = out_dir / f"trailguard-demo-{name}.{extension}"
+        for fmt in FORMATS:
+            path = out_dir / f"trailguard-demo-{name}.{formats.extension(fmt)}"
             path.write_text(render(report, fmt), encoding="utf-8")
             paths.append(path)
     return paths

@@ -39,6 +39,7 @@ class Format:
     plan: Callable[[Any], str] | None = None
     remediation: Callable[[Any], str] | None = None
     aliases: tuple[str, ...] = ()  # older names of its report form
+    extension: str = ""  # of a file holding it (``--out-dir``, the demo): the name when empty
 
     def renderer(self, subject: Subject) -> Callable[[Any], str] | None:
         found: Callable[[Any], str] | None = getattr(self, subject)
@@ -87,6 +88,12 @@ def get(name: str, subject: Subject = "report") -> Format:
             return fmt
     known = ", ".join(names(subject))
     raise ValueError(f"unknown {subject} format {name!r}: expected one of {known}")
+
+
+def extension(name: str) -> str:
+    """The file extension of the report format ``name`` (``txt``, ``ocsf.json``, ...)."""
+    fmt = get(name)
+    return fmt.extension or fmt.name
 
 
 def render(subject: Subject, value: Any, name: str) -> str:

@@ -112,6 +112,7 @@ def render_asff(report: Report) -> str:
 
 FORMAT = Format(
     name="asff",
+    extension="asff.json",
     summary="AWS Security Finding Format for Security Hub's BatchImportFindings, a JSON array",
     rank=11,
     report=render_asff,

@@ -139,6 +139,7 @@ def render_ocsf(report: Report) -> str:
 
 FORMAT = Format(
     name="ocsf",
+    extension="ocsf.json",
     summary="OCSF Compliance Finding events (class 2003), a JSON array",
     rank=10,
     report=render_ocsf,

@@ -264,6 +264,7 @@ def render_remediation(result: RemediationView) -> str:
 
 FORMAT = Format(
     name="text",
+    extension="txt",
     summary="for a person at a terminal (a report: a table of the verdicts)",
     rank=0,
     report=render_table,
